@@ -1,0 +1,71 @@
+"""The eSIM portal: create_app builds the Flask application."""
+
+from pathlib import Path
+
+from flask import Flask
+
+from app import config as settings
+
+
+def create_app(config=None):
+    """Build the app; `config` (a dict) overrides settings read from the environment."""
+    app = Flask(__name__, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(settings.from_environment(app.instance_path))
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        BABEL_TRANSLATION_DIRECTORIES=str(settings.PROJECT_ROOT / "translations"),
+        BABEL_DEFAULT_TIMEZONE="Asia/Phnom_Penh",
+        COMPRESS_ALGORITHM=["br", "gzip"],
+        COMPRESS_MIN_SIZE=256,
+        SEND_FILE_MAX_AGE_DEFAULT=3600,
+        WTF_CSRF_TIME_LIMIT=None,
+        WTF_I18N_ENABLED=False,
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    if config:
+        app.config.update(config)
+    if app.config.get("PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    if app.config.get("TESTING"):
+        app.config.setdefault("OPERATOR_APPLY_DELAY", 0)
+
+    from app import database
+    from app import errors
+    from app import i18n
+    from app import security
+    from app import static_assets
+    from app.extensions import compress
+    from app.extensions import csrf
+    from app.extensions import limiter
+    from app.extensions import login_manager
+
+    database.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    static_assets.init_app(app)
+    errors.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    compress.init_app(app)
+
+    from app.auth import bp as auth_bp
+    from app.esims import bp as esims_bp
+    from app.plans import bp as plans_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(plans_bp)
+    app.register_blueprint(esims_bp)
+
+    from app import cli
+
+    cli.init_app(app)
+    return app

@@ -1,0 +1,60 @@
+"""Commands: flask --app wsgi init-db | seed-demo | translate ..."""
+
+import subprocess
+import sys
+
+import click
+
+from app import database
+from app.config import PROJECT_ROOT
+from app.services import demo
+
+
+def _pybabel(*args):
+    subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True, cwd=PROJECT_ROOT)
+
+
+def init_app(app):
+    @app.cli.command("init-db")
+    def init_db():
+        """Create or migrate the database schema (safe to run again)."""
+        applied = database.migrate()
+        click.echo(f"Applied {len(applied)} migration(s)." if applied else "Schema is up to date.")
+
+    @app.cli.command("seed-demo")
+    def seed_demo():
+        """Load plans, devices, promo codes and the demo accounts (safe to run again)."""
+        database.migrate()
+        demo.seed()
+        click.echo("Demo data ready: demo@example.com / demo-pass-1234, agent@example.com / agent-pass-1234")
+
+    @app.cli.group()
+    def translate():
+        """Extract, update and compile the en, km and zh catalogs."""
+
+    @translate.command()
+    def extract():
+        """Collect every marked string into translations/messages.pot."""
+        _pybabel(
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "--no-location",
+            "--sort-output",
+            "-o",
+            "translations/messages.pot",
+            ".",
+        )
+
+    @translate.command()
+    def update():
+        """Extract, then merge new strings into each language's catalog."""
+        extract.callback()
+        _pybabel("update", "-i", "translations/messages.pot", "-d", "translations", "--no-fuzzy-matching")
+
+    @translate.command()
+    def compile():
+        """Build the .mo files the app reads."""
+        _pybabel("compile", "-d", "translations")

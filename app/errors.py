@@ -1,0 +1,36 @@
+"""Translated error pages: a person never sees a bare status code or a stack trace."""
+
+from flask import render_template
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+
+MESSAGES = {
+    400: (_l("Something was wrong with that request"), _l("Please go back and try again.")),
+    403: (_l("Not allowed"), _l("Your account cannot open this page.")),
+    404: (_l("Page not found"), _l("We could not find that page.")),
+    405: (_l("Not allowed"), _l("That action is not available here.")),
+    429: (
+        _l("Too many attempts"),
+        _l("Please wait a minute before trying again."),
+    ),
+    500: (
+        _l("Something went wrong on our side"),
+        _l("Please try again in a few minutes."),
+    ),
+}
+
+
+def render_error(code, message=None):
+    title, default = MESSAGES[code]
+    return render_template("errors/error.html", title=title, message=message or default), code
+
+
+def init_app(app):
+    for code in MESSAGES:
+        app.register_error_handler(code, lambda e, code=code: render_error(code))
+
+    @app.errorhandler(CSRFError)
+    def _csrf(e):
+        return render_error(
+            400, _l("Your form expired or came from another site. Please reload the page and try again.")
+        )

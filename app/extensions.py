@@ -1,0 +1,20 @@
+"""Extension objects, created once here and bound to the app in create_app."""
+
+from flask_babel import Babel
+from flask_babel import lazy_gettext as _l
+from flask_compress import Compress
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+from peewee import DatabaseProxy
+
+db = DatabaseProxy()
+babel = Babel()
+compress = Compress()
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = _l("Please log in to see this page.")
+login_manager.login_message_category = "info"

@@ -1,0 +1,124 @@
+"""Locale choice and the locale-aware formatting every template and email uses."""
+
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from flask import g
+from flask import request
+from flask_babel import format_currency
+from flask_babel import format_date
+from flask_babel import format_datetime
+from flask_babel import format_decimal
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user
+
+from app.extensions import babel
+
+# Each language is named in itself, as the switcher shows it.
+LANGUAGES = {"en": "English", "km": "ភាសាខ្មែរ", "zh": "中文"}
+HTML_LANG = {"en": "en", "km": "km", "zh": "zh-Hans"}
+LANG_COOKIE = "lang"
+
+PLAN_KIND_LABELS = {
+    "daily": _l("Daily plans"),
+    "monthly": _l("Monthly plans"),
+    "yearly": _l("Yearly plans"),
+}
+
+
+def select_locale():
+    """Explicit switch > profile > cookie > Accept-Language > English."""
+    switched = g.get("lang_switch")
+    if switched:
+        return switched
+    if current_user and current_user.is_authenticated and current_user.language in LANGUAGES:
+        return current_user.language
+    cookie = request.cookies.get(LANG_COOKIE)
+    if cookie in LANGUAGES:
+        return cookie
+    return request.accept_languages.best_match(list(LANGUAGES)) or "en"
+
+
+def current_language():
+    """The active language code: en, km or zh."""
+    locale = get_locale()
+    return locale.language if locale and locale.language in LANGUAGES else "en"
+
+
+def money(cents, currency="USD"):
+    """An amount in the smallest unit, formatted for the active locale."""
+    return format_currency(Decimal(cents) / 100, currency)
+
+
+def data_amount(mb):
+    """A data allowance: gigabytes from 1 GB up, else megabytes."""
+    if mb >= 1024:
+        gb = Decimal(mb) / 1024
+        return _("%(amount)s GB", amount=format_decimal(gb.quantize(Decimal("0.1")).normalize()))
+    return _("%(amount)s MB", amount=format_decimal(mb))
+
+
+def days_text(days):
+    return ngettext("%(count)s day", "%(count)s days", days, count=format_decimal(days))
+
+
+def minutes_text(minutes):
+    return ngettext("%(count)s minute", "%(count)s minutes", minutes, count=format_decimal(minutes))
+
+
+def plan_name(plan):
+    """A plan's name composed from its attributes, e.g. "30 days · 10 GB"."""
+    parts = [days_text(plan.days), data_amount(plan.data_mb)]
+    if plan.minutes:
+        parts.append(minutes_text(plan.minutes))
+    return " · ".join(parts)
+
+
+def _remember_switch():
+    lang = request.args.get("lang")
+    if lang not in LANGUAGES:
+        return
+    g.lang_switch = lang
+    if current_user.is_authenticated and current_user.language != lang:
+        current_user.language = lang
+        current_user.save(only=["language"])
+
+
+def _set_cookie(response):
+    if g.get("lang_switch"):
+        response.set_cookie(
+            LANG_COOKIE, g.lang_switch, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
+        )
+    return response
+
+
+def url_with_lang(lang):
+    """The current URL with ?lang= set to `lang`, keeping its other arguments."""
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [lang]
+    return request.path + "?" + urlencode(args, doseq=True)
+
+
+def init_app(app):
+    babel.init_app(app, locale_selector=select_locale)
+    app.before_request(_remember_switch)
+    app.after_request(_set_cookie)
+    app.jinja_env.filters.update(
+        money=money,
+        date=format_date,
+        datetime=lambda value, fmt="medium": format_datetime(value, fmt),
+        data_amount=data_amount,
+        plan_name=plan_name,
+        days_text=days_text,
+        minutes_text=minutes_text,
+    )
+    app.jinja_env.globals.update(
+        LANGUAGES=LANGUAGES,
+        PLAN_KIND_LABELS=PLAN_KIND_LABELS,
+        current_language=current_language,
+        html_lang=lambda: HTML_LANG[current_language()],
+        url_with_lang=url_with_lang,
+    )

@@ -1,0 +1,199 @@
+"""peewee models: one database proxy, times in UTC (naive), money in integer cents."""
+
+from datetime import UTC
+from datetime import datetime
+
+from flask_login import UserMixin
+from peewee import BooleanField
+from peewee import CharField
+from peewee import DateTimeField
+from peewee import ForeignKeyField
+from peewee import IntegerField
+from peewee import Model
+from peewee import TextField
+
+from app.extensions import db
+
+ROLES = ("customer", "agent", "admin")
+PLAN_KINDS = ("daily", "monthly", "yearly")
+ORDER_STATUSES = (
+    "pending",
+    "paid",
+    "applying",
+    "fulfilled",
+    "cancelled",
+    "expired",
+    "failed",
+    "refunded",
+)
+
+
+def utcnow():
+    """The current time in UTC without tzinfo, the form every column stores."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = db
+
+
+class User(UserMixin, BaseModel):
+    email = CharField(unique=True)
+    password_hash = CharField()
+    name = CharField(default="")
+    phone = CharField(default="")
+    language = CharField(default="en")
+    role = CharField(default="customer")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "users"
+
+    @classmethod
+    def by_email(cls, email):
+        return cls.get_or_none(cls.email == (email or "").strip().lower())
+
+    @property
+    def is_staff(self):
+        return self.role in ("agent", "admin")
+
+
+class Plan(BaseModel):
+    code = CharField(unique=True)
+    kind = CharField()
+    days = IntegerField()
+    data_mb = IntegerField()
+    minutes = IntegerField(default=0)
+    price_cents = IntegerField()
+    currency = CharField(default="USD")
+    active = BooleanField(default=True)
+    sort = IntegerField(default=0)
+
+    class Meta:
+        table_name = "plans"
+
+    @classmethod
+    def catalogue(cls):
+        return cls.select().where(cls.active).order_by(cls.sort, cls.price_cents)
+
+
+class Esim(BaseModel):
+    user = ForeignKeyField(User, backref="esims", on_delete="CASCADE")
+    iccid = CharField(unique=True)
+    label = CharField(default="")
+    smdp_address = CharField(default="")
+    matching_id = CharField(default="")
+    plan = ForeignKeyField(Plan, null=True)
+    installed_at = DateTimeField(null=True)
+    expires_at = DateTimeField(null=True)
+    data_total_mb = IntegerField(default=0)
+    data_used_mb = IntegerField(default=0)
+    minutes_total = IntegerField(default=0)
+    minutes_used = IntegerField(default=0)
+    usage_read_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "esims"
+
+    @classmethod
+    def owned_by(cls, user):
+        return cls.select().where(cls.user == user).order_by(cls.expires_at, cls.id)
+
+    @property
+    def masked_iccid(self):
+        return "•••• " + self.iccid[-4:]
+
+
+class PromoCode(BaseModel):
+    code = CharField(unique=True)
+    kind = CharField()  # percent, amount (cents) or bonus_data (MB)
+    value = IntegerField()
+    valid_from = DateTimeField(null=True)
+    valid_until = DateTimeField(null=True)
+    max_redemptions = IntegerField(null=True)
+    redemptions = IntegerField(default=0)
+    plan_kinds = CharField(default="")  # comma-separated; empty means every kind
+    active = BooleanField(default=True)
+
+    class Meta:
+        table_name = "promo_codes"
+
+
+class Order(BaseModel):
+    number = CharField(unique=True)
+    user = ForeignKeyField(User, backref="orders", on_delete="CASCADE")
+    esim = ForeignKeyField(Esim, null=True, backref="orders")
+    plan = ForeignKeyField(Plan)
+    kind = CharField(default="renewal")  # renewal or new_esim
+    status = CharField(default="pending", index=True)
+    price_cents = IntegerField()
+    discount_cents = IntegerField(default=0)
+    amount_cents = IntegerField()
+    currency = CharField(default="USD")
+    promo = ForeignKeyField(PromoCode, null=True)
+    bonus_data_mb = IntegerField(default=0)
+    provider = CharField(default="")
+    provider_ref = CharField(default="", index=True)
+    payment_method = CharField(default="")
+    operator_ref = CharField(default="")
+    failure_reason = CharField(default="")
+    assisted_by = ForeignKeyField(User, null=True, backref="assisted_orders")
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+    paid_at = DateTimeField(null=True)
+    fulfilled_at = DateTimeField(null=True)
+
+    class Meta:
+        table_name = "orders"
+
+    @classmethod
+    def owned_by(cls, user):
+        return cls.select().where(cls.user == user).order_by(cls.created_at.desc())
+
+
+class OrderEvent(BaseModel):
+    order = ForeignKeyField(Order, backref="events", on_delete="CASCADE")
+    from_status = CharField(default="")
+    to_status = CharField()
+    source = CharField()  # return, webhook, agent, system, customer
+    note = CharField(default="")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "order_events"
+
+
+class WebhookEvent(BaseModel):
+    event_id = CharField(unique=True)
+    type = CharField()
+    received_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "webhook_events"
+
+
+class Device(BaseModel):
+    brand = CharField()
+    model = CharField()
+    note = CharField(default="")  # a key of app.i18n.DEVICE_NOTES
+    sort = IntegerField(default=0)
+
+    class Meta:
+        table_name = "devices"
+        indexes = ((("brand", "model"), True),)
+
+
+class AuditLog(BaseModel):
+    actor = ForeignKeyField(User, null=True, backref="actions")
+    customer = ForeignKeyField(User, null=True, backref="audit_entries")
+    action = CharField()
+    detail = TextField(default="")
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "audit_log"
+
+
+ALL_MODELS = [User, Plan, Esim, PromoCode, Order, OrderEvent, WebhookEvent, Device, AuditLog]

@@ -1,0 +1,1 @@
+"""The rules of the portal: one module per area of the business."""

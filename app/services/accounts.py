@@ -1,0 +1,85 @@
+"""Accounts: registration, sign-in checks, password reset tokens and profile changes."""
+
+import hashlib
+
+from flask import current_app
+from itsdangerous import BadSignature
+from itsdangerous import SignatureExpired
+from itsdangerous import URLSafeTimedSerializer
+from peewee import IntegrityError
+from werkzeug.security import check_password_hash
+from werkzeug.security import generate_password_hash
+
+from app.extensions import db
+from app.models import User
+
+RESET_MAX_AGE = 3600
+# Checked when the address is unknown, so both answers take as long.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+class EmailTaken(Exception):
+    pass
+
+
+def register(email, password, language="en", name="", phone="", role="customer"):
+    """Create a customer account; raises EmailTaken if the address is in use."""
+    try:
+        with db.atomic():
+            return User.create(
+                email=email.strip().lower(),
+                password_hash=generate_password_hash(password),
+                language=language,
+                name=name.strip(),
+                phone=phone.strip(),
+                role=role,
+            )
+    except IntegrityError as exc:
+        raise EmailTaken(email) from exc
+
+
+def authenticate(email, password):
+    """The user whose email and password these are, or None."""
+    user = User.by_email(email)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    return user if check_password_hash(user.password_hash, password) else None
+
+
+def _serializer():
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def _fingerprint(user):
+    # Changes whenever the password does, so a used link stops working.
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def make_reset_token(user):
+    return _serializer().dumps({"uid": user.id, "fp": _fingerprint(user)})
+
+
+def user_for_reset_token(token):
+    """The user a valid, unused, unexpired token belongs to, or None."""
+    try:
+        data = _serializer().loads(token, max_age=RESET_MAX_AGE)
+    except (SignatureExpired, BadSignature):
+        return None
+    user = User.get_or_none(User.id == data.get("uid"))
+    if user is None or data.get("fp") != _fingerprint(user):
+        return None
+    return user
+
+
+def set_password(user, password):
+    user.password_hash = generate_password_hash(password)
+    user.save(only=["password_hash"])
+
+
+def update_profile(user, name, phone, language):
+    user.name = name.strip()
+    user.phone = phone.strip()
+    user.language = language
+    user.save(only=["name", "phone", "language"])
+    return user

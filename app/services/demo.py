@@ -1,0 +1,75 @@
+"""Demo data: the catalogue, a demo customer with one active eSIM, an agent and promo codes."""
+
+from datetime import timedelta
+
+from app.extensions import db
+from app.models import Esim
+from app.models import Plan
+from app.models import PromoCode
+from app.models import User
+from app.models import utcnow
+from app.services import accounts
+
+# code, kind, days, data MB, minutes, price in cents
+PLANS = [
+    ("day-1gb", "daily", 1, 1024, 0, 100),
+    ("day-3gb", "daily", 1, 3 * 1024, 10, 200),
+    ("month-10gb", "monthly", 30, 10 * 1024, 100, 500),
+    ("month-30gb", "monthly", 30, 30 * 1024, 300, 1000),
+    ("month-80gb", "monthly", 30, 80 * 1024, 500, 1500),
+    ("year-150gb", "yearly", 365, 150 * 1024, 1200, 6000),
+    ("year-365gb", "yearly", 365, 365 * 1024, 3000, 9900),
+]
+
+DEMO_CUSTOMER = ("demo@example.com", "demo-pass-1234")
+DEMO_AGENT = ("agent@example.com", "agent-pass-1234")
+DEMO_ICCID = "8985501000000000017"
+
+
+def seed_plans():
+    for sort, (code, kind, days, data_mb, minutes, price) in enumerate(PLANS):
+        Plan.get_or_create(
+            code=code,
+            defaults=dict(
+                kind=kind, days=days, data_mb=data_mb, minutes=minutes, price_cents=price, sort=sort
+            ),
+        )
+
+
+def seed_promos():
+    PromoCode.get_or_create(code="WELCOME10", defaults=dict(kind="percent", value=10))
+    PromoCode.get_or_create(
+        code="BONUS5GB", defaults=dict(kind="bonus_data", value=5 * 1024, plan_kinds="monthly,yearly")
+    )
+
+
+def _user(email, password, role, **extra):
+    user = User.by_email(email)
+    return user or accounts.register(email, password, role=role, **extra)
+
+
+def seed():
+    """Load everything; running it again adds nothing."""
+    with db.atomic():
+        seed_plans()
+        seed_promos()
+        customer = _user(*DEMO_CUSTOMER, "customer", name="Demo Traveller", phone="+855 12 345 678")
+        _user(*DEMO_AGENT, "agent", name="Support Agent")
+        if not Esim.select().where(Esim.iccid == DEMO_ICCID).exists():
+            plan = Plan.get(Plan.code == "month-10gb")
+            now = utcnow()
+            Esim.create(
+                user=customer,
+                iccid=DEMO_ICCID,
+                label="iPhone",
+                smdp_address="smdp.esim.example.kh",
+                matching_id="DEMO-0000-0017",
+                plan=plan,
+                installed_at=now - timedelta(days=10),
+                expires_at=now + timedelta(days=20),
+                data_total_mb=plan.data_mb,
+                data_used_mb=3 * 1024 + 300,
+                minutes_total=plan.minutes,
+                minutes_used=12,
+                usage_read_at=now,
+            )

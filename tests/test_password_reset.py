@@ -1,0 +1,95 @@
+"""Forgotten password: an emailed, signed link that expires in an hour and works once."""
+
+import re
+
+from conftest import body
+from conftest import csrf_token
+from conftest import translated
+from itsdangerous.timed import TimestampSigner
+
+from app.services.accounts import RESET_MAX_AGE
+
+
+def _ask_for_link(client, address):
+    token = csrf_token(client, "/forgot-password")
+    return client.post(
+        "/forgot-password", data={"email": address, "csrf_token": token}, follow_redirects=True
+    )
+
+
+def _link_path(message):
+    url = re.search(r"https?://\S+/reset-password/\S+", body(message)).group(0)
+    return url.split("localhost", 1)[1]
+
+
+def _choose_password(client, path, password):
+    token = csrf_token(client, path)
+    return client.post(path, data={"password": password, "confirm": password, "csrf_token": token})
+
+
+def test_the_whole_reset_flow_through_the_outbox(client, auth, seeded, outbox):
+    _ask_for_link(client, "demo@example.com")
+    message = outbox.last()
+    assert message["To"] == "demo@example.com"
+    assert message["Subject"] == "Reset your eSIM Cambodia password"
+    path = _link_path(message)
+
+    response = _choose_password(client, path, "brand-new-pass-99")
+    assert response.status_code == 302
+    assert auth.login(password="demo-pass-1234").status_code == 200  # old password refused
+    assert auth.login(password="brand-new-pass-99").status_code == 302
+
+
+def test_a_used_reset_link_is_refused(client, seeded, outbox):
+    _ask_for_link(client, "demo@example.com")
+    path = _link_path(outbox.last())
+    assert _choose_password(client, path, "brand-new-pass-99").status_code == 302
+
+    again = client.get(path, follow_redirects=True)
+    assert "expired or was already used" in again.get_data(as_text=True)
+    token = csrf_token(client, "/forgot-password")
+    refused = client.post(
+        path, data={"password": "attacker-pass-123", "confirm": "attacker-pass-123", "csrf_token": token}
+    )
+    assert refused.status_code == 302
+    assert refused.location.endswith("/forgot-password")
+
+
+def test_an_expired_reset_link_is_refused(client, auth, seeded, outbox, monkeypatch):
+    _ask_for_link(client, "demo@example.com")
+    path = _link_path(outbox.last())
+    issued = TimestampSigner.get_timestamp
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: issued(self) + RESET_MAX_AGE + 5)
+    response = client.get(path, follow_redirects=True)
+    assert "expired or was already used" in response.get_data(as_text=True)
+    monkeypatch.undo()
+    assert auth.login().status_code == 302  # the password did not change
+
+
+def test_a_forged_reset_link_is_refused(client, seeded):
+    response = client.get("/reset-password/eyJ1aWQiOjF9.forged.signature")
+    assert response.status_code == 302
+    assert response.location.endswith("/forgot-password")
+
+
+def test_the_answer_is_the_same_whether_or_not_the_address_exists(client, seeded, outbox):
+    known = _ask_for_link(client, "demo@example.com").get_data(as_text=True)
+    unknown = _ask_for_link(client, "nobody@example.com").get_data(as_text=True)
+    strip = re.compile(r'value="[^"]*"|"X-CSRFToken": "[^"]*"')
+    assert strip.sub("", known) == strip.sub("", unknown)
+    assert [m["To"] for m in outbox.messages()] == ["demo@example.com"]
+
+
+def test_the_reset_email_is_in_the_customers_language(client, seeded, outbox, auth):
+    auth.login()
+    client.get("/dashboard?lang=zh")  # saves zh to the profile
+    auth.logout()
+    _ask_for_link(client, "demo@example.com")
+    message = outbox.last()
+    assert message["Subject"] == translated(seeded, "zh", "Reset your eSIM Cambodia password")
+    assert translated(
+        seeded,
+        "zh",
+        "The link works once and expires in one hour. If you did not ask for it, "
+        "ignore this email: your password stays the same.",
+    ) in body(message)

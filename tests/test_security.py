@@ -1,0 +1,62 @@
+"""Headers, CSRF and cookies that protect every page."""
+
+import re
+
+from app.models import User
+
+
+def test_pages_carry_security_headers(client):
+    response = client.get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert "max-age" in response.headers["Strict-Transport-Security"]
+
+
+def test_pages_have_no_inline_script_or_handlers(client, seeded, auth):
+    auth.login()
+    for url in ("/", "/dashboard", "/profile", "/register"):
+        html = client.get(url).get_data(as_text=True)
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), url
+        assert not re.search(r"\son[a-z]+=", html), url
+
+
+def test_a_form_without_the_csrf_token_is_refused_and_changes_nothing(client, app):
+    response = client.post(
+        "/register?lang=km",
+        data={
+            "email": "x@example.com",
+            "password": "long-enough-pw",
+            "confirm": "long-enough-pw",
+            "language": "en",
+        },
+    )
+    assert response.status_code == 400
+    assert 'lang="km"' in response.get_data(as_text=True)
+    with app.app_context():
+        assert not User.select().exists()
+
+
+def test_htmx_requests_send_the_token_as_a_header(client):
+    html = client.get("/").get_data(as_text=True)
+    assert re.search(r"hx-headers='\{\"X-CSRFToken\": \"[^\"]+\"\}'", html)
+
+
+def test_session_cookie_is_httponly_lax_and_secure(client, auth, seeded):
+    response = auth.login()
+    cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+    assert "Secure" in cookie
+
+
+def test_unknown_pages_get_a_translated_404(client, app):
+    response = client.get("/no-such-page?lang=zh")
+    assert response.status_code == 404
+    from conftest import translated
+
+    assert translated(app, "zh", "Page not found") in response.get_data(as_text=True)
