@@ -44,6 +44,7 @@ def create_app(config=None):
     from app import static_assets
     from app.extensions import compress
     from app.extensions import csrf
+    from app.extensions import htmx
     from app.extensions import limiter
     from app.extensions import login_manager
 
@@ -53,17 +54,20 @@ def create_app(config=None):
     static_assets.init_app(app)
     errors.init_app(app)
     csrf.init_app(app)
+    htmx.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
     compress.init_app(app)
 
     from app.auth import bp as auth_bp
     from app.esims import bp as esims_bp
+    from app.orders import bp as orders_bp
     from app.plans import bp as plans_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(plans_bp)
     app.register_blueprint(esims_bp)
+    app.register_blueprint(orders_bp)
 
     from app import cli
 

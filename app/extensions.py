@@ -7,12 +7,14 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
+from htmx_flask import Htmx
 from peewee import DatabaseProxy
 
 db = DatabaseProxy()
 babel = Babel()
 compress = Compress()
 csrf = CSRFProtect()
+htmx = Htmx()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"

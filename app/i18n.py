@@ -9,6 +9,7 @@ from flask_babel import format_currency
 from flask_babel import format_date
 from flask_babel import format_datetime
 from flask_babel import format_decimal
+from flask_babel import format_timedelta
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -16,6 +17,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from app.extensions import babel
+from app.models import utcnow
 
 # Each language is named in itself, as the switcher shows it.
 LANGUAGES = {"en": "English", "km": "ភាសាខ្មែរ", "zh": "中文"}
@@ -26,6 +28,24 @@ PLAN_KIND_LABELS = {
     "daily": _l("Daily plans"),
     "monthly": _l("Monthly plans"),
     "yearly": _l("Yearly plans"),
+}
+
+STATE_LABELS = {
+    "not_installed": _l("Not installed yet"),
+    "active": _l("Active"),
+    "expiring": _l("Expiring soon"),
+    "expired": _l("Expired"),
+}
+
+ORDER_STATUS_LABELS = {
+    "pending": _l("Waiting for payment"),
+    "paid": _l("Paid: sending it to the operator"),
+    "applying": _l("Paid: the operator is applying your plan"),
+    "fulfilled": _l("Done: your plan is active"),
+    "cancelled": _l("Cancelled"),
+    "expired": _l("Expired: it was not paid in time"),
+    "failed": _l("The operator could not apply the plan"),
+    "refunded": _l("Refunded"),
 }
 
 
@@ -53,12 +73,24 @@ def money(cents, currency="USD"):
     return format_currency(Decimal(cents) / 100, currency)
 
 
-def data_amount(mb):
-    """A data allowance: gigabytes from 1 GB up, else megabytes."""
+def data_amount(mb, precise=False):
+    """A data amount: gigabytes from 1 GB up (two decimals if `precise`), else megabytes."""
     if mb >= 1024:
         gb = Decimal(mb) / 1024
+        if precise:
+            return _("%(amount)s GB", amount=format_decimal(gb, format="#,##0.00"))
         return _("%(amount)s GB", amount=format_decimal(gb.quantize(Decimal("0.1")).normalize()))
     return _("%(amount)s MB", amount=format_decimal(mb))
+
+
+def updated_ago(moment):
+    """ "Updated 2 minutes ago", or "Updated just now" for the last few seconds."""
+    if moment is None:
+        return _("Not read yet")
+    elapsed = utcnow() - moment
+    if elapsed.total_seconds() < 10:
+        return _("Updated just now")
+    return _("Updated %(ago)s", ago=format_timedelta(-elapsed, add_direction=True))
 
 
 def days_text(days):
@@ -111,6 +143,7 @@ def init_app(app):
         date=format_date,
         datetime=lambda value, fmt="medium": format_datetime(value, fmt),
         data_amount=data_amount,
+        updated_ago=updated_ago,
         plan_name=plan_name,
         days_text=days_text,
         minutes_text=minutes_text,
@@ -118,6 +151,8 @@ def init_app(app):
     app.jinja_env.globals.update(
         LANGUAGES=LANGUAGES,
         PLAN_KIND_LABELS=PLAN_KIND_LABELS,
+        STATE_LABELS=STATE_LABELS,
+        ORDER_STATUS_LABELS=ORDER_STATUS_LABELS,
         current_language=current_language,
         html_lang=lambda: HTML_LANG[current_language()],
         url_with_lang=url_with_lang,

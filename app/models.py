@@ -150,7 +150,18 @@ class Order(BaseModel):
 
     @classmethod
     def owned_by(cls, user):
-        return cls.select().where(cls.user == user).order_by(cls.created_at.desc())
+        return (
+            cls.select(cls, Plan)
+            .join(Plan)
+            .switch(cls)
+            .where(cls.user == user)
+            .order_by(cls.created_at.desc(), cls.id.desc())
+        )
+
+    @property
+    def in_progress(self):
+        """Paid, and the operator has not finished applying it."""
+        return self.status in ("paid", "applying")
 
 
 class OrderEvent(BaseModel):
@@ -196,4 +207,50 @@ class AuditLog(BaseModel):
         table_name = "audit_log"
 
 
-ALL_MODELS = [User, Plan, Esim, PromoCode, Order, OrderEvent, WebhookEvent, Device, AuditLog]
+class SimLine(BaseModel):
+    """The simulated operator's own record of a line (not the portal's view of it)."""
+
+    iccid = CharField(unique=True)
+    smdp_address = CharField()
+    matching_id = CharField()
+    installed_at = DateTimeField(null=True)
+    expires_at = DateTimeField(null=True)
+    data_total_mb = IntegerField(default=0)
+    data_used_mb = IntegerField(default=0)
+    minutes_total = IntegerField(default=0)
+    minutes_used = IntegerField(default=0)
+    counted_at = DateTimeField(default=utcnow)  # usage above is counted up to this moment
+
+    class Meta:
+        table_name = "sim_lines"
+
+
+class SimApplication(BaseModel):
+    """A plan the simulated operator was asked to apply, and when it will be done."""
+
+    reference = CharField(unique=True)
+    iccid = CharField(index=True)
+    days = IntegerField()
+    data_mb = IntegerField()
+    minutes = IntegerField()
+    status = CharField(default="pending")
+    requested_at = DateTimeField(default=utcnow)
+    applies_at = DateTimeField()
+
+    class Meta:
+        table_name = "sim_applications"
+
+
+ALL_MODELS = [
+    User,
+    Plan,
+    Esim,
+    PromoCode,
+    Order,
+    OrderEvent,
+    WebhookEvent,
+    Device,
+    AuditLog,
+    SimLine,
+    SimApplication,
+]

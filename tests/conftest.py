@@ -159,3 +159,33 @@ def translated(app, lang, message, **variables):
     if lang != "en":
         assert text != english, f"not translated into {lang}: {message}"
     return text
+
+
+def in_app(app, fn, *args, **kwargs):
+    """Run `fn` inside an app context with a database connection, as a view would."""
+    with app.app_context():
+        db.connect(reuse_if_open=True)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            db.close()
+
+
+def make_customer(app, email="other@example.com", password="other-pass-1234", language="en"):
+    from app.services import accounts
+
+    return in_app(app, accounts.register, email, password, language)
+
+
+def make_esim(app, user, iccid, **kwargs):
+    """An eSIM for `user` that the simulated operator knows (see demo.add_esim)."""
+    from app.models import Plan
+
+    def create():
+        plan = kwargs.pop("plan", None) or Plan.get(Plan.code == "month-10gb")
+        return demo.add_esim(user, iccid, plan=plan, **kwargs)
+
+    return in_app(app, create)
+
+
+HTMX = {"HX-Request": "true"}

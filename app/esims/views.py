@@ -1,15 +1,48 @@
-"""The customer's eSIMs."""
+"""The customer's eSIMs: dashboard, one eSIM, and its usage widget."""
 
+from flask import abort
 from flask import render_template
 from flask_login import current_user
 from flask_login import login_required
 
 from app.esims import bp
 from app.models import Esim
+from app.partials import render_page_or_fragment
+from app.services import usage
+
+
+def owned_esim_or_404(esim_id):
+    """The current user's eSIM with this id; anyone else's is 404, as if it did not exist."""
+    esim = Esim.get_or_none(Esim.id == esim_id, Esim.user == current_user.id)
+    if esim is None:
+        abort(404)
+    return esim
 
 
 @bp.route("/dashboard")
 @login_required
 def dashboard():
-    """One card per eSIM the customer owns."""
-    return render_template("esims/dashboard.html", esims=list(Esim.owned_by(current_user)))
+    """One card per eSIM, the ones that need attention first."""
+    esims = list(Esim.owned_by(current_user))
+    fresh = usage.refresh(esims)
+    return render_template("esims/dashboard.html", cards=usage.by_urgency(esims), fresh=fresh)
+
+
+@bp.route("/esims/<int:esim_id>")
+@login_required
+def detail(esim_id):
+    """One eSIM: what is left, and what can be done with it."""
+    esim = owned_esim_or_404(esim_id)
+    fresh = usage.refresh([esim])
+    return render_template("esims/detail.html", esim=esim, status=usage.status(esim), fresh=fresh)
+
+
+@bp.route("/esims/<int:esim_id>/usage")
+@login_required
+def usage_widget(esim_id):
+    """Usage read from the operator now; the widget alone for htmx, else the whole page."""
+    esim = owned_esim_or_404(esim_id)
+    fresh = usage.refresh([esim], force=True)
+    return render_page_or_fragment(
+        "esims/detail.html", "esims/_usage.html", esim=esim, status=usage.status(esim), fresh=fresh
+    )

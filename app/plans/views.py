@@ -1,12 +1,73 @@
-"""The landing page: the plan catalogue, grouped by kind."""
+"""The plan catalogue, and choosing a renewal plan with its price summary in place."""
 
+from flask import redirect
 from flask import render_template
+from flask import request
+from flask import url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_login import login_required
 
+from app.esims.views import owned_esim_or_404
+from app.partials import render_page_or_fragment
 from app.plans import bp
+from app.plans.forms import RenewForm
 from app.services import catalogue
+from app.services import renewal
+from app.services import usage
+from app.services.promotions import PromoError
 
 
 @bp.route("/")
 def index():
     """Show every plan on sale, daily, monthly and yearly."""
     return render_template("plans/index.html", groups=catalogue.grouped_plans())
+
+
+def _summary(esim, form):
+    """The quote for the chosen plan and code, or None; promo problems become form errors."""
+    plan = renewal.find_plan(form.plan.data)
+    if form.plan.data and plan is None:
+        form.plan.errors = [_("Please choose a plan.")]
+    if plan is None:
+        return None
+    try:
+        return renewal.quote(esim, plan, form.promo.data)
+    except PromoError as exc:
+        form.promo.errors = [str(exc.message)]
+        return renewal.quote(esim, plan)
+
+
+@bp.route("/esims/<int:esim_id>/renew", methods=["GET", "POST"])
+@login_required
+def renew(esim_id):
+    """Pick a plan; the summary updates in place (htmx) or on "Show the price" (no JS)."""
+    esim = owned_esim_or_404(esim_id)
+    usage.refresh([esim])
+    if request.method == "POST":
+        form = RenewForm()
+        if form.validate_on_submit():
+            plan = renewal.find_plan(form.plan.data)
+            if plan is None:
+                form.plan.errors = [_("Please choose a plan.")]
+            else:
+                try:
+                    order = renewal.create_order(current_user, esim, plan, form.promo.data)
+                except PromoError as exc:
+                    form.promo.errors = [str(exc.message)]
+                else:
+                    return redirect(url_for("orders.detail", order_id=order.id), code=303)
+        quote = _summary(esim, form) if not form.plan.errors else None
+    else:
+        form = RenewForm(request.args, meta={"csrf": False})
+        quote = _summary(esim, form)
+    return render_page_or_fragment(
+        "plans/renew.html",
+        "plans/_summary.html",
+        target="summary",
+        esim=esim,
+        status=usage.status(esim),
+        groups=catalogue.grouped_plans(),
+        form=form,
+        quote=quote,
+    )

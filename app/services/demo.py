@@ -2,12 +2,15 @@
 
 from datetime import timedelta
 
+from flask import current_app
+
 from app.extensions import db
 from app.models import Esim
 from app.models import Plan
 from app.models import PromoCode
 from app.models import User
 from app.models import utcnow
+from app.operators.simulated import SimulatedOperator
 from app.services import accounts
 
 # code, kind, days, data MB, minutes, price in cents
@@ -56,20 +59,49 @@ def seed():
         customer = _user(*DEMO_CUSTOMER, "customer", name="Demo Traveller", phone="+855 12 345 678")
         _user(*DEMO_AGENT, "agent", name="Support Agent")
         if not Esim.select().where(Esim.iccid == DEMO_ICCID).exists():
-            plan = Plan.get(Plan.code == "month-10gb")
-            now = utcnow()
-            Esim.create(
-                user=customer,
-                iccid=DEMO_ICCID,
+            add_esim(
+                customer,
+                DEMO_ICCID,
                 label="iPhone",
-                smdp_address="smdp.esim.example.kh",
-                matching_id="DEMO-0000-0017",
-                plan=plan,
-                installed_at=now - timedelta(days=10),
-                expires_at=now + timedelta(days=20),
-                data_total_mb=plan.data_mb,
+                plan=Plan.get(Plan.code == "month-10gb"),
+                days_left=20,
                 data_used_mb=3 * 1024 + 300,
-                minutes_total=plan.minutes,
                 minutes_used=12,
-                usage_read_at=now,
             )
+
+
+def add_esim(
+    user,
+    iccid,
+    label="",
+    plan=None,
+    days_left=30,
+    data_used_mb=0,
+    minutes_used=0,
+    installed=True,
+    matching_id=None,
+):
+    """An installed eSIM for `user`, known to the simulated operator with the same figures."""
+    now = utcnow()
+    line = dict(
+        installed_at=now - timedelta(days=10) if installed else None,
+        expires_at=now + timedelta(days=days_left),
+        data_total_mb=plan.data_mb if plan else 0,
+        data_used_mb=data_used_mb,
+        minutes_total=plan.minutes if plan else 0,
+        minutes_used=minutes_used,
+    )
+    # Demo lines live at the embedded operator, whichever one is configured.
+    simulated = SimulatedOperator(current_app.config)
+    matching_id = matching_id or "DEMO-" + iccid[-8:]
+    simulated.add_line(iccid, matching_id, counted_at=now, **line)
+    return Esim.create(
+        user=user,
+        iccid=iccid,
+        label=label,
+        smdp_address=simulated.smdp_address,
+        matching_id=matching_id,
+        plan=plan,
+        usage_read_at=now,
+        **line,
+    )

@@ -1,0 +1,18 @@
+"""The mobile operator behind the eSIMs, chosen by the OPERATOR setting."""
+
+from flask import current_app
+
+from app.operators.base import OperatorError
+
+
+def get_operator():
+    """The configured operator connector for this app."""
+    name = current_app.config["OPERATOR"]
+    if name == "simulated":
+        from app.operators.simulated import SimulatedOperator
+
+        return SimulatedOperator(current_app.config)
+    raise OperatorError(f"unknown operator {name!r}")
+
+
+__all__ = ["OperatorError", "get_operator"]

@@ -1,0 +1,57 @@
+"""What the portal needs from a mobile operator, whoever it is."""
+
+from abc import ABC
+from abc import abstractmethod
+from dataclasses import dataclass
+from datetime import datetime
+
+
+class OperatorError(Exception):
+    """The operator could not answer (down, slow, or refused the request)."""
+
+
+@dataclass(frozen=True)
+class Provisioned:
+    iccid: str
+    smdp_address: str
+    matching_id: str
+
+
+@dataclass(frozen=True)
+class Usage:
+    data_total_mb: int
+    data_used_mb: int
+    minutes_total: int
+    minutes_used: int
+    expires_at: datetime | None
+    installed: bool
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """What to apply to a line: a period and its allowances."""
+
+    days: int
+    data_mb: int
+    minutes: int
+
+
+PENDING, APPLIED, FAILED = "pending", "applied", "failed"
+
+
+class Operator(ABC):
+    @abstractmethod
+    def provision(self) -> Provisioned:
+        """Create a new eSIM profile, ready to download."""
+
+    @abstractmethod
+    def read_usage(self, iccids: list[str]) -> dict[str, Usage]:
+        """Usage of each ICCID, read in one call; raises OperatorError."""
+
+    @abstractmethod
+    def apply_plan(self, iccid: str, plan: PlanRequest) -> str:
+        """Start applying a plan to a line; returns the operator's reference."""
+
+    @abstractmethod
+    def application_status(self, reference: str) -> str:
+        """PENDING, APPLIED or FAILED."""

@@ -1,0 +1,137 @@
+"""The embedded operator: its lines live in the app's own database (sim_* tables).
+
+Usage grows steadily with time so a demo shows movement, and a plan is applied
+OPERATOR_APPLY_DELAY seconds after it was asked for, so "waiting for the
+operator" is a real step.
+"""
+
+import secrets
+from datetime import timedelta
+
+from app.extensions import db
+from app.models import SimApplication
+from app.models import SimLine
+from app.models import utcnow
+from app.operators.base import APPLIED
+from app.operators.base import FAILED
+from app.operators.base import PENDING
+from app.operators.base import Operator
+from app.operators.base import OperatorError
+from app.operators.base import Provisioned
+from app.operators.base import Usage
+from app.services.allowance import after_renewal
+
+ICCID_PREFIX = "89855"  # 89 telecom, 855 Cambodia
+
+
+def luhn_digit(digits):
+    """The Luhn check digit that ends an ICCID."""
+    total = 0
+    for i, d in enumerate(reversed(digits)):
+        n = int(d) * (2 if i % 2 == 0 else 1)
+        total += n - 9 if n > 9 else n
+    return str((10 - total % 10) % 10)
+
+
+def _grown(line, now, data_per_hour, minutes_per_hour):
+    """Usage counted up to `now` (or expiry, after which nothing more is used)."""
+    end = min(now, line.expires_at) if line.expires_at else now
+    if line.installed_at is None or end <= line.counted_at:
+        return line.data_used_mb, line.minutes_used
+    hours = (end - line.counted_at).total_seconds() / 3600
+    data = min(line.data_total_mb, line.data_used_mb + int(hours * data_per_hour))
+    minutes = min(line.minutes_total, line.minutes_used + int(hours * minutes_per_hour))
+    return data, minutes
+
+
+class SimulatedOperator(Operator):
+    def __init__(self, config):
+        self.delay = float(config.get("OPERATOR_APPLY_DELAY", 5))
+        self.smdp_address = config.get("SIM_SMDP_ADDRESS", "rsp.sim-operator.example.com")
+        self.data_per_hour = float(config.get("SIM_DATA_MB_PER_HOUR", 120))
+        self.minutes_per_hour = float(config.get("SIM_MINUTES_PER_HOUR", 1))
+
+    def provision(self):
+        body = ICCID_PREFIX + "".join(secrets.choice("0123456789") for _ in range(13))
+        iccid = body + luhn_digit(body)
+        matching_id = "-".join(secrets.token_hex(2).upper() for _ in range(4))
+        SimLine.create(iccid=iccid, smdp_address=self.smdp_address, matching_id=matching_id)
+        return Provisioned(iccid=iccid, smdp_address=self.smdp_address, matching_id=matching_id)
+
+    def add_line(self, iccid, matching_id, **state):
+        """Register an existing line (demo data) with the simulated operator."""
+        line, _ = SimLine.get_or_create(
+            iccid=iccid,
+            defaults=dict(smdp_address=self.smdp_address, matching_id=matching_id, **state),
+        )
+        return line
+
+    def read_usage(self, iccids):
+        now = utcnow()
+        lines = SimLine.select().where(SimLine.iccid.in_(list(iccids)))
+        result = {}
+        for line in lines:
+            data, minutes = _grown(line, now, self.data_per_hour, self.minutes_per_hour)
+            result[line.iccid] = Usage(
+                data_total_mb=line.data_total_mb,
+                data_used_mb=data,
+                minutes_total=line.minutes_total,
+                minutes_used=minutes,
+                expires_at=line.expires_at,
+                installed=line.installed_at is not None,
+            )
+        return result
+
+    def apply_plan(self, iccid, plan):
+        if not SimLine.select().where(SimLine.iccid == iccid).exists():
+            raise OperatorError(f"unknown ICCID {iccid}")
+        reference = "SIM-" + secrets.token_hex(6).upper()
+        now = utcnow()
+        SimApplication.create(
+            reference=reference,
+            iccid=iccid,
+            days=plan.days,
+            data_mb=plan.data_mb,
+            minutes=plan.minutes,
+            requested_at=now,
+            applies_at=now + timedelta(seconds=self.delay),
+        )
+        return reference
+
+    def application_status(self, reference):
+        application = SimApplication.get_or_none(SimApplication.reference == reference)
+        if application is None:
+            return FAILED
+        if application.status != PENDING or utcnow() < application.applies_at:
+            return application.status
+        with db.atomic():
+            # Only the caller that moves it out of pending applies it to the line.
+            claimed = (
+                SimApplication.update(status=APPLIED)
+                .where(SimApplication.id == application.id, SimApplication.status == PENDING)
+                .execute()
+            )
+            if claimed:
+                self._apply(application)
+        return APPLIED
+
+    def _apply(self, application):
+        now = utcnow()
+        line = SimLine.get(SimLine.iccid == application.iccid)
+        data_used, minutes_used = _grown(line, now, self.data_per_hour, self.minutes_per_hour)
+        allowance = after_renewal(
+            line.expires_at,
+            line.data_total_mb - data_used,
+            line.minutes_total - minutes_used,
+            application.days,
+            application.data_mb,
+            application.minutes,
+            now,
+        )
+        line.expires_at = allowance.expires_at
+        line.data_total_mb = allowance.data_total_mb
+        line.minutes_total = allowance.minutes_total
+        line.data_used_mb = 0
+        line.minutes_used = 0
+        line.counted_at = now
+        line.save()

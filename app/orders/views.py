@@ -1,0 +1,36 @@
+"""Orders: history, one order with its live status, and the receipt."""
+
+from flask import abort
+from flask import render_template
+from flask_login import current_user
+from flask_login import login_required
+
+from app.models import Order
+from app.orders import bp
+from app.partials import render_page_or_fragment
+from app.services import renewal
+
+
+def owned_order_or_404(order_id):
+    """The current user's order with this id; anyone else's is 404."""
+    order = Order.get_or_none(Order.id == order_id, Order.user == current_user.id)
+    if order is None:
+        abort(404)
+    return order
+
+
+@bp.route("/orders")
+@login_required
+def history():
+    """Every order the customer has made, newest first."""
+    return render_template("orders/history.html", orders=list(Order.owned_by(current_user)))
+
+
+@bp.route("/orders/<int:order_id>")
+@login_required
+def detail(order_id):
+    """The order and its status; the status widget alone when htmx polls it."""
+    order = renewal.advance(owned_order_or_404(order_id))
+    return render_page_or_fragment(
+        "orders/detail.html", "orders/_status.html", target=f"order-status-{order.id}", order=order
+    )

@@ -1,0 +1,79 @@
+"""Promo codes: percent or fixed amount off, or bonus data, within their limits."""
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+from app.models import PromoCode
+from app.models import utcnow
+
+ERRORS = {
+    "unknown": _l("We do not know this promo code. Please check the spelling."),
+    "expired": _l("This promo code has expired."),
+    "not_yet": _l("This promo code is not valid yet."),
+    "used_up": _l("This promo code has been used up."),
+    "wrong_plan": _l("This promo code cannot be used with this plan."),
+}
+
+
+class PromoError(Exception):
+    """A code that cannot be used; `reason` is a key of ERRORS."""
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
+
+    @property
+    def message(self):
+        return ERRORS[self.reason]
+
+
+@dataclass(frozen=True)
+class Discount:
+    promo: PromoCode | None
+    discount_cents: int = 0
+    bonus_data_mb: int = 0
+
+
+NO_DISCOUNT = Discount(promo=None)
+
+
+def normalise(code):
+    return (code or "").strip().upper()
+
+
+def evaluate(code, plan, now=None):
+    """What `code` takes off `plan`; raises PromoError when it cannot be used."""
+    code = normalise(code)
+    if not code:
+        return NO_DISCOUNT
+    now = now or utcnow()
+    promo = PromoCode.get_or_none(PromoCode.code == code)
+    if promo is None or not promo.active:
+        raise PromoError("unknown")
+    if promo.valid_from and now < promo.valid_from:
+        raise PromoError("not_yet")
+    if promo.valid_until and now >= promo.valid_until:
+        raise PromoError("expired")
+    if promo.max_redemptions is not None and promo.redemptions >= promo.max_redemptions:
+        raise PromoError("used_up")
+    kinds = [k for k in promo.plan_kinds.split(",") if k]
+    if kinds and plan.kind not in kinds:
+        raise PromoError("wrong_plan")
+    if promo.kind == "percent":
+        return Discount(promo, discount_cents=plan.price_cents * promo.value // 100)
+    if promo.kind == "amount":
+        return Discount(promo, discount_cents=min(promo.value, plan.price_cents))
+    return Discount(promo, bonus_data_mb=promo.value)
+
+
+def redeem(promo):
+    """Count one paid redemption; False if the code was used up meanwhile.
+
+    One conditional UPDATE, so two customers racing for the last redemption
+    cannot both get it.
+    """
+    query = PromoCode.update(redemptions=PromoCode.redemptions + 1).where(PromoCode.id == promo.id)
+    if promo.max_redemptions is not None:
+        query = query.where(PromoCode.redemptions < PromoCode.max_redemptions)
+    return query.execute() == 1

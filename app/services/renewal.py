@@ -1,0 +1,154 @@
+"""Renewing an eSIM: the price summary, the pending order, and applying it exactly once."""
+
+import secrets
+from dataclasses import dataclass
+
+from peewee import IntegrityError
+
+from app.extensions import db
+from app.models import Esim
+from app.models import Order
+from app.models import OrderEvent
+from app.models import Plan
+from app.models import utcnow
+from app.operators import OperatorError
+from app.operators import get_operator
+from app.operators.base import APPLIED
+from app.operators.base import FAILED
+from app.operators.base import PlanRequest
+from app.services import promotions
+from app.services import usage
+from app.services.allowance import Allowance
+from app.services.allowance import after_renewal
+
+
+@dataclass(frozen=True)
+class Quote:
+    plan: Plan
+    discount: promotions.Discount
+    allowance: Allowance
+
+    @property
+    def price_cents(self):
+        return self.plan.price_cents
+
+    @property
+    def amount_cents(self):
+        return self.plan.price_cents - self.discount.discount_cents
+
+
+def find_plan(code):
+    """An active plan by its code, or None."""
+    return Plan.get_or_none(Plan.code == (code or ""), Plan.active == True)  # noqa: E712
+
+
+def quote(esim, plan, promo_code="", now=None):
+    """Price, discount, new expiry and allowances; raises PromoError for an unusable code."""
+    now = now or utcnow()
+    discount = promotions.evaluate(promo_code, plan, now)
+    status = usage.status(esim, now)
+    allowance = after_renewal(
+        esim.expires_at,
+        status.data_left_mb,
+        status.minutes_left,
+        plan.days,
+        plan.data_mb + discount.bonus_data_mb,
+        plan.minutes,
+        now,
+    )
+    return Quote(plan=plan, discount=discount, allowance=allowance)
+
+
+def _new_number():
+    return "R" + secrets.token_hex(4).upper()
+
+
+def record(order, from_status, to_status, source, note=""):
+    OrderEvent.create(order=order, from_status=from_status, to_status=to_status, source=source, note=note)
+
+
+def create_order(user, esim, plan, promo_code="", source="customer", assisted_by=None):
+    """A pending renewal order priced on the server; raises PromoError for an unusable code."""
+    q = quote(esim, plan, promo_code)
+    for _attempt in range(5):
+        try:
+            with db.atomic():
+                order = Order.create(
+                    number=_new_number(),
+                    user=user,
+                    esim=esim,
+                    plan=plan,
+                    kind="renewal",
+                    status="pending",
+                    price_cents=q.price_cents,
+                    discount_cents=q.discount.discount_cents,
+                    amount_cents=q.amount_cents,
+                    currency=plan.currency,
+                    promo=q.discount.promo,
+                    bonus_data_mb=q.discount.bonus_data_mb,
+                    assisted_by=assisted_by,
+                )
+                record(order, "", "pending", source)
+                return order
+        except IntegrityError:
+            continue  # an order number collided; draw another
+    raise RuntimeError("could not allocate an order number")
+
+
+def _move(order, from_status, to_status, source, note="", **fields):
+    """Compare-and-set one transition; True for the one caller whose update changed the row."""
+    now = utcnow()
+    changed = (
+        Order.update(status=to_status, updated_at=now, **fields)
+        .where(Order.id == order.id, Order.status == from_status)
+        .execute()
+    )
+    if changed:
+        record(order, from_status, to_status, source, note)
+    return changed == 1
+
+
+def fulfil(order, source):
+    """Take a confirmed payment for `order` and start applying it: exactly once.
+
+    Called from the checkout return, the webhook and agents, in any order and
+    concurrently; the conditional pending → paid update lets only the first through.
+    """
+    with db.atomic():
+        if not _move(order, "pending", "paid", source, paid_at=utcnow()):
+            return False
+        if order.promo_id and not promotions.redeem(order.promo):
+            record(order, "paid", "paid", "system", note="promo_over_limit")
+    start_application(Order.get_by_id(order.id), source)
+    return True
+
+
+def start_application(order, source):
+    """Ask the operator to apply a paid order; a refusal fails the order (refund owed)."""
+    request = PlanRequest(
+        days=order.plan.days, data_mb=order.plan.data_mb + order.bonus_data_mb, minutes=order.plan.minutes
+    )
+    try:
+        reference = get_operator().apply_plan(order.esim.iccid, request)
+    except OperatorError as exc:
+        _move(order, "paid", "failed", source, note=str(exc)[:250], failure_reason="operator")
+        return
+    _move(order, "paid", "applying", source, operator_ref=reference)
+
+
+def advance(order):
+    """Check an applying order with the operator; returns the order as it now stands."""
+    if order.status != "applying":
+        return order
+    try:
+        state = get_operator().application_status(order.operator_ref)
+    except OperatorError:
+        return order
+    if state == APPLIED and _move(order, "applying", "fulfilled", "system", fulfilled_at=utcnow()):
+        esim = order.esim
+        esim.plan = order.plan
+        esim.save(only=[Esim.plan])
+        usage.refresh([esim], force=True)
+    elif state == FAILED:
+        _move(order, "applying", "failed", "system", failure_reason="operator")
+    return Order.get_by_id(order.id)

@@ -1,0 +1,102 @@
+"""What each eSIM has left: read from the operator, kept as the last reading per eSIM."""
+
+import math
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+
+from app.models import Esim
+from app.models import utcnow
+from app.operators import OperatorError
+from app.operators import get_operator
+
+FRESH_FOR = timedelta(seconds=60)
+EXPIRING_WITHIN = timedelta(days=7)
+
+NOT_INSTALLED, ACTIVE, EXPIRING, EXPIRED = "not_installed", "active", "expiring", "expired"
+# Lower sorts first on the dashboard: what needs attention comes first.
+URGENCY = {EXPIRING: 0, EXPIRED: 1, ACTIVE: 2, NOT_INSTALLED: 3}
+
+READING_FIELDS = [
+    Esim.data_total_mb,
+    Esim.data_used_mb,
+    Esim.minutes_total,
+    Esim.minutes_used,
+    Esim.expires_at,
+    Esim.installed_at,
+    Esim.usage_read_at,
+]
+
+
+@dataclass(frozen=True)
+class Status:
+    state: str
+    days_left: int
+    data_left_mb: int
+    minutes_left: int
+    data_used_share: float  # 0..1, for the bar
+
+
+def status(esim, now=None):
+    """The eSIM's state and what is left, from its last reading."""
+    now = now or utcnow()
+    if esim.expires_at is None:
+        days_left = 0
+    else:
+        days_left = max(0, math.ceil((esim.expires_at - now).total_seconds() / 86400))
+    if esim.installed_at is None:
+        state = NOT_INSTALLED
+    elif esim.expires_at is None or esim.expires_at <= now:
+        state = EXPIRED
+    elif esim.expires_at - now <= EXPIRING_WITHIN:
+        state = EXPIRING
+    else:
+        state = ACTIVE
+    total = esim.data_total_mb
+    left = 0 if state == EXPIRED else max(0, total - esim.data_used_mb)
+    minutes_left = 0 if state == EXPIRED else max(0, esim.minutes_total - esim.minutes_used)
+    share = min(1.0, esim.data_used_mb / total) if total else 0.0
+    return Status(state, days_left, left, minutes_left, share)
+
+
+def refresh(esims, force=False):
+    """Bring readings up to date in one operator call; False if the operator failed.
+
+    Readings younger than FRESH_FOR are kept unless `force`; on failure every
+    eSIM keeps its last known figures and the caller shows they are not fresh.
+    """
+    now = utcnow()
+    stale = [e for e in esims if force or not e.usage_read_at or now - e.usage_read_at > FRESH_FOR]
+    if not stale:
+        return True
+    try:
+        readings = get_operator().read_usage([e.iccid for e in stale])
+    except OperatorError as exc:
+        current_app.logger.warning("usage read failed: %s", exc)
+        return False
+    updated = []
+    for esim in stale:
+        usage = readings.get(esim.iccid)
+        if usage is None:
+            continue
+        esim.data_total_mb = usage.data_total_mb
+        esim.data_used_mb = usage.data_used_mb
+        esim.minutes_total = usage.minutes_total
+        esim.minutes_used = usage.minutes_used
+        esim.expires_at = usage.expires_at
+        if usage.installed and esim.installed_at is None:
+            esim.installed_at = now
+        esim.usage_read_at = now
+        updated.append(esim)
+    if updated:
+        Esim.bulk_update(updated, fields=READING_FIELDS)
+    return len(updated) == len(stale)
+
+
+def by_urgency(esims, now=None):
+    """(esim, status) pairs, expiring soon and expired first, then by expiry date."""
+    now = now or utcnow()
+    pairs = [(e, status(e, now)) for e in esims]
+    far = now + timedelta(days=36500)
+    return sorted(pairs, key=lambda p: (URGENCY[p[1].state], p[0].expires_at or far, p[0].id))

@@ -1,0 +1,66 @@
+"""The order page: waiting for the operator, in place."""
+
+from conftest import HTMX
+from conftest import csrf_token
+from conftest import in_app
+from conftest import make_customer
+from conftest import make_esim
+
+from app.models import Esim
+from app.models import Order
+from app.services import renewal
+from app.services.demo import DEMO_ICCID
+
+
+def _pending_order(client, app, plan="month-10gb", iccid=DEMO_ICCID):
+    esim = in_app(app, lambda: Esim.get(Esim.iccid == iccid))
+    token = csrf_token(client, f"/esims/{esim.id}/renew")
+    client.post(f"/esims/{esim.id}/renew", data={"plan": plan, "csrf_token": token})
+    return in_app(app, lambda: Order.select().order_by(Order.id.desc()).get())
+
+
+def test_a_pending_order_waits_for_payment_and_does_not_poll(client, auth, seeded):
+    auth.login()
+    order = _pending_order(client, seeded)
+    html = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert f"Order {order.number}" in html
+    assert "Waiting for payment" in html
+    assert "hx-trigger" not in html.split('id="order-status')[1].split(">")[0]
+
+
+def test_a_paid_order_polls_until_the_operator_has_applied_it(client, auth, seeded):
+    seeded.config["OPERATOR_APPLY_DELAY"] = 3600
+    auth.login()
+    order = _pending_order(client, seeded)
+    old_expiry = in_app(seeded, lambda: Esim.get(Esim.iccid == DEMO_ICCID).expires_at)
+    assert in_app(seeded, renewal.fulfil, order, "webhook")
+
+    widget = client.get(f"/orders/{order.id}", headers={**HTMX, "HX-Target": f"order-status-{order.id}"})
+    html = widget.get_data(as_text=True)
+    assert html.lstrip().startswith("<section")
+    assert "the operator is applying your plan" in html
+    assert 'hx-trigger="every 2s, refresh"' in html
+    assert f'href="/orders/{order.id}"' in html  # the refresh link without JavaScript
+
+    seeded.config["OPERATOR_APPLY_DELAY"] = 0
+    import app.operators.simulated as simulated
+    from app.models import SimApplication
+
+    in_app(seeded, lambda: SimApplication.update(applies_at=simulated.utcnow()).execute())
+    done = client.get(f"/orders/{order.id}", headers={**HTMX, "HX-Target": f"order-status-{order.id}"})
+    html = done.get_data(as_text=True)
+    assert "Done: your plan is active" in html
+    assert "hx-trigger" not in html
+    new_expiry = in_app(seeded, lambda: Esim.get(Esim.iccid == DEMO_ICCID).expires_at)
+    assert (new_expiry - old_expiry).days == 30
+
+
+def test_another_customers_order_is_not_found(client, auth, seeded):
+    other = make_customer(seeded)
+    make_esim(seeded, other, "8985500000000000888")
+    auth.login("other@example.com", "other-pass-1234")
+    order = _pending_order(client, seeded, iccid="8985500000000000888")
+    auth.logout()
+    auth.login()
+    assert client.get(f"/orders/{order.id}").status_code == 404
+    assert order.number not in client.get("/orders").get_data(as_text=True)

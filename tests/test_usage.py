@@ -1,0 +1,141 @@
+"""What is left on each eSIM: the dashboard and the usage widget."""
+
+import brotli
+import pytest
+from conftest import HTMX
+from conftest import in_app
+from conftest import make_customer
+from conftest import make_esim
+from conftest import translated
+
+from app.models import Esim
+from app.models import User
+from app.operators import OperatorError
+from app.operators.simulated import SimulatedOperator
+from app.services.demo import DEMO_ICCID
+
+
+def _demo_esim(app):
+    return in_app(app, lambda: Esim.get(Esim.iccid == DEMO_ICCID))
+
+
+def test_dashboard_shows_what_is_left(client, auth, seeded):
+    auth.login()
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert "iPhone" in html
+    assert "•••• 0017" in html
+    assert DEMO_ICCID not in html  # only the masked ICCID is shown
+    assert "Active" in html
+    assert "6.71 GB of 10.00 GB" in html  # 10 GB less 3,372 MB used
+    assert "88 minutes" in html
+    assert "20 days" in html
+    assert "<progress" in html
+    assert f'href="/esims/{_demo_esim(seeded).id}/renew"' in html
+
+
+def test_expiring_and_expired_esims_stand_out_and_come_first(client, auth, seeded):
+    user = in_app(seeded, User.by_email, "demo@example.com")
+    make_esim(seeded, user, "8985500000000000101", label="Later", days_left=200)
+    make_esim(seeded, user, "8985500000000000102", label="Soon", days_left=3)
+    make_esim(seeded, user, "8985500000000000103", label="Gone", days_left=-2)
+    auth.login()
+    html = client.get("/dashboard").get_data(as_text=True)
+    order = [html.index(label) for label in ('>Soon<', '>Gone<', '>iPhone<', '>Later<')]
+    assert order == sorted(order)
+    assert "state-expiring" in html and "Expiring soon" in html
+    assert "state-expired" in html and "Expired" in html
+
+
+@pytest.mark.parametrize("lang", ["km", "zh"])
+def test_dashboard_speaks_the_customers_language(client, auth, seeded, lang):
+    auth.login()
+    html = client.get(f"/dashboard?lang={lang}").get_data(as_text=True)
+    for text in ("My eSIMs", "Data left", "Call minutes left", "Validity", "Renew", "Active"):
+        assert translated(seeded, lang, text) in html
+
+
+def test_usage_widget_is_a_fragment_for_htmx_and_a_page_otherwise(client, auth, seeded):
+    auth.login()
+    esim = _demo_esim(seeded)
+    fragment = client.get(f"/esims/{esim.id}/usage", headers=HTMX)
+    assert fragment.status_code == 200
+    assert "HX-Request" in fragment.headers["Vary"]
+    text = fragment.get_data(as_text=True)
+    assert text.lstrip().startswith('<section class="usage"')
+    assert "<html" not in text
+    assert 'hx-trigger="every 60s, refresh"' in text
+
+    page = client.get(f"/esims/{esim.id}/usage")
+    assert "HX-Request" in page.headers["Vary"]
+    assert "<html" in page.get_data(as_text=True)
+    assert '<section class="usage"' in page.get_data(as_text=True)
+
+
+def test_usage_fragment_stays_under_one_and_a_half_kilobytes_compressed(client, auth, seeded):
+    auth.login()
+    esim = _demo_esim(seeded)
+    for lang in ("en", "km", "zh"):
+        response = client.get(f"/esims/{esim.id}/usage?lang={lang}", headers={**HTMX, "Accept-Encoding": "br"})
+        assert response.headers["Content-Encoding"] == "br"
+        assert len(response.data) <= 1536, (lang, len(response.data))
+        assert brotli.decompress(response.data)
+
+
+def test_refreshing_reads_the_operator_again(client, auth, seeded, monkeypatch):
+    auth.login()
+    esim = _demo_esim(seeded)
+    before = client.get(f"/esims/{esim.id}/usage", headers=HTMX).get_data(as_text=True)
+    assert "3.29 GB" in before  # data used
+    from datetime import timedelta
+
+    import app.operators.simulated as simulated
+
+    later = simulated.utcnow() + timedelta(hours=6)
+    monkeypatch.setattr(simulated, "utcnow", lambda: later)
+    after = client.get(f"/esims/{esim.id}/usage", headers=HTMX).get_data(as_text=True)
+    assert "3.29 GB" not in after
+    assert "4.00 GB" in after  # 3,372 MB + 120 MB an hour for six hours = 4,092 MB
+    assert "Updated just now" in after
+
+
+def test_a_failing_operator_shows_the_last_figures_and_says_so(client, auth, seeded, monkeypatch):
+    def down(self, iccids):
+        raise OperatorError("timeout")
+
+    monkeypatch.setattr(SimulatedOperator, "read_usage", down)
+    auth.login()
+    esim = _demo_esim(seeded)
+    note = "We could not reach the operator just now, so these are the last known figures."
+    for url in ("/dashboard?lang=km", f"/esims/{esim.id}/usage", f"/esims/{esim.id}/usage?refresh"):
+        response = client.get(url, headers=HTMX if url.endswith("refresh") else {})
+        assert response.status_code == 200
+        html = response.get_data(as_text=True)
+        assert translated(seeded, "km", note) in html
+        assert "6.71" in html
+
+
+@pytest.mark.parametrize("path", ["/esims/{id}", "/esims/{id}/usage", "/esims/{id}/renew"])
+def test_another_customers_esim_is_not_found(client, auth, seeded, path):
+    other = make_customer(seeded)
+    theirs = make_esim(seeded, other, "8985500000000000999", label="Theirs")
+    auth.login()
+    assert client.get(path.format(id=theirs.id)).status_code == 404
+    assert client.get(path.format(id=theirs.id), headers=HTMX).status_code == 404
+
+
+def test_dashboard_needs_one_operator_call_however_many_esims(client, auth, seeded, monkeypatch):
+    calls = []
+    original = SimulatedOperator.read_usage
+
+    def counting(self, iccids):
+        calls.append(list(iccids))
+        return original(self, iccids)
+
+    monkeypatch.setattr(SimulatedOperator, "read_usage", counting)
+    user = in_app(seeded, User.by_email, "demo@example.com")
+    for n in range(4):
+        make_esim(seeded, user, f"89855000000000002{n:02d}")
+    in_app(seeded, lambda: Esim.update(usage_read_at=None).execute())
+    auth.login()
+    client.get("/dashboard")
+    assert len(calls) == 1 and len(calls[0]) == 5
