@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 
 from flask import g
 from flask import request
+from flask import session
 from flask_babel import format_currency
 from flask_babel import format_date
 from flask_babel import format_datetime
@@ -23,6 +24,7 @@ from app.models import utcnow
 LANGUAGES = {"en": "English", "km": "ភាសាខ្មែរ", "zh": "中文"}
 HTML_LANG = {"en": "en", "km": "km", "zh": "zh-Hans"}
 LANG_COOKIE = "lang"
+PENDING_SWITCH = "lang_switch"
 
 PLAN_KIND_LABELS = {
     "daily": _l("Daily plans"),
@@ -114,9 +116,23 @@ def _remember_switch():
     if lang not in LANGUAGES:
         return
     g.lang_switch = lang
-    if current_user.is_authenticated and current_user.language != lang:
-        current_user.language = lang
-        current_user.save(only=["language"])
+    if not current_user.is_authenticated:
+        # Kept for the login that may follow: the profile then takes this language.
+        session[PENDING_SWITCH] = lang
+    elif current_user.language != lang:
+        save_language(current_user, lang)
+
+
+def save_language(user, lang):
+    user.language = lang
+    user.save(only=["language"])
+
+
+def adopt_pending_switch(user):
+    """After login: a language chosen before logging in becomes the profile's."""
+    lang = session.pop(PENDING_SWITCH, None)
+    if lang in LANGUAGES and lang != user.language:
+        save_language(user, lang)
 
 
 def _set_cookie(response):

@@ -1,8 +1,8 @@
 """Registering, logging in and out, and editing the profile, through HTTP."""
 
 import pytest
-from conftest import csrf_token
-from conftest import translated
+from helpers import csrf_token
+from helpers import translated
 
 from app.models import User
 

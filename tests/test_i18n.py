@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency
-from conftest import translated
+from helpers import translated
 
 from app.config import PROJECT_ROOT
 

@@ -1,10 +1,10 @@
 """The order page: waiting for the operator, in place."""
 
-from conftest import HTMX
-from conftest import csrf_token
-from conftest import in_app
-from conftest import make_customer
-from conftest import make_esim
+from helpers import HTMX
+from helpers import csrf_token
+from helpers import in_app
+from helpers import make_customer
+from helpers import make_esim
 
 from app.models import Esim
 from app.models import Order

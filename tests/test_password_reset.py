@@ -2,9 +2,9 @@
 
 import re
 
-from conftest import body
-from conftest import csrf_token
-from conftest import translated
+from helpers import body
+from helpers import csrf_token
+from helpers import translated
 from itsdangerous.timed import TimestampSigner
 
 from app.services.accounts import RESET_MAX_AGE

@@ -4,11 +4,11 @@ from datetime import timedelta
 
 import pytest
 from babel.dates import format_date
-from conftest import HTMX
-from conftest import csrf_token
-from conftest import in_app
-from conftest import make_esim
-from conftest import translated
+from helpers import HTMX
+from helpers import csrf_token
+from helpers import in_app
+from helpers import make_esim
+from helpers import translated
 
 from app.models import Esim
 from app.models import Order
@@ -106,7 +106,14 @@ def test_a_percent_promo_code_shows_the_discount_in_place(client, auth, seeded):
 def test_unusable_promo_codes_get_a_translated_reason(client, auth, seeded, code, plan, message):
     from app.models import utcnow
 
-    in_app(seeded, PromoCode.create, code="OLD", kind="percent", value=50, valid_until=utcnow() - timedelta(days=1))
+    in_app(
+        seeded,
+        PromoCode.create,
+        code="OLD",
+        kind="percent",
+        value=50,
+        valid_until=utcnow() - timedelta(days=1),
+    )
     in_app(seeded, PromoCode.create, code="GONE", kind="amount", value=100, max_redemptions=2, redemptions=2)
     auth.login()
     html = client.get(
@@ -123,17 +130,26 @@ def _post_renewal(client, esim_id, **data):
 def test_posting_the_choice_creates_a_pending_order_priced_by_the_server(client, auth, seeded):
     auth.login()
     esim = _esim(seeded)
-    response = _post_renewal(client, esim.id, plan="month-30gb", promo="WELCOME10", price="1", amount_cents="1")
+    response = _post_renewal(
+        client, esim.id, plan="month-30gb", promo="WELCOME10", price="1", amount_cents="1"
+    )
     assert response.status_code == 303
     order = in_app(seeded, Order.get)
     assert response.location == f"/orders/{order.id}"
-    assert (order.status, order.price_cents, order.discount_cents, order.amount_cents) == ("pending", 1000, 100, 900)
+    assert (order.status, order.price_cents, order.discount_cents, order.amount_cents) == (
+        "pending",
+        1000,
+        100,
+        900,
+    )
     assert order.esim_id == esim.id
     events = in_app(seeded, lambda: [(e.from_status, e.to_status, e.source) for e in OrderEvent.select()])
     assert events == [("", "pending", "customer")]
 
 
-@pytest.mark.parametrize("data", [{"plan": "free-plan"}, {"plan": ""}, {"plan": "month-10gb", "promo": "NOPE"}])
+@pytest.mark.parametrize(
+    "data", [{"plan": "free-plan"}, {"plan": ""}, {"plan": "month-10gb", "promo": "NOPE"}]
+)
 def test_bad_choices_are_refused_and_create_no_order(client, auth, seeded, data):
     auth.login()
     response = _post_renewal(client, _esim(seeded).id, **data)

@@ -57,6 +57,6 @@ def test_session_cookie_is_httponly_lax_and_secure(client, auth, seeded):
 def test_unknown_pages_get_a_translated_404(client, app):
     response = client.get("/no-such-page?lang=zh")
     assert response.status_code == 404
-    from conftest import translated
+    from helpers import translated
 
     assert translated(app, "zh", "Page not found") in response.get_data(as_text=True)

@@ -2,11 +2,11 @@
 
 import brotli
 import pytest
-from conftest import HTMX
-from conftest import in_app
-from conftest import make_customer
-from conftest import make_esim
-from conftest import translated
+from helpers import HTMX
+from helpers import in_app
+from helpers import make_customer
+from helpers import make_esim
+from helpers import translated
 
 from app.models import Esim
 from app.models import User
@@ -40,7 +40,7 @@ def test_expiring_and_expired_esims_stand_out_and_come_first(client, auth, seede
     make_esim(seeded, user, "8985500000000000103", label="Gone", days_left=-2)
     auth.login()
     html = client.get("/dashboard").get_data(as_text=True)
-    order = [html.index(label) for label in ('>Soon<', '>Gone<', '>iPhone<', '>Later<')]
+    order = [html.index(label) for label in (">Soon<", ">Gone<", ">iPhone<", ">Later<")]
     assert order == sorted(order)
     assert "state-expiring" in html and "Expiring soon" in html
     assert "state-expired" in html and "Expired" in html
@@ -75,7 +75,9 @@ def test_usage_fragment_stays_under_one_and_a_half_kilobytes_compressed(client, 
     auth.login()
     esim = _demo_esim(seeded)
     for lang in ("en", "km", "zh"):
-        response = client.get(f"/esims/{esim.id}/usage?lang={lang}", headers={**HTMX, "Accept-Encoding": "br"})
+        response = client.get(
+            f"/esims/{esim.id}/usage?lang={lang}", headers={**HTMX, "Accept-Encoding": "br"}
+        )
         assert response.headers["Content-Encoding"] == "br"
         assert len(response.data) <= 1536, (lang, len(response.data))
         assert brotli.decompress(response.data)
@@ -103,6 +105,11 @@ def test_a_failing_operator_shows_the_last_figures_and_says_so(client, auth, see
         raise OperatorError("timeout")
 
     monkeypatch.setattr(SimulatedOperator, "read_usage", down)
+    from datetime import timedelta
+
+    from app.models import utcnow
+
+    in_app(seeded, lambda: Esim.update(usage_read_at=utcnow() - timedelta(minutes=10)).execute())
     auth.login()
     esim = _demo_esim(seeded)
     note = "We could not reach the operator just now, so these are the last known figures."
@@ -112,6 +119,7 @@ def test_a_failing_operator_shows_the_last_figures_and_says_so(client, auth, see
         html = response.get_data(as_text=True)
         assert translated(seeded, "km", note) in html
         assert "6.71" in html
+        assert "10 minutes ago" in html or "10 នាទី" in html
 
 
 @pytest.mark.parametrize("path", ["/esims/{id}", "/esims/{id}/usage", "/esims/{id}/renew"])

@@ -21,6 +21,7 @@ from app.auth.forms import RegisterForm
 from app.auth.forms import ResetPasswordForm
 from app.extensions import limiter
 from app.extensions import login_manager
+from app.i18n import adopt_pending_switch
 from app.i18n import current_language
 from app.models import User
 from app.security import safe_next
@@ -53,6 +54,7 @@ def login():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user:
             login_user(user)
+            adopt_pending_switch(user)
             return redirect(safe_next(request.args.get("next"), _home()))
         flash(_("That email and password do not match an account."), "error")
     return render_template("auth/login.html", form=form)

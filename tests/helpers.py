@@ -1,0 +1,96 @@
+"""Helpers the tests share: CSRF tokens, logging in, the outbox, translations, test data."""
+
+import email
+import email.policy
+import re
+from pathlib import Path
+
+from app.extensions import db
+from app.services import demo
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+HTMX = {"HX-Request": "true"}
+
+
+def csrf_token(client, url):
+    """The CSRF token of the form on `url`, as a browser would read it."""
+    html = client.get(url).get_data(as_text=True)
+    match = CSRF_RE.search(html)
+    assert match, f"no CSRF field on {url}"
+    return match.group(1) or match.group(2)
+
+
+class Auth:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email=demo.DEMO_CUSTOMER[0], password=demo.DEMO_CUSTOMER[1], next_url=None):
+        url = "/login" + (f"?next={next_url}" if next_url else "")
+        token = csrf_token(self.client, "/login")
+        return self.client.post(url, data={"email": email, "password": password, "csrf_token": token})
+
+    def logout(self):
+        token = csrf_token(self.client, "/profile")
+        return self.client.post("/logout", data={"csrf_token": token})
+
+
+class Outbox:
+    def __init__(self, folder):
+        self.folder = Path(folder)
+
+    def messages(self):
+        if not self.folder.exists():
+            return []
+        files = sorted(self.folder.glob("*.eml"), key=lambda p: p.stat().st_mtime_ns)
+        return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default) for p in files]
+
+    def last(self):
+        messages = self.messages()
+        assert messages, "no email was sent"
+        return messages[-1]
+
+
+def body(message):
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def translated(app, lang, message, **variables):
+    """`message` as the app renders it in `lang`; for km and zh it must differ from English."""
+    from flask_babel import force_locale
+    from flask_babel import gettext
+
+    with app.test_request_context():
+        with force_locale("en"):
+            english = gettext(message, **variables)
+        with force_locale(lang):
+            text = gettext(message, **variables)
+    if lang != "en":
+        assert text != english, f"not translated into {lang}: {message}"
+    return text
+
+
+def in_app(app, fn, *args, **kwargs):
+    """Run `fn` inside an app context with a database connection, as a view would."""
+    with app.app_context():
+        db.connect(reuse_if_open=True)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            db.close()
+
+
+def make_customer(app, email="other@example.com", password="other-pass-1234", language="en"):
+    from app.services import accounts
+
+    return in_app(app, accounts.register, email, password, language)
+
+
+def make_esim(app, user, iccid, **kwargs):
+    """An eSIM for `user` that the simulated operator knows (see demo.add_esim)."""
+    from app.models import Plan
+
+    def create():
+        plan = kwargs.pop("plan", None) or Plan.get(Plan.code == "month-10gb")
+        return demo.add_esim(user, iccid, plan=plan, **kwargs)
+
+    return in_app(app, create)
