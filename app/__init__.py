@@ -9,6 +9,8 @@ from app import config as settings
 
 def create_app(config=None):
     """Build the app; `config` (a dict) overrides settings read from the environment."""
+    from app.i18n import TIMEZONE
+
     app = Flask(__name__, instance_relative_config=True)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(settings.from_environment(app.instance_path))
@@ -18,7 +20,7 @@ def create_app(config=None):
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         BABEL_TRANSLATION_DIRECTORIES=str(settings.PROJECT_ROOT / "translations"),
-        BABEL_DEFAULT_TIMEZONE="Asia/Phnom_Penh",
+        BABEL_DEFAULT_TIMEZONE=TIMEZONE,
         COMPRESS_ALGORITHM=["br", "gzip"],
         COMPRESS_MIN_SIZE=256,
         SEND_FILE_MAX_AGE_DEFAULT=3600,
@@ -34,8 +36,8 @@ def create_app(config=None):
 
         hops = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-    if app.config.get("TESTING"):
-        app.config.setdefault("OPERATOR_APPLY_DELAY", 0)
+    if app.config.get("TESTING") and "OPERATOR_APPLY_DELAY" not in (config or {}):
+        app.config["OPERATOR_APPLY_DELAY"] = 0
 
     from app import database
     from app import errors
@@ -60,6 +62,7 @@ def create_app(config=None):
     compress.init_app(app)
 
     from app.auth import bp as auth_bp
+    from app.checkout import bp as checkout_bp
     from app.esims import bp as esims_bp
     from app.orders import bp as orders_bp
     from app.plans import bp as plans_bp
@@ -68,6 +71,7 @@ def create_app(config=None):
     app.register_blueprint(plans_bp)
     app.register_blueprint(esims_bp)
     app.register_blueprint(orders_bp)
+    app.register_blueprint(checkout_bp)
 
     from app import cli
 

@@ -1,7 +1,9 @@
 """Locale choice and the locale-aware formatting every template and email uses."""
 
+from datetime import timezone
 from decimal import Decimal
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from flask import g
 from flask import request
@@ -19,6 +21,7 @@ from flask_login import current_user
 
 from app.extensions import babel
 from app.models import utcnow
+from app.payments import test_mode
 
 # Each language is named in itself, as the switcher shows it.
 LANGUAGES = {"en": "English", "km": "ភាសាខ្មែរ", "zh": "中文"}
@@ -50,6 +53,44 @@ ORDER_STATUS_LABELS = {
     "refunded": _l("Refunded"),
 }
 
+# What each order event means to the customer; notes first, then the new status.
+EVENT_LABELS = {
+    "checkout_started": _l("Payment page opened"),
+    "checkout_cancelled": _l("Payment cancelled at checkout"),
+    "payment_processing": _l("Your bank is processing the payment"),
+    "payment_failed": _l("The payment failed"),
+    "amount_mismatch": _l("The payment did not match the order: our team is checking it"),
+    "duplicate_payment": _l("A second payment arrived: it will be refunded"),
+    "pending": _l("Order created"),
+    "paid": _l("Payment received"),
+    "applying": _l("Sent to the operator"),
+    "fulfilled": _l("Plan applied by the operator"),
+    "cancelled": _l("Cancelled"),
+    "expired": _l("The payment page expired"),
+    "failed": _l("The operator could not apply the plan"),
+    "refunded": _l("Refunded"),
+}
+
+
+# Payment method names are brands (not translated), except these.
+METHOD_NAMES = {"alipay": "Alipay", "wechat_pay": "WeChat Pay", "paypal": "PayPal", "link": "Link"}
+
+
+def payment_method_label(method):
+    if not method:
+        return _("Not known yet")
+    if method == "test":
+        return _("Test payment")
+    if method == "card":
+        return _("Card")
+    brand, _sep, rest = method.partition(" ")
+    return METHOD_NAMES.get(brand, brand.replace("_", " ").title()) + (" " + rest if rest else "")
+
+
+def event_label(event):
+    note_key = event.note.split(":", 1)[0]
+    return EVENT_LABELS.get(note_key) or EVENT_LABELS.get(event.to_status, event.to_status)
+
 
 def select_locale():
     """Explicit switch > profile > cookie > Accept-Language > English."""
@@ -68,6 +109,14 @@ def current_language():
     """The active language code: en, km or zh."""
     locale = get_locale()
     return locale.language if locale and locale.language in LANGUAGES else "en"
+
+
+TIMEZONE = "Asia/Phnom_Penh"
+
+
+def to_local(moment):
+    """A stored (naive UTC) time as Cambodian wall-clock time, as pages show it."""
+    return moment.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(TIMEZONE))
 
 
 def money(cents, currency="USD"):
@@ -170,6 +219,9 @@ def init_app(app):
         STATE_LABELS=STATE_LABELS,
         ORDER_STATUS_LABELS=ORDER_STATUS_LABELS,
         current_language=current_language,
+        event_label=event_label,
+        payment_method_label=payment_method_label,
+        test_mode=test_mode,
         html_lang=lambda: HTML_LANG[current_language()],
         url_with_lang=url_with_lang,
     )

@@ -113,7 +113,8 @@ class PromoCode(BaseModel):
     valid_from = DateTimeField(null=True)
     valid_until = DateTimeField(null=True)
     max_redemptions = IntegerField(null=True)
-    redemptions = IntegerField(default=0)
+    redemptions = IntegerField(default=0)  # paid orders only
+    held = IntegerField(default=0)  # orders in checkout now, each holding one redemption
     plan_kinds = CharField(default="")  # comma-separated; empty means every kind
     active = BooleanField(default=True)
 
@@ -139,6 +140,7 @@ class Order(BaseModel):
     payment_method = CharField(default="")
     operator_ref = CharField(default="")
     failure_reason = CharField(default="")
+    payment_note = CharField(default="")  # processing (delayed method) or amount_mismatch
     assisted_by = ForeignKeyField(User, null=True, backref="assisted_orders")
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
@@ -160,8 +162,10 @@ class Order(BaseModel):
 
     @property
     def in_progress(self):
-        """Paid, and the operator has not finished applying it."""
-        return self.status in ("paid", "applying")
+        """Paid (or being paid by a delayed method) and not yet applied."""
+        return self.status in ("paid", "applying") or (
+            self.status == "pending" and self.payment_note == "processing"
+        )
 
 
 class OrderEvent(BaseModel):
@@ -174,6 +178,26 @@ class OrderEvent(BaseModel):
 
     class Meta:
         table_name = "order_events"
+
+
+class TestCheckout(BaseModel):
+    """A checkout session of the local test-payment provider (used when Stripe has no keys)."""
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    session_id = CharField(unique=True)
+    order = ForeignKeyField(Order, backref="test_checkouts", on_delete="CASCADE")
+    amount_cents = IntegerField()
+    currency = CharField()
+    status = CharField(default="open")  # open, complete, expired
+    payment_status = CharField(default="unpaid")  # unpaid, paid
+    success_url = CharField()
+    cancel_url = CharField()
+    created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField()
+
+    class Meta:
+        table_name = "test_checkouts"
 
 
 class WebhookEvent(BaseModel):
@@ -249,6 +273,7 @@ ALL_MODELS = [
     Order,
     OrderEvent,
     WebhookEvent,
+    TestCheckout,
     Device,
     AuditLog,
     SimLine,

@@ -10,6 +10,7 @@ from helpers import in_app
 from helpers import make_esim
 from helpers import translated
 
+from app.i18n import to_local
 from app.models import Esim
 from app.models import Order
 from app.models import OrderEvent
@@ -25,7 +26,7 @@ def _esim(app, iccid=DEMO_ICCID):
 
 
 def _date(dt, lang="en"):
-    return format_date(dt, locale={"zh": "zh_Hans"}.get(lang, lang), format="medium")
+    return format_date(to_local(dt), locale={"zh": "zh_Hans"}.get(lang, lang), format="medium")
 
 
 def test_renew_page_groups_the_plans(client, auth, seeded):

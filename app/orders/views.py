@@ -1,11 +1,15 @@
 """Orders: history, one order with its live status, and the receipt."""
 
 from flask import abort
+from flask import redirect
 from flask import render_template
+from flask import url_for
 from flask_login import current_user
 from flask_login import login_required
 
+from app.checkout.views import send_to_checkout
 from app.models import Order
+from app.models import OrderEvent
 from app.orders import bp
 from app.partials import render_page_or_fragment
 from app.services import renewal
@@ -17,6 +21,10 @@ def owned_order_or_404(order_id):
     if order is None:
         abort(404)
     return order
+
+
+def order_events(order):
+    return list(order.events.order_by(OrderEvent.created_at, OrderEvent.id))
 
 
 @bp.route("/orders")
@@ -32,5 +40,29 @@ def detail(order_id):
     """The order and its status; the status widget alone when htmx polls it."""
     order = renewal.advance(owned_order_or_404(order_id))
     return render_page_or_fragment(
-        "orders/detail.html", "orders/_status.html", target=f"order-status-{order.id}", order=order
+        "orders/detail.html",
+        "orders/_status.html",
+        target=f"order-status-{order.id}",
+        order=order,
+        events=order_events(order),
     )
+
+
+@bp.route("/orders/<int:order_id>/pay", methods=["POST"])
+@login_required
+def pay(order_id):
+    """Pay a pending order (again): back to checkout."""
+    order = owned_order_or_404(order_id)
+    if order.status != "pending":
+        return redirect(url_for("orders.detail", order_id=order.id), code=303)
+    return send_to_checkout(order)
+
+
+@bp.route("/orders/<int:order_id>/receipt")
+@login_required
+def receipt(order_id):
+    """A printable receipt, once the order is paid."""
+    order = owned_order_or_404(order_id)
+    if order.paid_at is None:
+        abort(404)
+    return render_template("orders/receipt.html", order=order, events=order_events(order))

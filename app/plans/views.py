@@ -1,13 +1,12 @@
 """The plan catalogue, and choosing a renewal plan with its price summary in place."""
 
-from flask import redirect
 from flask import render_template
 from flask import request
-from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_login import login_required
 
+from app.checkout.views import send_to_checkout
 from app.esims.views import owned_esim_or_404
 from app.partials import render_page_or_fragment
 from app.plans import bp
@@ -56,7 +55,7 @@ def renew(esim_id):
                 except PromoError as exc:
                     form.promo.errors = [str(exc.message)]
                 else:
-                    return redirect(url_for("orders.detail", order_id=order.id), code=303)
+                    return send_to_checkout(order)
         quote = _summary(esim, form) if not form.plan.errors else None
     else:
         form = RenewForm(request.args, meta={"csrf": False})

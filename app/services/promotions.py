@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
+from peewee import Case
 
 from app.models import PromoCode
 from app.models import utcnow
@@ -55,7 +56,7 @@ def evaluate(code, plan, now=None):
         raise PromoError("not_yet")
     if promo.valid_until and now >= promo.valid_until:
         raise PromoError("expired")
-    if promo.max_redemptions is not None and promo.redemptions >= promo.max_redemptions:
+    if promo.max_redemptions is not None and promo.redemptions + promo.held >= promo.max_redemptions:
         raise PromoError("used_up")
     kinds = [k for k in promo.plan_kinds.split(",") if k]
     if kinds and plan.kind not in kinds:
@@ -67,13 +68,26 @@ def evaluate(code, plan, now=None):
     return Discount(promo, bonus_data_mb=promo.value)
 
 
-def redeem(promo):
-    """Count one paid redemption; False if the code was used up meanwhile.
+def hold(promo):
+    """Hold one redemption for an order going to checkout; False if none is left.
 
     One conditional UPDATE, so two customers racing for the last redemption
-    cannot both get it.
+    cannot both get it: the second is told the code is used up before paying.
     """
-    query = PromoCode.update(redemptions=PromoCode.redemptions + 1).where(PromoCode.id == promo.id)
+    query = PromoCode.update(held=PromoCode.held + 1).where(PromoCode.id == promo.id)
     if promo.max_redemptions is not None:
-        query = query.where(PromoCode.redemptions < PromoCode.max_redemptions)
+        query = query.where(PromoCode.redemptions + PromoCode.held < PromoCode.max_redemptions)
     return query.execute() == 1
+
+
+def release(promo_id):
+    """An order that will not be paid gives its held redemption back."""
+    PromoCode.update(held=PromoCode.held - 1).where(PromoCode.id == promo_id, PromoCode.held > 0).execute()
+
+
+def redeem(promo_id):
+    """A paid order turns its hold into a redemption."""
+    PromoCode.update(
+        redemptions=PromoCode.redemptions + 1,
+        held=Case(None, [(PromoCode.held > 0, PromoCode.held - 1)], 0),
+    ).where(PromoCode.id == promo_id).execute()

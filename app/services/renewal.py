@@ -88,6 +88,8 @@ def create_order(user, esim, plan, promo_code="", source="customer", assisted_by
                     bonus_data_mb=q.discount.bonus_data_mb,
                     assisted_by=assisted_by,
                 )
+                if q.discount.promo and not promotions.hold(q.discount.promo):
+                    raise promotions.PromoError("used_up")
                 record(order, "", "pending", source)
                 return order
         except IntegrityError:
@@ -95,7 +97,7 @@ def create_order(user, esim, plan, promo_code="", source="customer", assisted_by
     raise RuntimeError("could not allocate an order number")
 
 
-def _move(order, from_status, to_status, source, note="", **fields):
+def move(order, from_status, to_status, source, note="", **fields):
     """Compare-and-set one transition; True for the one caller whose update changed the row."""
     now = utcnow()
     changed = (
@@ -115,10 +117,10 @@ def fulfil(order, source):
     concurrently; the conditional pending → paid update lets only the first through.
     """
     with db.atomic():
-        if not _move(order, "pending", "paid", source, paid_at=utcnow()):
+        if not move(order, "pending", "paid", source, paid_at=utcnow(), payment_note=""):
             return False
-        if order.promo_id and not promotions.redeem(order.promo):
-            record(order, "paid", "paid", "system", note="promo_over_limit")
+        if order.promo_id:
+            promotions.redeem(order.promo_id)
     start_application(Order.get_by_id(order.id), source)
     return True
 
@@ -131,9 +133,19 @@ def start_application(order, source):
     try:
         reference = get_operator().apply_plan(order.esim.iccid, request)
     except OperatorError as exc:
-        _move(order, "paid", "failed", source, note=str(exc)[:250], failure_reason="operator")
+        move(order, "paid", "failed", source, note=str(exc)[:250], failure_reason="operator")
         return
-    _move(order, "paid", "applying", source, operator_ref=reference)
+    move(order, "paid", "applying", source, operator_ref=reference)
+
+
+def close_unpaid(order, to_status, source, note=""):
+    """Expire or cancel a pending order; its held promo redemption is given back."""
+    with db.atomic():
+        if not move(order, "pending", to_status, source, note=note):
+            return False
+        if order.promo_id:
+            promotions.release(order.promo_id)
+    return True
 
 
 def advance(order):
@@ -144,11 +156,11 @@ def advance(order):
         state = get_operator().application_status(order.operator_ref)
     except OperatorError:
         return order
-    if state == APPLIED and _move(order, "applying", "fulfilled", "system", fulfilled_at=utcnow()):
+    if state == APPLIED and move(order, "applying", "fulfilled", "system", fulfilled_at=utcnow()):
         esim = order.esim
         esim.plan = order.plan
         esim.save(only=[Esim.plan])
         usage.refresh([esim], force=True)
     elif state == FAILED:
-        _move(order, "applying", "failed", "system", failure_reason="operator")
+        move(order, "applying", "failed", "system", failure_reason="operator")
     return Order.get_by_id(order.id)

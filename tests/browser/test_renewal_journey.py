@@ -15,6 +15,23 @@ def _usd(app, cents, lang):
     return format_currency(cents / 100, "USD", locale={"zh": "zh_Hans"}.get(lang, lang))
 
 
+def _expiry(app):
+    from helpers import in_app
+
+    from app.models import Esim
+    from app.services.demo import DEMO_ICCID
+
+    return in_app(app, lambda: Esim.get(Esim.iccid == DEMO_ICCID).expires_at)
+
+
+def _long_date(moment, lang):
+    from babel.dates import format_date
+
+    from app.i18n import to_local
+
+    return format_date(to_local(moment), format="medium", locale={"zh": "zh_Hans"}.get(lang, lang))
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_renewal_journey_updates_in_place(live_server, phone, lang):
     app, page = live_server, phone()
@@ -50,9 +67,21 @@ def test_renewal_journey_updates_in_place(live_server, phone, lang):
     screenshot(page, f"renew-{lang}")
 
     page.locator("form.renew > button").click()
+    page.wait_for_url("**/checkout/test/*")
+    expect(page.locator(".testmode")).to_be_visible()
+    expect(page.locator("dl")).to_contain_text(_usd(app, 90, lang))
+    screenshot(page, f"test-checkout-{lang}")
+    page.locator("button[value=pay]").click()
+
+    # Back from checkout, the status widget waits for the operator in place.
     page.wait_for_url("**/orders/*")
-    expect(page.locator(".status")).to_contain_text(translated(app, lang, "Waiting for payment"))
+    status = page.locator(".status")
+    expect(status).to_contain_text(translated(app, lang, "Done: your plan is active"), timeout=15000)
     screenshot(page, f"order-{lang}")
+    new_expiry = _expiry(app)
+    status.locator("a.button").click()
+    page.wait_for_url("**/dashboard")
+    expect(page.locator(".usage").first).to_contain_text(_long_date(new_expiry, lang))
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -74,5 +103,13 @@ def test_renewal_journey_without_javascript(live_server, phone, lang):
     screenshot(page, f"renew-nojs-{lang}")
 
     page.locator("form.renew > button").click()
+    page.wait_for_url("**/checkout/test/*")
+    page.locator("button[value=pay]").click()
     page.wait_for_url("**/orders/*")
-    expect(page.locator(".status")).to_contain_text(translated(app, lang, "Waiting for payment"))
+    refresh = page.locator(".status a", has_text=translated(app, lang, "Refresh"))
+    for _attempt in range(20):
+        if not refresh.count():
+            break
+        page.wait_for_timeout(500)
+        refresh.click()
+    expect(page.locator(".status")).to_contain_text(translated(app, lang, "Done: your plan is active"))

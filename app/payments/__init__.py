@@ -1,0 +1,25 @@
+"""The payment provider: Stripe Checkout with keys, else the local test provider."""
+
+from flask import current_app
+
+from app.payments.base import PaymentError
+from app.payments.base import SignatureError
+
+
+def get_provider():
+    """Stripe when STRIPE_SECRET_KEY is set, otherwise local test payments."""
+    config = current_app.config
+    if config.get("STRIPE_SECRET_KEY"):
+        from app.payments.stripe_checkout import StripeCheckout
+
+        return StripeCheckout(config)
+    from app.payments.test_checkout import LocalTestCheckout
+
+    return LocalTestCheckout(config)
+
+
+def test_mode():
+    return not current_app.config.get("STRIPE_SECRET_KEY")
+
+
+__all__ = ["PaymentError", "SignatureError", "get_provider", "test_mode"]

@@ -1,0 +1,67 @@
+"""What the portal needs from a payment provider."""
+
+from abc import ABC
+from abc import abstractmethod
+from dataclasses import dataclass
+
+
+class PaymentError(Exception):
+    """The provider could not be reached or refused the request."""
+
+
+class SignatureError(Exception):
+    """A webhook whose signature is missing, wrong or too old."""
+
+
+@dataclass(frozen=True)
+class CheckoutSession:
+    id: str
+    url: str | None
+    order_id: str | None  # client_reference_id
+    metadata_order_id: str | None
+    status: str  # open, complete, expired
+    payment_status: str  # paid, unpaid, no_payment_required
+    amount_total: int | None
+    currency: str | None  # lower case, as Stripe sends it
+    payment_method: str = ""
+
+
+@dataclass(frozen=True)
+class PaymentEvent:
+    id: str
+    type: str
+    session: CheckoutSession
+
+
+@dataclass(frozen=True)
+class CheckoutRequest:
+    """Everything a provider needs to open a checkout for one order."""
+
+    order_id: int
+    order_number: str
+    amount_cents: int
+    currency: str
+    product_name: str
+    description: str
+    email: str
+    locale: str  # en, zh, or auto
+    success_url: str  # carries {CHECKOUT_SESSION_ID}
+    cancel_url: str
+    expires_at: int  # unix time
+    idempotency_key: str
+
+
+class PaymentProvider(ABC):
+    name = ""
+
+    @abstractmethod
+    def create_checkout(self, request: CheckoutRequest) -> CheckoutSession:
+        """Open a hosted checkout; raises PaymentError."""
+
+    @abstractmethod
+    def retrieve(self, session_id: str) -> CheckoutSession:
+        """The session as the provider knows it now; raises PaymentError."""
+
+    @abstractmethod
+    def verify_webhook(self, payload: bytes, signature: str | None) -> PaymentEvent:
+        """The event in a webhook request, if its signature is right; raises SignatureError."""

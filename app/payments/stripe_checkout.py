@@ -1,0 +1,103 @@
+"""Stripe Checkout through the official `stripe` library."""
+
+import stripe
+
+from app.payments.base import CheckoutSession
+from app.payments.base import PaymentError
+from app.payments.base import PaymentEvent
+from app.payments.base import PaymentProvider
+from app.payments.base import SignatureError
+
+
+def _field(obj, name):
+    """A field of a StripeObject (or dict), None when absent."""
+    try:
+        return obj[name]
+    except (KeyError, TypeError):
+        return None
+
+
+def _payment_method(session):
+    intent = _field(session, "payment_intent")
+    method = _field(intent, "payment_method") if intent is not None else None
+    if method is None or isinstance(method, str):
+        return ""
+    kind = _field(method, "type") or ""
+    card = _field(method, "card") if kind == "card" else None
+    if card is not None and _field(card, "last4"):
+        return f"{_field(card, 'brand') or 'card'} •••• {_field(card, 'last4')}"
+    return kind
+
+
+def to_session(obj):
+    metadata = _field(obj, "metadata") or {}
+    return CheckoutSession(
+        id=obj["id"],
+        url=_field(obj, "url"),
+        order_id=_field(obj, "client_reference_id"),
+        metadata_order_id=_field(metadata, "order_id"),
+        status=_field(obj, "status") or "",
+        payment_status=_field(obj, "payment_status") or "",
+        amount_total=_field(obj, "amount_total"),
+        currency=_field(obj, "currency"),
+        payment_method=_payment_method(obj),
+    )
+
+
+class StripeCheckout(PaymentProvider):
+    name = "stripe"
+
+    def __init__(self, config):
+        options = {"max_network_retries": 2}
+        if config.get("STRIPE_API_BASE"):
+            options["base_addresses"] = {"api": config["STRIPE_API_BASE"]}
+        self.client = stripe.StripeClient(config["STRIPE_SECRET_KEY"], **options)
+        self.webhook_secret = config.get("STRIPE_WEBHOOK_SECRET")
+
+    def create_checkout(self, request):
+        params = {
+            "mode": "payment",
+            "line_items": [
+                {
+                    "quantity": 1,
+                    "price_data": {
+                        "currency": request.currency.lower(),
+                        "unit_amount": request.amount_cents,
+                        "product_data": {"name": request.product_name, "description": request.description},
+                    },
+                }
+            ],
+            "client_reference_id": str(request.order_id),
+            "metadata": {"order_id": str(request.order_id), "order_number": request.order_number},
+            "payment_intent_data": {"metadata": {"order_id": str(request.order_id)}},
+            "customer_email": request.email,
+            "locale": request.locale,
+            "success_url": request.success_url,
+            "cancel_url": request.cancel_url,
+            "expires_at": request.expires_at,
+        }
+        try:
+            session = self.client.v1.checkout.sessions.create(
+                params=params, options={"idempotency_key": request.idempotency_key}
+            )
+        except stripe.StripeError as exc:
+            raise PaymentError(str(exc)) from exc
+        return to_session(session)
+
+    def retrieve(self, session_id):
+        try:
+            session = self.client.v1.checkout.sessions.retrieve(
+                session_id, params={"expand": ["payment_intent.payment_method"]}
+            )
+        except stripe.StripeError as exc:
+            raise PaymentError(str(exc)) from exc
+        return to_session(session)
+
+    def verify_webhook(self, payload, signature):
+        if not self.webhook_secret or not signature:
+            raise SignatureError("missing signature or secret")
+        try:
+            event = stripe.Webhook.construct_event(payload, signature, self.webhook_secret)
+        except (stripe.SignatureVerificationError, ValueError) as exc:
+            raise SignatureError(str(exc)) from exc
+        return PaymentEvent(id=event["id"], type=event["type"], session=to_session(event["data"]["object"]))

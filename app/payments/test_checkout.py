@@ -1,0 +1,88 @@
+"""Local test payments: a page in the app plays the part of Stripe Checkout.
+
+It keeps its sessions in the test_checkouts table and, once "paid", sends the
+same event the Stripe webhook would and returns the customer through the same
+return URL, so the rest of the portal cannot tell the difference.
+"""
+
+import secrets
+from datetime import UTC
+from datetime import datetime
+
+from flask import url_for
+
+from app.models import TestCheckout
+from app.models import utcnow
+from app.payments.base import CheckoutSession
+from app.payments.base import PaymentError
+from app.payments.base import PaymentEvent
+from app.payments.base import PaymentProvider
+from app.payments.base import SignatureError
+
+TEST_METHOD = "test"
+
+
+def to_session(row):
+    return CheckoutSession(
+        id=row.session_id,
+        url=url_for("checkout.test_pay", session_id=row.session_id),
+        order_id=str(row.order_id),
+        metadata_order_id=str(row.order_id),
+        status=row.status,
+        payment_status=row.payment_status,
+        amount_total=row.amount_cents,
+        currency=row.currency.lower(),
+        payment_method=TEST_METHOD if row.payment_status == "paid" else "",
+    )
+
+
+class LocalTestCheckout(PaymentProvider):
+    name = "test"
+
+    def __init__(self, config):
+        self.config = config
+
+    def create_checkout(self, request):
+        expires = datetime.fromtimestamp(request.expires_at, UTC).replace(tzinfo=None)
+        row = TestCheckout.create(
+            session_id="cs_test_" + secrets.token_hex(12),
+            order=request.order_id,
+            amount_cents=request.amount_cents,
+            currency=request.currency,
+            success_url=request.success_url,
+            cancel_url=request.cancel_url,
+            expires_at=expires,
+        )
+        return to_session(row)
+
+    def _row(self, session_id):
+        row = TestCheckout.get_or_none(TestCheckout.session_id == session_id)
+        if row is None:
+            raise PaymentError(f"no such test session {session_id}")
+        if row.status == "open" and utcnow() >= row.expires_at:
+            row.status = "expired"
+            row.save(only=[TestCheckout.status])
+        return row
+
+    def retrieve(self, session_id):
+        return to_session(self._row(session_id))
+
+    def verify_webhook(self, payload, signature):
+        raise SignatureError("test payments send no webhooks over HTTP")
+
+    def pay(self, session_id):
+        """The customer pressed "Pay (test)": the session completes, paid."""
+        row = self._row(session_id)
+        if row.status != "open":
+            raise PaymentError(f"session {session_id} is {row.status}")
+        row.status, row.payment_status = "complete", "paid"
+        row.save(only=[TestCheckout.status, TestCheckout.payment_status])
+        return PaymentEvent(id="evt_test_" + secrets.token_hex(12), type="checkout.session.completed",
+                            session=to_session(row))
+
+    def success_url(self, session_id):
+        row = self._row(session_id)
+        return row.success_url.replace("{CHECKOUT_SESSION_ID}", row.session_id)
+
+    def cancel_url(self, session_id):
+        return self._row(session_id).cancel_url

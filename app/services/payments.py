@@ -1,0 +1,146 @@
+"""Paying for an order: opening checkout, and acting once on what the provider reports."""
+
+import time
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from peewee import IntegrityError
+
+from app.extensions import db
+from app.i18n import LANGUAGES
+from app.i18n import plan_name
+from app.models import Order
+from app.models import WebhookEvent
+from app.models import utcnow
+from app.payments import PaymentError
+from app.payments import get_provider
+from app.payments.base import CheckoutRequest
+from app.services import renewal
+
+# Stripe Checkout speaks English and Chinese but not Khmer: "auto" follows the browser.
+CHECKOUT_LOCALES = {"en": "en", "zh": "zh", "km": "auto"}
+# Stripe wants at least 30 minutes; the extra minute absorbs clock skew.
+CHECKOUT_LIFETIME_SECONDS = 31 * 60
+
+PAID_EVENTS = ("checkout.session.completed", "checkout.session.async_payment_succeeded")
+
+
+def start_checkout(order, success_url, cancel_url):
+    """The URL where the customer pays `order`: an open session is reused, else one is made.
+
+    `success_url` must carry {CHECKOUT_SESSION_ID}; raises PaymentError.
+    """
+    if order.status != "pending":
+        raise PaymentError(f"order {order.number} is {order.status}")
+    provider = get_provider()
+    if order.provider == provider.name and order.provider_ref:
+        current = provider.retrieve(order.provider_ref)
+        if current.status == "open" and current.url:
+            return current.url
+    lang = order.user.language if order.user.language in LANGUAGES else "en"
+    with force_locale(lang):
+        request = CheckoutRequest(
+            order_id=order.id,
+            order_number=order.number,
+            amount_cents=order.amount_cents,
+            currency=order.currency,
+            product_name=_("eSIM plan: %(plan)s", plan=plan_name(order.plan)),
+            description=_("Order %(number)s", number=order.number),
+            email=order.user.email,
+            locale=CHECKOUT_LOCALES[lang],
+            success_url=success_url,
+            cancel_url=cancel_url,
+            expires_at=int(time.time()) + CHECKOUT_LIFETIME_SECONDS,
+            idempotency_key=f"order-{order.id}-{order.number}-{int(time.time())}",
+        )
+    session = provider.create_checkout(request)
+    Order.update(provider=provider.name, provider_ref=session.id, updated_at=utcnow()).where(
+        Order.id == order.id
+    ).execute()
+    renewal.record(order, "pending", "pending", "customer", note="checkout_started")
+    return session.url
+
+
+def _order_for(session):
+    """The order a session pays for; both the reference and the metadata must name it."""
+    if not session.order_id or session.order_id != (session.metadata_order_id or session.order_id):
+        return None
+    if not session.order_id.isdigit():
+        return None
+    return Order.get_or_none(Order.id == int(session.order_id))
+
+
+def _amount_matches(order, session):
+    return session.amount_total == order.amount_cents and (session.currency or "").lower() == (
+        order.currency.lower()
+    )
+
+
+def settle(session, source):
+    """Act on a checkout session as the provider reports it; returns its order (or None).
+
+    Paid with the right amount: fulfil (exactly once). Completed but unpaid: a
+    delayed method is still processing. Expired: the order expires. A wrong
+    amount is never fulfilled: it is flagged for the support team.
+    """
+    order = _order_for(session)
+    if order is None:
+        current_app.logger.warning("checkout session %s names no order", session.id)
+        return None
+    if session.payment_status in ("paid", "no_payment_required") and session.status == "complete":
+        if not _amount_matches(order, session):
+            _flag(order, source, "amount_mismatch", f"{session.amount_total} {session.currency}")
+        elif renewal.fulfil(order, source):
+            _remember_method(order, session)
+        elif session.id != order.provider_ref and order.status != "pending":
+            _flag(order, source, "duplicate_payment", session.id)
+    elif session.status == "complete":
+        if order.status == "pending" and order.payment_note != "processing":
+            Order.update(payment_note="processing").where(Order.id == order.id).execute()
+            renewal.record(order, "pending", "pending", source, note="payment_processing")
+    elif session.status == "expired" and session.id == order.provider_ref:
+        renewal.close_unpaid(order, "expired", source)
+    return Order.get_by_id(order.id)
+
+
+def _flag(order, source, note, detail):
+    Order.update(payment_note=note).where(Order.id == order.id).execute()
+    renewal.record(order, order.status, order.status, source, note=f"{note}: {detail}"[:250])
+
+
+def _remember_method(order, session):
+    method = session.payment_method
+    if not method:
+        try:
+            method = get_provider().retrieve(session.id).payment_method
+        except PaymentError:
+            method = ""
+    Order.update(payment_method=method or "").where(Order.id == order.id).execute()
+
+
+def handle_event(event, source="webhook"):
+    """Act on a verified provider event once; a replayed event id does nothing (False)."""
+    try:
+        with db.atomic():
+            WebhookEvent.create(event_id=event.id, type=event.type)
+    except IntegrityError:
+        return False
+    try:
+        if event.type in PAID_EVENTS or event.type == "checkout.session.expired":
+            settle(event.session, source)
+        elif event.type == "checkout.session.async_payment_failed":
+            order = _order_for(event.session)
+            if order is not None:
+                renewal.close_unpaid(order, "cancelled", source, note="payment_failed")
+    except Exception:
+        # Forget the event so the provider's retry is handled rather than skipped.
+        WebhookEvent.delete().where(WebhookEvent.event_id == event.id).execute()
+        raise
+    return True
+
+
+def cancel_checkout(order):
+    """The customer left checkout without paying: the order stays pending, noted."""
+    if order.status == "pending":
+        renewal.record(order, "pending", "pending", "return", note="checkout_cancelled")

@@ -1,0 +1,205 @@
+"""A small Stripe-compatible HTTP server for the endpoints the portal calls.
+
+It answers POST /v1/checkout/sessions and GET /v1/checkout/sessions/<id> with
+the shapes Stripe documents, honours Idempotency-Key, and lets a test play the
+customer (complete, expire) and build signed webhook events the way Stripe does.
+"""
+
+import hashlib
+import hmac
+import json
+import re
+import secrets
+import threading
+import time
+from http.server import BaseHTTPRequestHandler
+from http.server import ThreadingHTTPServer
+from urllib.parse import parse_qsl
+from urllib.parse import urlsplit
+
+
+def unflatten(pairs):
+    """Stripe's form encoding (a[b][0][c]=1) back into nested dicts and lists."""
+    root = {}
+    for key, value in pairs:
+        parts = re.findall(r"[^\[\]]+", key)
+        node = root
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            nxt = None if last else parts[i + 1]
+            if isinstance(node, list):
+                index = int(part)
+                while len(node) <= index:
+                    node.append({} if not nxt or not nxt.isdigit() else [])
+                if last:
+                    node[index] = value
+                else:
+                    node = node[index]
+            else:
+                if last:
+                    node[part] = value
+                else:
+                    node = node.setdefault(part, [] if nxt.isdigit() else {})
+    return root
+
+
+class FakeStripe:
+    def __init__(self):
+        self.sessions = {}
+        self.requests = []
+        self.idempotent = {}
+        self.fail_next = 0
+        self.lock = threading.Lock()
+
+    # --- what the API does ---------------------------------------------------
+    def create_session(self, params, key):
+        with self.lock:
+            if key and key in self.idempotent:
+                return self.idempotent[key]
+            item = params["line_items"][0]
+            amount = int(item["price_data"]["unit_amount"]) * int(item.get("quantity", 1))
+            sid = "cs_test_" + secrets.token_hex(12)
+            session = {
+                "id": sid,
+                "object": "checkout.session",
+                "mode": params.get("mode"),
+                "url": f"https://checkout.stripe.com/c/pay/{sid}",
+                "status": "open",
+                "payment_status": "unpaid",
+                "amount_subtotal": amount,
+                "amount_total": amount,
+                "currency": item["price_data"]["currency"],
+                "client_reference_id": params.get("client_reference_id"),
+                "metadata": params.get("metadata", {}),
+                "customer_email": params.get("customer_email"),
+                "locale": params.get("locale"),
+                "success_url": params.get("success_url"),
+                "cancel_url": params.get("cancel_url"),
+                "expires_at": int(params["expires_at"]) if "expires_at" in params else None,
+                "payment_intent": None,
+                "payment_method_types": ["card", "alipay", "wechat_pay"],
+                "created": int(time.time()),
+                "livemode": False,
+            }
+            self.sessions[sid] = session
+            if key:
+                self.idempotent[key] = session
+            return session
+
+    def session_view(self, sid, expand):
+        session = dict(self.sessions[sid])
+        intent = session["payment_intent"]
+        if intent and "payment_intent.payment_method" in expand:
+            session["payment_intent"] = {
+                "id": intent,
+                "object": "payment_intent",
+                "payment_method": {
+                    "id": "pm_" + intent[3:],
+                    "object": "payment_method",
+                    "type": session.get("_method", "card"),
+                    "card": {"brand": "visa", "last4": "4242"}
+                    if session.get("_method", "card") == "card"
+                    else None,
+                },
+            }
+        return {k: v for k, v in session.items() if not k.startswith("_")}
+
+    # --- what the customer does ---------------------------------------------
+    def complete(self, sid, paid=True, method="card", amount=None):
+        session = self.sessions[sid]
+        session.update(status="complete", payment_status="paid" if paid else "unpaid", _method=method)
+        session["payment_intent"] = "pi_" + secrets.token_hex(8)
+        if amount is not None:
+            session["amount_total"] = amount
+        return session
+
+    def settle_async(self, sid, paid=True):
+        self.sessions[sid]["payment_status"] = "paid" if paid else "unpaid"
+
+    def expire(self, sid):
+        self.sessions[sid].update(status="expired")
+
+    # --- webhooks --------------------------------------------------------------
+    def event(self, event_type, sid, event_id=None):
+        return {
+            "id": event_id or "evt_" + secrets.token_hex(12),
+            "object": "event",
+            "api_version": "2025-01-27.acacia",
+            "created": int(time.time()),
+            "type": event_type,
+            "livemode": False,
+            "data": {"object": self.session_view(sid, ())},
+        }
+
+    @staticmethod
+    def sign(payload, secret, timestamp=None):
+        """The Stripe-Signature header for `payload` (bytes), as Stripe computes it."""
+        ts = int(timestamp if timestamp is not None else time.time())
+        mac = hmac.new(secret.encode(), f"{ts}.".encode() + payload, hashlib.sha256).hexdigest()
+        return f"t={ts},v1={mac}"
+
+
+def make_handler(fake):
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def _send(self, status, body):
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Request-Id", "req_" + secrets.token_hex(6))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _authorised(self):
+            if not (self.headers.get("Authorization") or "").startswith("Bearer sk_test_"):
+                self._send(401, {"error": {"type": "invalid_request_error", "message": "Invalid API Key"}})
+                return False
+            return True
+
+        def do_POST(self):
+            if not self._authorised():
+                return
+            length = int(self.headers.get("Content-Length") or 0)
+            params = unflatten(parse_qsl(self.rfile.read(length).decode(), keep_blank_values=True))
+            fake.requests.append(("POST", self.path, params))
+            if fake.fail_next:
+                fake.fail_next -= 1
+                return self._send(500, {"error": {"type": "api_error", "message": "boom"}})
+            if self.path == "/v1/checkout/sessions":
+                return self._send(200, fake.create_session(params, self.headers.get("Idempotency-Key")))
+            self._send(
+                404, {"error": {"type": "invalid_request_error", "message": "Unrecognized request URL"}}
+            )
+
+        def do_GET(self):
+            if not self._authorised():
+                return
+            url = urlsplit(self.path)
+            expand = [v for k, v in parse_qsl(url.query) if k.startswith("expand")]
+            fake.requests.append(("GET", url.path, expand))
+            match = re.fullmatch(r"/v1/checkout/sessions/([\w]+)", url.path)
+            if match and match.group(1) in fake.sessions:
+                return self._send(200, fake.session_view(match.group(1), expand))
+            self._send(
+                404,
+                {
+                    "error": {
+                        "type": "invalid_request_error",
+                        "code": "resource_missing",
+                        "message": "No such checkout.session",
+                    }
+                },
+            )
+
+    return Handler
+
+
+def start():
+    """Start a server on a free port; returns (fake, base_url, server)."""
+    fake = FakeStripe()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(fake))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return fake, f"http://127.0.0.1:{server.server_port}", server
