@@ -28,6 +28,13 @@ def init_app(app):
         demo.seed()
         click.echo("Demo data ready: demo@example.com / demo-pass-1234, agent@example.com / agent-pass-1234")
 
+    @app.cli.command("expire-orders")
+    def expire_orders():
+        """Expire pending orders whose checkout ran out (run from cron every few minutes)."""
+        from app.services import payments
+
+        click.echo(f"Expired {payments.expire_abandoned()} order(s).")
+
     @app.cli.group()
     def translate():
         """Extract, update and compile the en, km and zh catalogs."""

@@ -1,6 +1,6 @@
 """Locale choice and the locale-aware formatting every template and email uses."""
 
-from datetime import timezone
+from datetime import UTC
 from decimal import Decimal
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -116,7 +116,7 @@ TIMEZONE = "Asia/Phnom_Penh"
 
 def to_local(moment):
     """A stored (naive UTC) time as Cambodian wall-clock time, as pages show it."""
-    return moment.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(TIMEZONE))
+    return moment.replace(tzinfo=UTC).astimezone(ZoneInfo(TIMEZONE))
 
 
 def money(cents, currency="USD"):

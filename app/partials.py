@@ -14,4 +14,10 @@ def render_page_or_fragment(page, fragment, target=None, **context):
     wants_fragment = bool(request.htmx) and (target is None or request.htmx.target == target)
     response = make_response(render_template(fragment if wants_fragment else page, **context))
     response.vary.add("HX-Request")
+    if wants_fragment:
+        # A poll that finds nothing new costs a 304 and no body.
+        response.cache_control.no_cache = True
+        response.cache_control.private = True
+        response.add_etag()
+        response.make_conditional(request)
     return response

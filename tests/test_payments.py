@@ -397,3 +397,23 @@ def test_test_mode_pays_through_the_same_paths(client, auth, seeded):
     _assert_extended_once(seeded, order, old)
     status = client.get(f"/orders/{order.id}", headers=HTMX).get_data(as_text=True)
     assert "Done: your plan is active" in status
+
+
+def test_abandoned_test_checkouts_expire_from_cron(client, auth, seeded):
+    from app.models import TestCheckout
+    from app.models import utcnow
+
+    in_app(seeded, PromoCode.update(max_redemptions=5).execute)
+    auth.login()
+    esim = _esim(seeded)
+    token = csrf_token(client, f"/esims/{esim.id}/renew")
+    client.post(
+        f"/esims/{esim.id}/renew", data={"plan": "day-1gb", "promo": "WELCOME10", "csrf_token": token}
+    )
+    long_ago = utcnow() - timedelta(hours=1)
+    in_app(seeded, TestCheckout.update(expires_at=long_ago).execute)
+    in_app(seeded, Order.update(updated_at=long_ago).execute)
+    result = seeded.test_cli_runner().invoke(args=["expire-orders"])
+    assert "Expired 1 order(s)." in result.output
+    assert in_app(seeded, Order.get).status == "expired"
+    assert in_app(seeded, lambda: PromoCode.get(PromoCode.code == "WELCOME10").held) == 0

@@ -147,3 +147,48 @@ def test_dashboard_needs_one_operator_call_however_many_esims(client, auth, seed
     auth.login()
     client.get("/dashboard")
     assert len(calls) == 1 and len(calls[0]) == 5
+
+
+def test_an_unchanged_fragment_is_answered_304(client, auth, seeded):
+    auth.login()
+    esim = _demo_esim(seeded)
+    url = f"/esims/{esim.id}/usage"
+    for encoding in ("br", "identity"):
+        first = client.get(url, headers={**HTMX, "Accept-Encoding": encoding})
+        etag = first.headers["ETag"]
+        again = client.get(url, headers={**HTMX, "Accept-Encoding": encoding, "If-None-Match": etag})
+        assert again.status_code == 304, encoding
+        assert again.data == b""
+
+
+def _queries_for(client, app, url):
+    """How many SQL statements one request runs."""
+    from app.extensions import db
+
+    statements = []
+    original = type(db.obj).execute_sql
+
+    def counting(self, sql, params=None, *args, **kwargs):
+        statements.append(sql)
+        return original(self, sql, params, *args, **kwargs)
+
+    type(db.obj).execute_sql = counting
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        type(db.obj).execute_sql = original
+    return len(statements)
+
+
+def test_dashboard_query_count_does_not_grow_with_the_number_of_esims(client, auth, seeded):
+    auth.login()
+    in_app(seeded, lambda: Esim.update(usage_read_at=None).execute())
+    one = _queries_for(client, seeded, "/dashboard")
+    user = in_app(seeded, User.by_email, "demo@example.com")
+    for n in range(6):
+        make_esim(seeded, user, f"89855000000000004{n:02d}")
+    in_app(seeded, lambda: Esim.update(usage_read_at=None).execute())
+    seven = _queries_for(client, seeded, "/dashboard")
+    assert seven == one, (one, seven)
+    # And when the readings are fresh, nothing is read from the operator at all.
+    assert _queries_for(client, seeded, "/dashboard") < seven

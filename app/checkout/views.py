@@ -46,15 +46,19 @@ def returned():
     try:
         session = get_provider().retrieve(session_id)
     except PaymentError:
-        flash(_("We could not confirm your payment yet. If you paid, it will show here within minutes."),
-              "warning")
+        flash(
+            _("We could not confirm your payment yet. If you paid, it will show here within minutes."),
+            "warning",
+        )
         return redirect(url_for("orders.history"))
     order = payments.settle(session, "return")
     if order is None:
         abort(404)
     if order.payment_note == "amount_mismatch":
-        flash(_("We received a payment that does not match this order. Our support team will contact you."),
-              "error")
+        flash(
+            _("We received a payment that does not match this order. Our support team will contact you."),
+            "error",
+        )
     return redirect(url_for("orders.detail", order_id=order.id), code=303)
 
 

@@ -77,8 +77,9 @@ class LocalTestCheckout(PaymentProvider):
             raise PaymentError(f"session {session_id} is {row.status}")
         row.status, row.payment_status = "complete", "paid"
         row.save(only=[TestCheckout.status, TestCheckout.payment_status])
-        return PaymentEvent(id="evt_test_" + secrets.token_hex(12), type="checkout.session.completed",
-                            session=to_session(row))
+        return PaymentEvent(
+            id="evt_test_" + secrets.token_hex(12), type="checkout.session.completed", session=to_session(row)
+        )
 
     def success_url(self, session_id):
         row = self._row(session_id)

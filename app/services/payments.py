@@ -1,6 +1,7 @@
 """Paying for an order: opening checkout, and acting once on what the provider reports."""
 
 import time
+from datetime import timedelta
 
 from flask import current_app
 from flask_babel import force_locale
@@ -144,3 +145,29 @@ def cancel_checkout(order):
     """The customer left checkout without paying: the order stays pending, noted."""
     if order.status == "pending":
         renewal.record(order, "pending", "pending", "return", note="checkout_cancelled")
+
+
+def expire_abandoned(older_than_seconds=CHECKOUT_LIFETIME_SECONDS):
+    """Settle pending orders whose checkout has run out (for cron); returns how many expired.
+
+    Stripe also says so by webhook; this catches what no webhook reports
+    (test payments, or a webhook that never arrived).
+    """
+    cutoff = utcnow() - timedelta(seconds=older_than_seconds)
+    provider = get_provider()
+    stale = Order.select().where(
+        Order.status == "pending",
+        Order.provider == provider.name,
+        Order.provider_ref != "",
+        Order.updated_at < cutoff,
+    )
+    expired = 0
+    for order in stale:
+        try:
+            session = provider.retrieve(order.provider_ref)
+        except PaymentError:
+            continue
+        if session.status == "expired":
+            settle(session, "system")
+            expired += 1
+    return expired
