@@ -12,27 +12,33 @@ MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 
 
 def open_database(url):
-    """Connect lazily to `url`; SQLite gets foreign keys, WAL and a busy timeout."""
+    """A pooled database for `url`: connections are reused across requests, not reopened.
+
+    SQLite gets foreign keys, WAL and a busy timeout on each new connection.
+    """
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         return connect(
-            url,
+            url.replace("sqlite:", "sqlite+pool:", 1),
             pragmas={"foreign_keys": 1, "journal_mode": "wal", "busy_timeout": 10000},
+            max_connections=32,
+            stale_timeout=300,
+            # A pooled connection may serve another thread later, never two at once.
+            check_same_thread=False,
         )
+    if url.startswith(("postgres://", "postgresql://")):
+        scheme, rest = url.split(":", 1)
+        return connect(f"{scheme}+pool:{rest}", max_connections=32, stale_timeout=300)
     return connect(url)
 
 
 def init_app(app):
-    """Initialise the proxy for this app and open/close a connection per request."""
+    """Initialise the proxy; a request takes a pooled connection on its first query."""
     db.initialize(open_database(app.config["DATABASE_URL"]))
-
-    @app.before_request
-    def _connect():
-        db.connect(reuse_if_open=True)
 
     @app.teardown_request
     def _close(exc):
-        # An in-memory SQLite database would vanish with its only connection.
+        # Back to the pool; an in-memory SQLite database would vanish with its connection.
         if not db.is_closed() and db.database != ":memory:":
             db.close()
 

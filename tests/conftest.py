@@ -9,6 +9,7 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 
 from helpers import Auth  # noqa: E402
 from helpers import Outbox  # noqa: E402
+from helpers import close_pool  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.database import migrate  # noqa: E402
@@ -33,7 +34,7 @@ def _migrated(url, tmp_path):
     app = create_app(_settings(url, tmp_path))
     with app.app_context():
         migrate()
-    db.close()
+    close_pool()
 
 
 @pytest.fixture(scope="session")
@@ -51,7 +52,7 @@ def postgres_url(tmp_path_factory):
     database = open_database(url)
     database.execute_sql("DROP SCHEMA public CASCADE")
     database.execute_sql("CREATE SCHEMA public")
-    database.close()
+    database.close_all()
     _migrated(url, tmp_path_factory.mktemp("pg"))
     return url
 
@@ -67,11 +68,11 @@ def app(request, tmp_path):
         tables = ", ".join(m._meta.table_name for m in ALL_MODELS)
         database = open_database(url)
         database.execute_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
-        database.close()
+        database.close_all()
     app = create_app(_settings(url, tmp_path))
     app.backend = request.param
     yield app
-    db.close()
+    close_pool()
 
 
 @pytest.fixture

@@ -69,6 +69,13 @@ def translated(app, lang, message, **variables):
     return text
 
 
+def close_pool():
+    """Close every pooled connection, so tests leave no connection open behind them."""
+    db.close()
+    if hasattr(db.obj, "close_all"):
+        db.obj.close_all()
+
+
 def in_app(app, fn, *args, **kwargs):
     """Run `fn` inside an app context with a database connection, as a view would."""
     with app.app_context():

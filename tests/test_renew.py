@@ -144,8 +144,11 @@ def test_posting_the_choice_creates_a_pending_order_priced_by_the_server(client,
         900,
     )
     assert order.esim_id == esim.id
-    events = in_app(seeded, lambda: [(e.from_status, e.to_status, e.source) for e in OrderEvent.select()])
-    assert events == [("", "pending", "customer")]
+    events = in_app(
+        seeded,
+        lambda: [(e.from_status, e.to_status, e.note) for e in OrderEvent.select().order_by(OrderEvent.id)],
+    )
+    assert events == [("", "pending", ""), ("pending", "pending", "checkout_started")]
 
 
 @pytest.mark.parametrize(

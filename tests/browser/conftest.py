@@ -5,11 +5,11 @@ import threading
 from pathlib import Path
 
 import pytest
+from helpers import close_pool
 from werkzeug.serving import make_server
 
 from app import create_app
 from app.database import migrate
-from app.extensions import db
 from app.services import demo
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -38,14 +38,14 @@ def live_server(tmp_path):
     with app.app_context():
         migrate()
         demo.seed()
-    db.close()
+    close_pool()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     app.base_url = f"http://127.0.0.1:{server.server_port}"
     yield app
     server.shutdown()
-    db.close()
+    close_pool()
 
 
 @pytest.fixture(scope="session")
