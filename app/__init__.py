@@ -66,12 +66,14 @@ def create_app(config=None):
     from app.esims import bp as esims_bp
     from app.orders import bp as orders_bp
     from app.plans import bp as plans_bp
+    from app.shop import bp as shop_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(plans_bp)
     app.register_blueprint(esims_bp)
     app.register_blueprint(orders_bp)
     app.register_blueprint(checkout_bp)
+    app.register_blueprint(shop_bp)
 
     from app import cli
 

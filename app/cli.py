@@ -8,6 +8,7 @@ import click
 from app import database
 from app.config import PROJECT_ROOT
 from app.services import demo
+from app.services import devices
 
 
 def _pybabel(*args):
@@ -20,13 +21,22 @@ def init_app(app):
         """Create or migrate the database schema (safe to run again)."""
         applied = database.migrate()
         click.echo(f"Applied {len(applied)} migration(s)." if applied else "Schema is up to date.")
+        click.echo(f"Device list {devices.load_catalogue()} loaded.")
 
     @app.cli.command("seed-demo")
     def seed_demo():
         """Load plans, devices, promo codes and the demo accounts (safe to run again)."""
         database.migrate()
+        devices.load_catalogue()
         demo.seed()
         click.echo("Demo data ready: demo@example.com / demo-pass-1234, agent@example.com / agent-pass-1234")
+
+    @app.cli.command("send-reminders")
+    def send_reminders():
+        """Email reminders before expiry and at 80 % of data (run from cron, e.g. hourly)."""
+        from app.services import reminders
+
+        click.echo(f"Sent {reminders.send_due()} reminder(s).")
 
     @app.cli.command("expire-orders")
     def expire_orders():

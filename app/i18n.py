@@ -53,6 +53,26 @@ ORDER_STATUS_LABELS = {
     "refunded": _l("Refunded"),
 }
 
+DEVICE_NOTES = {
+    "apple_china": _l(
+        "Not the models sold in mainland China, Hong Kong or Macau: they have two physical SIM slots "
+        "and no eSIM."
+    ),
+    "apple_china_mini": _l(
+        "Models sold in Hong Kong and Macau have eSIM; those sold in mainland China do not."
+    ),
+    "ipad_cellular": _l("Wi-Fi + Cellular models only."),
+    "samsung_region": _l(
+        "Most models have eSIM, but not those sold in mainland China. "
+        "Check Settings > Connections > SIM manager."
+    ),
+    "some_regions": _l("eSIM only in some regional versions: check the phone's settings before buying."),
+    "pixel_region": _l("Phones bought from some carriers may have eSIM turned off."),
+    "not_china": _l("The version sold in mainland China has no eSIM."),
+    "huawei": _l("Only some international versions; no eSIM in models sold in mainland China."),
+    "japan": _l("Japanese models: only phones bought unlocked (SIM-free)."),
+}
+
 # What each order event means to the customer; notes first, then the new status.
 EVENT_LABELS = {
     "checkout_started": _l("Payment page opened"),
@@ -217,6 +237,7 @@ def init_app(app):
         LANGUAGES=LANGUAGES,
         PLAN_KIND_LABELS=PLAN_KIND_LABELS,
         STATE_LABELS=STATE_LABELS,
+        DEVICE_NOTES=DEVICE_NOTES,
         ORDER_STATUS_LABELS=ORDER_STATUS_LABELS,
         current_language=current_language,
         event_label=event_label,

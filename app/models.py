@@ -220,6 +220,19 @@ class Device(BaseModel):
         indexes = ((("brand", "model"), True),)
 
 
+class Reminder(BaseModel):
+    """A reminder sent: at most one per eSIM, kind and expiry cycle."""
+
+    esim = ForeignKeyField(Esim, backref="reminders", on_delete="CASCADE")
+    kind = CharField()  # expiry_7d, expiry_1d, data_80
+    cycle = CharField()  # the expiry date it was about, so a renewal starts a new cycle
+    sent_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "reminders"
+        indexes = ((("esim", "kind", "cycle"), True),)
+
+
 class AuditLog(BaseModel):
     actor = ForeignKeyField(User, null=True, backref="actions")
     customer = ForeignKeyField(User, null=True, backref="audit_entries")
@@ -275,6 +288,7 @@ ALL_MODELS = [
     WebhookEvent,
     TestCheckout,
     Device,
+    Reminder,
     AuditLog,
     SimLine,
     SimApplication,

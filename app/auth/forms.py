@@ -19,7 +19,7 @@ from app.i18n import LANGUAGES
 PASSWORD_MIN = 10
 
 
-def _email_field():
+def email_field():
     return EmailField(
         _l("Email"),
         validators=[
@@ -30,7 +30,7 @@ def _email_field():
     )
 
 
-def _new_password_fields():
+def new_password_fields():
     password = PasswordField(
         _l("Password"),
         validators=[
@@ -49,28 +49,28 @@ def _new_password_fields():
     return password, confirm
 
 
-def _language_field():
+def language_field():
     choices = [SelectChoice(code, name, render_kw={"lang": code}) for code, name in LANGUAGES.items()]
     return SelectField(_l("Language"), choices=choices, default="en")
 
 
 class LoginForm(FlaskForm):
-    email = _email_field()
+    email = email_field()
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Please enter your password."))])
 
 
 class RegisterForm(FlaskForm):
-    email = _email_field()
-    password, confirm = _new_password_fields()
-    language = _language_field()
+    email = email_field()
+    password, confirm = new_password_fields()
+    language = language_field()
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = _email_field()
+    email = email_field()
 
 
 class ResetPasswordForm(FlaskForm):
-    password, confirm = _new_password_fields()
+    password, confirm = new_password_fields()
 
 
 class ProfileForm(FlaskForm):
@@ -85,4 +85,4 @@ class ProfileForm(FlaskForm):
             ),
         ],
     )
-    language = _language_field()
+    language = language_field()

@@ -66,6 +66,13 @@ class SimulatedOperator(Operator):
         )
         return line
 
+    def mark_installed(self, iccid):
+        """The phone downloaded the profile: usage starts counting from now."""
+        now = utcnow()
+        SimLine.update(installed_at=now, counted_at=now).where(
+            SimLine.iccid == iccid, SimLine.installed_at.is_null()
+        ).execute()
+
     def read_usage(self, iccids):
         now = utcnow()
         lines = SimLine.select().where(SimLine.iccid.in_(list(iccids)))

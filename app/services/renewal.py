@@ -16,7 +16,9 @@ from app.operators import get_operator
 from app.operators.base import APPLIED
 from app.operators.base import FAILED
 from app.operators.base import PlanRequest
+from app.services import notifications
 from app.services import promotions
+from app.services import provisioning
 from app.services import usage
 from app.services.allowance import Allowance
 from app.services.allowance import after_renewal
@@ -69,7 +71,17 @@ def record(order, from_status, to_status, source, note=""):
 
 def create_order(user, esim, plan, promo_code="", source="customer", assisted_by=None):
     """A pending renewal order priced on the server; raises PromoError for an unusable code."""
-    q = quote(esim, plan, promo_code)
+    return place_order(user, plan, esim=esim, promo_code=promo_code, source=source, assisted_by=assisted_by)
+
+
+def place_order(user, plan, esim=None, promo_code="", source="customer", assisted_by=None):
+    """A pending order: a renewal of `esim`, or a new eSIM when `esim` is None.
+
+    The price comes from the plan and the promo code, never from the customer;
+    a code with a redemption limit holds one redemption until the order is paid
+    or given up. Raises PromoError for an unusable code.
+    """
+    discount = promotions.evaluate(promo_code, plan)
     for _attempt in range(5):
         try:
             with db.atomic():
@@ -78,17 +90,17 @@ def create_order(user, esim, plan, promo_code="", source="customer", assisted_by
                     user=user,
                     esim=esim,
                     plan=plan,
-                    kind="renewal",
+                    kind="renewal" if esim else "new_esim",
                     status="pending",
-                    price_cents=q.price_cents,
-                    discount_cents=q.discount.discount_cents,
-                    amount_cents=q.amount_cents,
+                    price_cents=plan.price_cents,
+                    discount_cents=discount.discount_cents,
+                    amount_cents=plan.price_cents - discount.discount_cents,
                     currency=plan.currency,
-                    promo=q.discount.promo,
-                    bonus_data_mb=q.discount.bonus_data_mb,
+                    promo=discount.promo,
+                    bonus_data_mb=discount.bonus_data_mb,
                     assisted_by=assisted_by,
                 )
-                if q.discount.promo and not promotions.hold(q.discount.promo):
+                if discount.promo and not promotions.hold(discount.promo):
                     raise promotions.PromoError("used_up")
                 record(order, "", "pending", source)
                 return order
@@ -131,7 +143,8 @@ def start_application(order, source):
         days=order.plan.days, data_mb=order.plan.data_mb + order.bonus_data_mb, minutes=order.plan.minutes
     )
     try:
-        reference = get_operator().apply_plan(order.esim.iccid, request)
+        esim = order.esim if order.esim_id else provisioning.provision(order)
+        reference = get_operator().apply_plan(esim.iccid, request)
     except OperatorError as exc:
         move(order, "paid", "failed", source, note=str(exc)[:250], failure_reason="operator")
         return
@@ -161,6 +174,8 @@ def advance(order):
         esim.plan = order.plan
         esim.save(only=[Esim.plan])
         usage.refresh([esim], force=True)
+        if order.kind == "new_esim":
+            notifications.send_activation(order)
     elif state == FAILED:
         move(order, "applying", "failed", "system", failure_reason="operator")
     return Order.get_by_id(order.id)

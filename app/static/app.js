@@ -11,6 +11,17 @@
     }
   });
 
+  // Copy buttons beside the manual install details.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-copy]");
+    if (!button || !navigator.clipboard) return;
+    var source = document.getElementById(button.getAttribute("data-copy"));
+    navigator.clipboard.writeText(source.textContent.trim()).then(function () {
+      button.setAttribute("aria-pressed", "true");
+      button.classList.add("copied");
+    });
+  });
+
   // Coming back to the page refreshes what may have gone stale meanwhile.
   document.addEventListener("visibilitychange", function () {
     if (document.hidden || !window.htmx) return;

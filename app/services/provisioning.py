@@ -1,0 +1,71 @@
+"""New eSIMs: provisioning at the operator, and what the phone needs to install one."""
+
+from urllib.parse import quote
+
+import qrcode
+import qrcode.image.svg
+from flask import current_app
+from itsdangerous import BadSignature
+from itsdangerous import SignatureExpired
+from itsdangerous import URLSafeTimedSerializer
+
+from app.models import Esim
+from app.models import Order
+from app.operators import get_operator
+
+INSTALL_LINK_MAX_AGE = 30 * 24 * 3600
+APPLE_SETUP = "https://esimsetup.apple.com/esim_qrcode_provisioning?carddata="
+ANDROID_SETUP = "https://esimsetup.android.com/esim_qrcode_provisioning?carddata="
+
+
+def provision(order):
+    """Ask the operator for a new eSIM profile and attach it to `order`; raises OperatorError."""
+    made = get_operator().provision()
+    esim = Esim.create(
+        user=order.user_id,
+        iccid=made.iccid,
+        smdp_address=made.smdp_address,
+        matching_id=made.matching_id,
+        plan=order.plan_id,
+    )
+    Order.update(esim=esim).where(Order.id == order.id).execute()
+    order.esim = esim
+    return esim
+
+
+def activation_code(esim):
+    """The GSMA SGP.22 activation code a phone scans: LPA:1$<SM-DP+ address>$<matching ID>."""
+    return f"LPA:1${esim.smdp_address}${esim.matching_id}"
+
+
+def qr_svg(text):
+    """`text` as an inline SVG QR code (no image file, no Pillow)."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2,
+                         image_factory=qrcode.image.svg.SvgPathImage)
+    code.add_data(text)
+    code.make(fit=True)
+    svg = code.make_image().to_string(encoding="unicode")
+    return svg.split("?>", 1)[-1].strip()
+
+
+def install_links(esim):
+    """One-tap install links for iPhone (iOS 17.4+) and Android."""
+    data = quote(activation_code(esim), safe="")
+    return {"apple": APPLE_SETUP + data, "android": ANDROID_SETUP + data}
+
+
+def _serializer():
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="install-page")
+
+
+def install_token(esim):
+    return _serializer().dumps(esim.id)
+
+
+def esim_for_install_token(token):
+    """The eSIM a signed install link names, or None if forged or older than 30 days."""
+    try:
+        esim_id = _serializer().loads(token, max_age=INSTALL_LINK_MAX_AGE)
+    except (BadSignature, SignatureExpired):
+        return None
+    return Esim.get_or_none(Esim.id == esim_id)

@@ -1,0 +1,86 @@
+"""Reminders before an eSIM runs out: a week before expiry, a day before, and at 80 % of data.
+
+Each goes out once per eSIM, kind and expiry cycle: the row is written first
+under a unique index, so a second run (or two at once) sends nothing new.
+"""
+
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from peewee import IntegrityError
+
+from app.extensions import db
+from app.models import Esim
+from app.models import Reminder
+from app.models import User
+from app.models import utcnow
+from app.services import mail
+from app.services import usage
+from app.services.notifications import external_url
+
+WEEK, DAY = timedelta(days=7), timedelta(days=1)
+DATA_SHARE = 0.8
+BATCH = 100
+
+
+def due(esim, status, now):
+    """The reminder kinds this eSIM should have had by now."""
+    if esim.installed_at is None or esim.expires_at is None or esim.expires_at <= now:
+        return []
+    kinds = []
+    left = esim.expires_at - now
+    if left <= DAY:
+        kinds.append("expiry_1d")
+    elif left <= WEEK:
+        kinds.append("expiry_7d")
+    if status.data_used_share >= DATA_SHARE:
+        kinds.append("data_80")
+    return kinds
+
+
+SUBJECTS = {
+    "expiry_7d": lambda: _("Your eSIM expires in a week"),
+    "expiry_1d": lambda: _("Your eSIM expires within a day"),
+    "data_80": lambda: _("You have used 80% of your eSIM data"),
+}
+
+
+def _send(esim, kind, status):
+    link = external_url("plans.renew", esim_id=esim.id)
+    mail.send_template(esim.user, "reminder", SUBJECTS[kind], esim=esim, kind=kind, status=status, link=link)
+
+
+def send_due(now=None):
+    """Email every reminder that is due and not yet sent; returns how many went out."""
+    now = now or utcnow()
+    candidates = (
+        Esim.select(Esim, User)
+        .join(User)
+        .where(Esim.installed_at.is_null(False), Esim.expires_at > now)
+        .order_by(Esim.id)
+    )
+    sent = 0
+    for start in range(0, candidates.count(), BATCH):
+        batch = list(candidates.offset(start).limit(BATCH))
+        usage.refresh(batch)  # one operator call for the batch
+        for esim in batch:
+            status = usage.status(esim, now)
+            for kind in due(esim, status, now):
+                sent += _send_once(esim, kind, status)
+    return sent
+
+
+def _send_once(esim, kind, status):
+    try:
+        with db.atomic():
+            reminder = Reminder.create(esim=esim, kind=kind, cycle=esim.expires_at.isoformat())
+    except IntegrityError:
+        return 0
+    try:
+        _send(esim, kind, status)
+    except Exception:  # noqa: BLE001 - a failed email is retried by the next run
+        current_app.logger.exception("reminder %s for eSIM %s not sent", kind, esim.id)
+        Reminder.delete().where(Reminder.id == reminder.id).execute()
+        return 0
+    return 1

@@ -1,0 +1,147 @@
+"""Buying a new eSIM, installing it, and checking that a phone can use one."""
+
+from flask import abort
+from flask import current_app
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_login import login_user
+
+from app.checkout.views import send_to_checkout
+from app.extensions import limiter
+from app.i18n import current_language
+from app.models import Esim
+from app.operators import get_operator
+from app.partials import render_page_or_fragment
+from app.services import accounts
+from app.services import catalogue
+from app.services import devices
+from app.services import provisioning
+from app.services import renewal
+from app.services import usage
+from app.services.promotions import PromoError
+from app.shop import bp
+from app.shop.forms import BuyAsNewCustomerForm
+from app.shop.forms import BuyForm
+
+
+def _buy_form():
+    form_class = BuyForm if current_user.is_authenticated else BuyAsNewCustomerForm
+    if request.method == "POST":
+        return form_class()
+    form = form_class(request.args, meta={"csrf": False})
+    if not current_user.is_authenticated:
+        form.language.data = current_language()
+    return form
+
+
+def _place(form):
+    """The pending order for a valid form, registering the visitor first; None on an error."""
+    plan = renewal.find_plan(form.plan.data)
+    if plan is None:
+        form.plan.errors = [_("Please choose a plan.")]
+        return None
+    try:
+        renewal.promotions.evaluate(form.promo.data, plan)
+    except PromoError as exc:
+        form.promo.errors = [str(exc.message)]
+        return None
+    user = current_user
+    if not user.is_authenticated:
+        try:
+            user = accounts.register(form.email.data, form.password.data, form.language.data)
+        except accounts.EmailTaken:
+            form.email.errors.append(_("An account with this email already exists. Log in instead."))
+            return None
+        login_user(user)
+    try:
+        return renewal.place_order(user, plan, promo_code=form.promo.data)
+    except PromoError as exc:
+        form.promo.errors = [str(exc.message)]
+        return None
+
+
+@bp.route("/buy", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
+def buy():
+    """Choose a plan for a new eSIM (and, for a visitor, an account in the same step), then pay."""
+    form = _buy_form()
+    if request.method == "POST" and form.validate_on_submit():
+        order = _place(form)
+        if order is not None:
+            return send_to_checkout(order)
+    return render_template("shop/buy.html", form=form, groups=catalogue.grouped_plans())
+
+
+def _esim_for_install(esim_id):
+    """The eSIM by a signed emailed link, or the logged-in owner's; 404 or login otherwise."""
+    token = request.args.get("token")
+    if token:
+        esim = provisioning.esim_for_install_token(token)
+        if esim is None or esim.id != esim_id:
+            abort(404)
+        return esim
+    if not current_user.is_authenticated:
+        return None
+    esim = Esim.get_or_none(Esim.id == esim_id, Esim.user == current_user.id)
+    if esim is None:
+        abort(404)
+    return esim
+
+
+@bp.route("/esims/<int:esim_id>/install")
+def install(esim_id):
+    """QR code, manual details, one-tap links and steps for installing the eSIM."""
+    esim = _esim_for_install(esim_id)
+    if esim is None:
+        return redirect(url_for("auth.login", next=request.full_path))
+    platform, version = devices.visitor_platform(request.user_agent.string)
+    code = provisioning.activation_code(esim)
+    response = render_template(
+        "shop/install.html",
+        esim=esim,
+        code=code,
+        qr=provisioning.qr_svg(code),
+        links=provisioning.install_links(esim),
+        platform=platform,
+        one_tap_ios=platform == "ios" and version is not None and version >= (17, 4),
+        simulated=simulated_operator(),
+    )
+    return response, 200, {"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"}
+
+
+def simulated_operator():
+    return current_app.config["OPERATOR"] == "simulated"
+
+
+@bp.route("/esims/<int:esim_id>/install/simulate", methods=["POST"])
+def simulate_install(esim_id):
+    """Demo only: play the phone that downloads the eSIM profile from the simulated operator."""
+    esim = _esim_for_install(esim_id)
+    if esim is None or not simulated_operator():
+        abort(404)
+    get_operator().mark_installed(esim.iccid)
+    usage.refresh([esim], force=True)
+    flash(_("The eSIM is installed. You are ready to go."), "success")
+    return redirect(url_for("esims.dashboard") if current_user.is_authenticated else url_for("plans.index"))
+
+
+@bp.route("/compatibility")
+def compatibility():
+    """Search the phones that can use an eSIM; the results alone when htmx asks as one types."""
+    query = request.args.get("q", "").strip()[:60]
+    matches, total = devices.search(query)
+    platform, _version = devices.visitor_platform(request.user_agent.string)
+    return render_page_or_fragment(
+        "shop/compatibility.html",
+        "shop/_devices.html",
+        target="device-results",
+        query=query,
+        matches=matches,
+        total=total,
+        platform=platform,
+    )
