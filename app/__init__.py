@@ -67,6 +67,7 @@ def create_app(config=None):
     from app.orders import bp as orders_bp
     from app.plans import bp as plans_bp
     from app.shop import bp as shop_bp
+    from app.support import bp as support_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(plans_bp)
@@ -74,6 +75,7 @@ def create_app(config=None):
     app.register_blueprint(orders_bp)
     app.register_blueprint(checkout_bp)
     app.register_blueprint(shop_bp)
+    app.register_blueprint(support_bp)
 
     from app import cli
 

@@ -31,6 +31,34 @@ def init_app(app):
         demo.seed()
         click.echo("Demo data ready: demo@example.com / demo-pass-1234, agent@example.com / agent-pass-1234")
 
+    @app.cli.command("create-agent")
+    @click.argument("email")
+    @click.option("--admin", is_flag=True, help="Make an admin, who may also mark refunds.")
+    @click.option(
+        "--password", prompt=True, hide_input=True, confirmation_prompt=True, help="Asked for when not given."
+    )
+    @click.option("--language", type=click.Choice(["en", "km", "zh"]), default="en")
+    def create_agent(email, admin, password, language):
+        """Create a support agent (or, with --admin, an admin), or promote an existing account."""
+        from app.models import User
+        from app.services import accounts
+
+        role = "admin" if admin else "agent"
+        user = User.by_email(email)
+        if user is None:
+            user = accounts.register(email, password, language=language, role=role)
+        else:
+            User.update(role=role).where(User.id == user.id).execute()
+        click.echo(f"{user.email} is now {'an admin' if admin else 'an agent'}.")
+
+    @app.cli.command("create-admin")
+    @click.argument("email")
+    @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+    @click.pass_context
+    def create_admin(ctx, email, password):
+        """Create an admin (the same as create-agent --admin)."""
+        ctx.invoke(create_agent, email=email, admin=True, password=password, language="en")
+
     @app.cli.command("send-reminders")
     def send_reminders():
         """Email reminders before expiry and at 80 % of data (run from cron, e.g. hourly)."""

@@ -49,6 +49,8 @@ def from_environment(instance_path):
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE"),
         "OPERATOR": os.environ.get("OPERATOR", "simulated"),
         "OPERATOR_APPLY_DELAY": float(os.environ.get("OPERATOR_APPLY_DELAY", "5")),
+        "SUPPORT_EMAIL": os.environ.get("SUPPORT_EMAIL", "support@esim-cambodia.example"),
+        "SUPPORT_PHONE": os.environ.get("SUPPORT_PHONE", "+855 23 000 000"),
         "SELLER_NAME": os.environ.get("SELLER_NAME", "eSIM Cambodia Co., Ltd."),
         "SELLER_ADDRESS": os.environ.get("SELLER_ADDRESS", "No. 1, Preah Norodom Blvd, Phnom Penh, Cambodia"),
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL", "memory://"),

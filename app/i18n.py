@@ -73,6 +73,24 @@ DEVICE_NOTES = {
     "japan": _l("Japanese models: only phones bought unlocked (SIM-free)."),
 }
 
+REMINDER_LABELS = {
+    "expiry_7d": _l("A week before expiry"),
+    "expiry_1d": _l("A day before expiry"),
+    "data_80": _l("80% of data used"),
+}
+
+AUDIT_LABELS = {
+    "note": _l("Note"),
+    "assisted_renewal": _l("Renewal made for the customer"),
+    "registered_at_counter": _l("Registered at the counter"),
+    "counter_sale": _l("Counter sale"),
+    "cash_payment": _l("Cash payment recorded"),
+    "refund": _l("Marked refunded"),
+    "resend_install": _l("Install email sent again"),
+    "resend_receipt": _l("Receipt sent again"),
+    "email_payment_link": _l("Payment link emailed"),
+}
+
 # What each order event means to the customer; notes first, then the new status.
 EVENT_LABELS = {
     "checkout_started": _l("Payment page opened"),
@@ -103,6 +121,8 @@ def payment_method_label(method):
         return _("Test payment")
     if method == "card":
         return _("Card")
+    if method == "cash":
+        return _("Cash")
     brand, _sep, rest = method.partition(" ")
     return METHOD_NAMES.get(brand, brand.replace("_", " ").title()) + (" " + rest if rest else "")
 
@@ -238,6 +258,8 @@ def init_app(app):
         PLAN_KIND_LABELS=PLAN_KIND_LABELS,
         STATE_LABELS=STATE_LABELS,
         DEVICE_NOTES=DEVICE_NOTES,
+        REMINDER_LABELS=REMINDER_LABELS,
+        AUDIT_LABELS=AUDIT_LABELS,
         ORDER_STATUS_LABELS=ORDER_STATUS_LABELS,
         current_language=current_language,
         event_label=event_label,

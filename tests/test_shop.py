@@ -70,6 +70,7 @@ def test_a_visitor_buys_an_esim_with_a_new_account_and_can_install_it(client, se
     assert email["To"] == "sokha@example.com"
     assert email["Subject"] == translated(seeded, lang, "Your eSIM is ready to install")
     link = re.search(r"https?://\S+/install\?token=\S+", body(email)).group(0)
+    assert f"lang={lang}" in link
 
     stranger = seeded.test_client()  # the emailed link works without logging in
     page = stranger.get(link.split("localhost", 1)[1] if "localhost" in link else link.split("5000", 1)[1])

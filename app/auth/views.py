@@ -35,6 +35,8 @@ def load_user(user_id):
 
 
 def _home():
+    if current_user.is_authenticated and current_user.is_staff:
+        return url_for("support.search")
     return url_for("esims.dashboard")
 
 

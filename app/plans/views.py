@@ -23,6 +23,12 @@ def index():
     return render_template("plans/index.html", groups=catalogue.grouped_plans())
 
 
+@bp.route("/help")
+def help():
+    """Answers to what customers ask most, and how to reach support."""
+    return render_template("plans/help.html")
+
+
 def _summary(esim, form):
     """The quote for the chosen plan and code, or None; promo problems become form errors."""
     plan = renewal.find_plan(form.plan.data)

@@ -19,13 +19,38 @@ def external_url(endpoint, **values):
 
 def send_activation(order):
     """The new eSIM is ready: a signed link to its install page."""
-    esim = order.esim
-    link = external_url("shop.install", esim_id=esim.id, token=provisioning.install_token(esim))
+    return send_install_link(order.esim, order)
+
+
+def send_install_link(esim, order=None):
+    link = external_url(
+        "shop.install", esim_id=esim.id, token=provisioning.install_token(esim), lang=esim.user.language
+    )
     return mail.send_template(
-        order.user,
+        esim.user,
         "activation",
         lambda: _("Your eSIM is ready to install"),
         order=order,
         esim=esim,
+        link=link,
+    )
+
+
+def send_receipt(order):
+    return mail.send_template(
+        order.user,
+        "receipt",
+        lambda: _("Your receipt for order %(number)s", number=order.number),
+        order=order,
+        link=external_url("orders.receipt", order_id=order.id),
+    )
+
+
+def send_payment_link(order, link):
+    return mail.send_template(
+        order.user,
+        "payment_link",
+        lambda: _("Pay for your eSIM order %(number)s", number=order.number),
+        order=order,
         link=link,
     )

@@ -40,8 +40,11 @@ def activation_code(esim):
 
 def qr_svg(text):
     """`text` as an inline SVG QR code (no image file, no Pillow)."""
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=2,
-                         image_factory=qrcode.image.svg.SvgPathImage)
+    code = qrcode.QRCode(
+        error_correction=qrcode.constants.ERROR_CORRECT_M,
+        border=2,
+        image_factory=qrcode.image.svg.SvgPathImage,
+    )
     code.add_data(text)
     code.make(fit=True)
     svg = code.make_image().to_string(encoding="unicode")

@@ -42,12 +42,12 @@ def due(esim, status, now):
 SUBJECTS = {
     "expiry_7d": lambda: _("Your eSIM expires in a week"),
     "expiry_1d": lambda: _("Your eSIM expires within a day"),
-    "data_80": lambda: _("You have used 80% of your eSIM data"),
+    "data_80": lambda: _("You have used %(percent)d%% of your eSIM data", percent=80),
 }
 
 
 def _send(esim, kind, status):
-    link = external_url("plans.renew", esim_id=esim.id)
+    link = external_url("plans.renew", esim_id=esim.id, lang=esim.user.language)
     mail.send_template(esim.user, "reminder", SUBJECTS[kind], esim=esim, kind=kind, status=status, link=link)
 
 

@@ -1,0 +1,184 @@
+"""What support agents do for customers; every action is written to the audit log."""
+
+import re
+import secrets
+
+from flask import current_app
+from itsdangerous import BadSignature
+from itsdangerous import URLSafeSerializer
+from peewee import fn
+
+from app.extensions import db
+from app.models import AuditLog
+from app.models import Esim
+from app.models import Order
+from app.models import OrderEvent
+from app.models import Reminder
+from app.models import User
+from app.services import accounts
+from app.services import notifications
+from app.services import renewal
+
+PLACEHOLDER_DOMAIN = "counter.invalid"  # customers registered at a counter with a phone only
+
+
+class SupportError(Exception):
+    """An agent's request that cannot be done; `reason` names which."""
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def audit(actor, customer, action, detail=""):
+    return AuditLog.create(actor=actor, customer=customer, action=action, detail=str(detail)[:2000])
+
+
+def _digits(text):
+    return re.sub(r"\D", "", text or "")
+
+
+def search(query, limit=20):
+    """Customers found by email, phone, ICCID (whole or its last 4+ digits) or order number."""
+    query = (query or "").strip()
+    if len(query) < 3:
+        return []
+    digits = _digits(query)
+    found = User.select().where(User.role == "customer", User.email.contains(query.lower()))
+    ids = [u.id for u in found.limit(limit)]
+    if len(digits) >= 4:
+        phone = fn.REPLACE(fn.REPLACE(fn.REPLACE(User.phone, " ", ""), "-", ""), "+", "")
+        ids += [u.id for u in User.select(User.id).where(phone.contains(digits)).limit(limit)]
+        ids += [e.user_id for e in Esim.select(Esim.user).where(Esim.iccid.endswith(digits)).limit(limit)]
+    ids += [o.user_id for o in Order.select(Order.user).where(Order.number == query.upper()).limit(limit)]
+    unique = list(dict.fromkeys(ids))[:limit]
+    if not unique:
+        return []
+    by_id = {u.id: u for u in User.select().where(User.id.in_(unique), User.role == "customer")}
+    return [by_id[i] for i in unique if i in by_id]
+
+
+def overview(customer):
+    """Everything the customer page shows, read in a fixed number of queries."""
+    esims = list(Esim.owned_by(customer))
+    orders = list(Order.owned_by(customer))
+    events = {}
+    if orders:
+        for event in (
+            OrderEvent.select()
+            .where(OrderEvent.order.in_([o.id for o in orders]))
+            .order_by(OrderEvent.created_at, OrderEvent.id)
+        ):
+            events.setdefault(event.order_id, []).append(event)
+    reminders = list(
+        Reminder.select(Reminder, Esim)
+        .join(Esim)
+        .where(Esim.user == customer)
+        .order_by(Reminder.sent_at.desc())
+    )
+    log = list(
+        AuditLog.select(AuditLog, User)
+        .join(User, on=(AuditLog.actor == User.id))
+        .where(AuditLog.customer == customer)
+        .order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
+    )
+    return {"esims": esims, "orders": orders, "events": events, "reminders": reminders, "log": log}
+
+
+def add_note(agent, customer, text):
+    return audit(agent, customer, "note", text.strip())
+
+
+def assisted_renewal(agent, customer, esim_id, plan_code):
+    """A pending renewal order made by `agent` for one of the customer's eSIMs."""
+    esim = Esim.get_or_none(Esim.id == esim_id, Esim.user == customer)
+    plan = renewal.find_plan(plan_code)
+    if esim is None or plan is None:
+        raise SupportError("bad_choice")
+    order = renewal.place_order(customer, plan, esim=esim, source="agent", assisted_by=agent)
+    audit(agent, customer, "assisted_renewal", f"{order.number} {plan.code} {esim.masked_iccid}")
+    return order
+
+
+def counter_customer(agent, email, phone, name, language):
+    """The customer at the counter: found by email or phone, or registered now."""
+    email = (email or "").strip().lower()
+    digits = _digits(phone)
+    if not email and not digits:
+        raise SupportError("no_contact")
+    existing = User.by_email(email) if email else None
+    if existing is None and digits and not email:
+        existing = User.get_or_none(User.email == f"phone-{digits}@{PLACEHOLDER_DOMAIN}")
+    if existing is not None:
+        if existing.role != "customer":
+            raise SupportError("not_a_customer")
+        return existing
+    customer = accounts.register(
+        email or f"phone-{digits}@{PLACEHOLDER_DOMAIN}",
+        secrets.token_urlsafe(24),  # they can choose their own by "forgot password"
+        language=language,
+        name=name or "",
+        phone=phone or "",
+    )
+    audit(agent, customer, "registered_at_counter", email or phone)
+    return customer
+
+
+def counter_sale(agent, customer, plan_code):
+    plan = renewal.find_plan(plan_code)
+    if plan is None:
+        raise SupportError("bad_choice")
+    order = renewal.place_order(customer, plan, source="agent", assisted_by=agent)
+    audit(agent, customer, "counter_sale", f"{order.number} {plan.code}")
+    return order
+
+
+def record_cash(agent, order, amount_cents):
+    """Cash taken at the counter: it must be the order's amount; then fulfilled as paid."""
+    if order.status != "pending":
+        raise SupportError("not_pending")
+    if amount_cents != order.amount_cents:
+        raise SupportError("wrong_amount")
+    with db.atomic():
+        Order.update(provider="cash", payment_method="cash").where(Order.id == order.id).execute()
+        audit(agent, order.user, "cash_payment", f"{order.number} {amount_cents} {order.currency}")
+    renewal.fulfil(order, "agent")
+    return renewal.advance(Order.get_by_id(order.id))
+
+
+def mark_refunded(admin, order):
+    if not renewal.move(order, "failed", "refunded", "agent", note=f"by {admin.email}"):
+        raise SupportError("not_failed")
+    audit(admin, order.user, "refund", order.number)
+
+
+def resend_install(agent, esim):
+    notifications.send_install_link(esim)
+    audit(agent, esim.user, "resend_install", esim.masked_iccid)
+
+
+def resend_receipt(agent, order):
+    if order.paid_at is None:
+        raise SupportError("not_paid")
+    notifications.send_receipt(order)
+    audit(agent, order.user, "resend_receipt", order.number)
+
+
+def email_payment_link(agent, order, link):
+    notifications.send_payment_link(order, link)
+    audit(agent, order.user, "email_payment_link", order.number)
+
+
+def _link_serializer():
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="payment-link")
+
+
+def payment_token(order):
+    return _link_serializer().dumps(order.id)
+
+
+def order_for_payment_token(token):
+    try:
+        return Order.get_or_none(Order.id == _link_serializer().loads(token))
+    except BadSignature:
+        return None

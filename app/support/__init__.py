@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("support", __name__, url_prefix="/support")
+
+from app.support import views  # noqa: E402,F401

@@ -1,0 +1,249 @@
+"""The agent console: find a customer, see everything, renew or sell for them, and act."""
+
+from decimal import Decimal
+from decimal import InvalidOperation
+
+from flask import abort
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.models import Esim
+from app.models import Order
+from app.models import OrderEvent
+from app.models import User
+from app.partials import render_page_or_fragment
+from app.services import catalogue
+from app.services import provisioning
+from app.services import renewal
+from app.services import support
+from app.services import usage
+from app.services.promotions import PromoError
+from app.support import bp
+from app.support.access import admin_required
+from app.support.access import staff_required
+
+ERRORS = {
+    "bad_choice": lambda: _("Please choose one of the customer's eSIMs and a plan."),
+    "no_contact": lambda: _("Please give the customer's email or phone number."),
+    "not_a_customer": lambda: _("That address belongs to a staff account."),
+    "not_pending": lambda: _("This order is not waiting for payment."),
+    "wrong_amount": lambda: _("The amount received must be the order's amount."),
+    "not_failed": lambda: _("Only a failed order can be marked refunded."),
+    "not_paid": lambda: _("This order has not been paid."),
+}
+
+
+def _customer_or_404(customer_id):
+    customer = User.get_or_none(User.id == customer_id, User.role == "customer")
+    if customer is None:
+        abort(404)
+    return customer
+
+
+def _order_or_404(order_id):
+    order = Order.get_or_none(Order.id == order_id)
+    if order is None or order.user.role != "customer":
+        abort(404)
+    return order
+
+
+def _back_to(customer):
+    return redirect(url_for("support.customer", customer_id=customer.id), code=303)
+
+
+def _fail(exc):
+    flash(ERRORS[exc.reason](), "error")
+
+
+@bp.route("")
+@staff_required
+def search():
+    """Search as the agent types (htmx) or by a plain submit."""
+    query = request.args.get("q", "").strip()[:80]
+    return render_page_or_fragment(
+        "support/search.html",
+        "support/_results.html",
+        target="results",
+        query=query,
+        results=support.search(query),
+    )
+
+
+@bp.route("/customers/<int:customer_id>")
+@staff_required
+def customer(customer_id):
+    """The customer page: profile, eSIMs with live usage, orders, reminders, notes, audit."""
+    person = _customer_or_404(customer_id)
+    data = support.overview(person)
+    fresh = usage.refresh(data["esims"])
+    return render_template(
+        "support/customer.html",
+        customer=person,
+        fresh=fresh,
+        groups=catalogue.grouped_plans(),
+        cards=[(e, usage.status(e)) for e in data["esims"]],
+        **data,
+    )
+
+
+@bp.route("/esims/<int:esim_id>/usage")
+@staff_required
+def esim_usage(esim_id):
+    esim = Esim.get_or_none(Esim.id == esim_id)
+    if esim is None:
+        abort(404)
+    fresh = usage.refresh([esim], force=True)
+    return render_template(
+        "esims/_usage.html",
+        esim=esim,
+        status=usage.status(esim),
+        fresh=fresh,
+        usage_url=url_for("support.esim_usage", esim_id=esim.id),
+    )
+
+
+@bp.route("/customers/<int:customer_id>/notes", methods=["POST"])
+@staff_required
+def add_note(customer_id):
+    person = _customer_or_404(customer_id)
+    text = request.form.get("note", "").strip()
+    if not text:
+        flash(_("Please write the note first."), "error")
+    else:
+        support.add_note(current_user, person, text[:2000])
+        flash(_("Note added."), "success")
+    return _back_to(person)
+
+
+@bp.route("/customers/<int:customer_id>/renewals", methods=["POST"])
+@staff_required
+def assisted_renewal(customer_id):
+    """Make a renewal order for the customer and show its payment link and QR code."""
+    person = _customer_or_404(customer_id)
+    try:
+        order = support.assisted_renewal(
+            current_user, person, request.form.get("esim", type=int), request.form.get("plan")
+        )
+    except support.SupportError as exc:
+        _fail(exc)
+        return _back_to(person)
+    except PromoError as exc:
+        flash(str(exc.message), "error")
+        return _back_to(person)
+    return redirect(url_for("support.order", order_id=order.id), code=303)
+
+
+@bp.route("/counter", methods=["GET", "POST"])
+@staff_required
+def counter():
+    """Counter sale: register (or find) the customer and make a new-eSIM order."""
+    if request.method == "POST":
+        form = request.form
+        try:
+            person = support.counter_customer(
+                current_user,
+                form.get("email", ""),
+                form.get("phone", ""),
+                form.get("name", ""),
+                form.get("language") if form.get("language") in ("en", "km", "zh") else "en",
+            )
+            order = support.counter_sale(current_user, person, form.get("plan"))
+        except support.SupportError as exc:
+            _fail(exc)
+        else:
+            return redirect(url_for("support.order", order_id=order.id), code=303)
+    return render_template("support/counter.html", groups=catalogue.grouped_plans(), form=request.form)
+
+
+def _payment_link(order):
+    lang = order.user.language
+    return url_for("checkout.pay_link", token=support.payment_token(order), lang=lang, _external=True)
+
+
+@bp.route("/orders/<int:order_id>")
+@staff_required
+def order(order_id):
+    """An order as the agent sees it: status, payment link as a QR code, cash, install QR."""
+    item = renewal.advance(_order_or_404(order_id))
+    link = _payment_link(item)
+    install_code = provisioning.activation_code(item.esim) if item.esim_id else None
+    return render_page_or_fragment(
+        "support/order.html",
+        "support/_order_status.html",
+        target=f"order-status-{item.id}",
+        order=item,
+        link=link,
+        link_qr=provisioning.qr_svg(link) if item.status == "pending" else None,
+        install_code=install_code,
+        install_qr=provisioning.qr_svg(install_code) if install_code else None,
+        events=list(item.events.order_by(OrderEvent.created_at, OrderEvent.id)),
+    )
+
+
+@bp.route("/orders/<int:order_id>/email-link", methods=["POST"])
+@staff_required
+def email_link(order_id):
+    item = _order_or_404(order_id)
+    support.email_payment_link(current_user, item, _payment_link(item))
+    flash(_("The payment link was emailed to the customer in their language."), "success")
+    return redirect(url_for("support.order", order_id=item.id), code=303)
+
+
+@bp.route("/orders/<int:order_id>/cash", methods=["POST"])
+@staff_required
+def cash(order_id):
+    item = _order_or_404(order_id)
+    try:
+        cents = int((Decimal(request.form.get("amount", "").strip()) * 100).to_integral_exact())
+    except (InvalidOperation, ValueError):
+        flash(_("Please enter the amount received, for example 5.00."), "error")
+        return redirect(url_for("support.order", order_id=item.id), code=303)
+    try:
+        support.record_cash(current_user, item, cents)
+    except support.SupportError as exc:
+        _fail(exc)
+    else:
+        flash(_("Cash payment recorded."), "success")
+    return redirect(url_for("support.order", order_id=item.id), code=303)
+
+
+@bp.route("/orders/<int:order_id>/refund", methods=["POST"])
+@admin_required
+def refund(order_id):
+    item = _order_or_404(order_id)
+    try:
+        support.mark_refunded(current_user, item)
+    except support.SupportError as exc:
+        _fail(exc)
+    else:
+        flash(_("The order is marked refunded."), "success")
+    return _back_to(item.user)
+
+
+@bp.route("/orders/<int:order_id>/receipt", methods=["POST"])
+@staff_required
+def resend_receipt(order_id):
+    item = _order_or_404(order_id)
+    try:
+        support.resend_receipt(current_user, item)
+    except support.SupportError as exc:
+        _fail(exc)
+    else:
+        flash(_("The receipt was emailed again."), "success")
+    return _back_to(item.user)
+
+
+@bp.route("/esims/<int:esim_id>/install-email", methods=["POST"])
+@staff_required
+def resend_install(esim_id):
+    esim = Esim.get_or_none(Esim.id == esim_id)
+    if esim is None or esim.user.role != "customer":
+        abort(404)
+    support.resend_install(current_user, esim)
+    flash(_("The install email was sent again."), "success")
+    return _back_to(esim.user)
