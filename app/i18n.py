@@ -76,7 +76,7 @@ DEVICE_NOTES = {
 REMINDER_LABELS = {
     "expiry_7d": _l("A week before expiry"),
     "expiry_1d": _l("A day before expiry"),
-    "data_80": _l("80% of data used"),
+    "data_80": _l("Data at 80%"),
 }
 
 AUDIT_LABELS = {

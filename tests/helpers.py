@@ -8,7 +8,7 @@ from pathlib import Path
 from app.extensions import db
 from app.services import demo
 
-CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
 HTMX = {"HX-Request": "true"}
 
 

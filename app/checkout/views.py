@@ -8,19 +8,23 @@ from flask import render_template
 from flask import request
 from flask import url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from itsdangerous import BadSignature
 from itsdangerous import URLSafeSerializer
 
 from app.checkout import bp
 from app.extensions import csrf
 from app.models import Order
+from app.models import OrderEvent
 from app.models import TestCheckout
+from app.partials import render_page_or_fragment
 from app.payments import PaymentError
 from app.payments import SignatureError
 from app.payments import get_provider
 from app.payments import test_mode
 from app.services import payments
 from app.services import renewal
+from app.services import support
 
 
 def send_to_checkout(order):
@@ -59,7 +63,29 @@ def returned():
             _("We received a payment that does not match this order. Our support team will contact you."),
             "error",
         )
-    return redirect(url_for("orders.detail", order_id=order.id), code=303)
+    if current_user.is_authenticated and current_user.id == order.user_id:
+        return redirect(url_for("orders.detail", order_id=order.id), code=303)
+    # Paid on another device (a link an agent gave): the order's own status page.
+    return redirect(url_for("checkout.pay_link", token=support.payment_token(order)), code=303)
+
+
+@bp.route("/pay/<token>")
+def pay_link(token):
+    """A payment link made by an agent: to checkout while unpaid, then the order's status."""
+    order = support.order_for_payment_token(token)
+    if order is None:
+        abort(404)
+    if order.status == "pending" and order.payment_note != "processing" and not request.htmx:
+        return send_to_checkout(order)
+    order = renewal.advance(order)
+    return render_page_or_fragment(
+        "orders/tracked.html",
+        "orders/_status.html",
+        target=f"order-status-{order.id}",
+        order=order,
+        events=list(order.events.order_by(OrderEvent.created_at, OrderEvent.id)),
+        status_url=url_for("checkout.pay_link", token=token),
+    )
 
 
 def _cancel_serializer():

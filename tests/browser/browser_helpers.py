@@ -11,9 +11,11 @@ def screenshot(page, name):
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def log_in(page, base_url, lang, email=demo.DEMO_CUSTOMER[0], password=demo.DEMO_CUSTOMER[1]):
+def log_in(
+    page, base_url, lang, email=demo.DEMO_CUSTOMER[0], password=demo.DEMO_CUSTOMER[1], landing="**/dashboard"
+):
     page.goto(f"{base_url}/login?lang={lang}")
     page.fill("#email", email)
     page.fill("#password", password)
     page.click("form.stack button")
-    page.wait_for_url("**/dashboard")
+    page.wait_for_url(landing)
