@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
+from peewee import Case
 
 from app.models import Esim
 from app.models import utcnow
@@ -90,8 +91,25 @@ def refresh(esims, force=False):
         esim.usage_read_at = now
         updated.append(esim)
     if updated:
-        Esim.bulk_update(updated, fields=READING_FIELDS)
+        _save_readings(updated)
     return len(updated) == len(stale)
+
+
+def _save_readings(esims):
+    """One UPDATE for all the readings, whatever their number.
+
+    peewee's bulk_update writes CASE id WHEN ... THEN value; a column whose
+    values are all NULL would then be typed text, which PostgreSQL refuses for
+    a timestamp, so a value shared by every row is set plainly instead.
+    """
+    changes = {}
+    for field in READING_FIELDS:
+        values = [(esim.id, getattr(esim, field.name)) for esim in esims]
+        if len({value for _id, value in values}) == 1:
+            changes[field] = values[0][1]
+        else:
+            changes[field] = Case(Esim.id, values)
+    Esim.update(changes).where(Esim.id.in_([esim.id for esim in esims])).execute()
 
 
 def by_urgency(esims, now=None):
