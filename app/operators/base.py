@@ -15,6 +15,9 @@ class Provisioned:
     iccid: str
     smdp_address: str
     matching_id: str
+    # Set when the operator sells the eSIM with its plan in one order (the plan is then
+    # already being applied under this reference); empty when apply_plan must follow.
+    reference: str = ""
 
 
 @dataclass(frozen=True)
@@ -29,11 +32,12 @@ class Usage:
 
 @dataclass(frozen=True)
 class PlanRequest:
-    """What to apply to a line: a period and its allowances."""
+    """What to apply to a line: a period and its allowances (and the operator's own package id)."""
 
     days: int
     data_mb: int
     minutes: int
+    package_id: str = ""
 
 
 PENDING, APPLIED, FAILED = "pending", "applied", "failed"
@@ -41,8 +45,8 @@ PENDING, APPLIED, FAILED = "pending", "applied", "failed"
 
 class Operator(ABC):
     @abstractmethod
-    def provision(self) -> Provisioned:
-        """Create a new eSIM profile, ready to download."""
+    def provision(self, plan: PlanRequest) -> Provisioned:
+        """Create a new eSIM profile for `plan`, ready to download."""
 
     @abstractmethod
     def read_usage(self, iccids: list[str]) -> dict[str, Usage]:

@@ -51,7 +51,8 @@ class SimulatedOperator(Operator):
         self.data_per_hour = float(config.get("SIM_DATA_MB_PER_HOUR", 120))
         self.minutes_per_hour = float(config.get("SIM_MINUTES_PER_HOUR", 1))
 
-    def provision(self):
+    def provision(self, plan):
+        # The simulated operator makes the line first; apply_plan then gives it the plan.
         body = ICCID_PREFIX + "".join(secrets.choice("0123456789") for _ in range(13))
         iccid = body + luhn_digit(body)
         matching_id = "-".join(secrets.token_hex(2).upper() for _ in range(4))

@@ -18,9 +18,13 @@ APPLE_SETUP = "https://esimsetup.apple.com/esim_qrcode_provisioning?carddata="
 ANDROID_SETUP = "https://esimsetup.android.com/esim_qrcode_provisioning?carddata="
 
 
-def provision(order):
-    """Ask the operator for a new eSIM profile and attach it to `order`; raises OperatorError."""
-    made = get_operator().provision()
+def provision(order, plan_request):
+    """Ask the operator for a new eSIM for `order` and attach it; returns (esim, reference).
+
+    The reference is set when the operator applied the plan as part of provisioning.
+    Raises OperatorError.
+    """
+    made = get_operator().provision(plan_request)
     esim = Esim.create(
         user=order.user_id,
         iccid=made.iccid,
@@ -30,7 +34,7 @@ def provision(order):
     )
     Order.update(esim=esim).where(Order.id == order.id).execute()
     order.esim = esim
-    return esim
+    return esim, made.reference
 
 
 def activation_code(esim):

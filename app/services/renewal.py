@@ -140,11 +140,17 @@ def fulfil(order, source):
 def start_application(order, source):
     """Ask the operator to apply a paid order; a refusal fails the order (refund owed)."""
     request = PlanRequest(
-        days=order.plan.days, data_mb=order.plan.data_mb + order.bonus_data_mb, minutes=order.plan.minutes
+        days=order.plan.days,
+        data_mb=order.plan.data_mb + order.bonus_data_mb,
+        minutes=order.plan.minutes,
+        package_id=order.plan.code,
     )
     try:
-        esim = order.esim if order.esim_id else provisioning.provision(order)
-        reference = get_operator().apply_plan(esim.iccid, request)
+        if order.esim_id:
+            reference = get_operator().apply_plan(order.esim.iccid, request)
+        else:
+            esim, reference = provisioning.provision(order, request)
+            reference = reference or get_operator().apply_plan(esim.iccid, request)
     except OperatorError as exc:
         move(order, "paid", "failed", source, note=str(exc)[:250], failure_reason="operator")
         return
