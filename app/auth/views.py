@@ -71,6 +71,7 @@ def logout():
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit("20 per hour", methods=["POST"])
 def register():
     """Create a customer account and log straight in."""
     if current_user.is_authenticated:

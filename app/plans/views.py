@@ -24,7 +24,7 @@ def index():
 
 
 @bp.route("/help")
-def help():
+def help_page():
     """Answers to what customers ask most, and how to reach support."""
     return render_template("plans/help.html")
 
