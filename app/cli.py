@@ -15,6 +15,39 @@ def _pybabel(*args):
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True, cwd=PROJECT_ROOT)
 
 
+def _reconcile(operator):
+    """Settle each applying order waiting on an operator attempt; counts by the status it ends in."""
+    from app.extensions import db
+    from app.models import Esim
+    from app.models import OperatorAttempt
+    from app.models import Order
+    from app.services import renewal
+
+    outcome = {"fulfilled": 0, "failed": 0, "applying": 0}
+    waiting = Order.select().where(
+        Order.status == "applying", Order.operator_ref.in_(OperatorAttempt.select(OperatorAttempt.reference))
+    )
+    for order in list(waiting):
+        operator.settle(order.operator_ref)
+        made = operator.recovered(order.operator_ref) if order.esim_id is None else None
+        if made is not None:
+            # A new eSIM whose order went unanswered but went through: attach it as provisioning would.
+            with db.atomic():
+                esim = Esim.create(
+                    user=order.user_id,
+                    iccid=made.iccid,
+                    smdp_address=made.smdp_address,
+                    matching_id=made.matching_id,
+                    plan=order.plan_id,
+                )
+                Order.update(esim=esim).where(Order.id == order.id).execute()
+                operator.confirm(order.operator_ref)
+            order = Order.get_by_id(order.id)
+        order = renewal.advance(order)
+        outcome[order.status if order.status in outcome else "failed"] += 1
+    return outcome
+
+
 def init_app(app):
     @app.cli.command("init-db")
     def init_db():
@@ -72,6 +105,39 @@ def init_app(app):
         from app.services import payments
 
         click.echo(f"Expired {payments.expire_abandoned()} order(s).")
+
+    @app.cli.command("sync-plans")
+    def sync_plans():
+        """Load the operator's Cambodia packages as plans at our price (run daily from cron)."""
+        from app.extensions import db
+        from app.operators import OperatorError
+        from app.operators import get_operator
+
+        operator = get_operator()
+        if not hasattr(operator, "sync_plans"):
+            raise click.ClickException(f"OPERATOR={app.config['OPERATOR']} has no catalogue to sync.")
+        try:
+            with db.atomic():
+                added, updated, withdrawn = operator.sync_plans()
+        except OperatorError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"Plans: {added} added, {updated} updated, {withdrawn} withdrawn.")
+
+    @app.cli.command("reconcile")
+    def reconcile():
+        """Settle orders the operator left unanswered (run from cron every few minutes)."""
+        from app.operators import get_operator
+
+        operator = get_operator()
+        if not hasattr(operator, "settle"):
+            click.echo("Nothing to reconcile.")
+            return
+        outcome = _reconcile(operator)
+        click.echo(
+            "Reconciled {total} order(s): {fulfilled} fulfilled, {failed} failed, {applying} waiting.".format(
+                total=sum(outcome.values()), **outcome
+            )
+        )
 
     @app.cli.group()
     def translate():

@@ -49,6 +49,18 @@ def from_environment(instance_path):
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE"),
         "OPERATOR": os.environ.get("OPERATOR", "simulated"),
         "OPERATOR_APPLY_DELAY": float(os.environ.get("OPERATOR_APPLY_DELAY", "5")),
+        # Airalo Partner API v2 (OPERATOR=airalo); see docs/airalo.md.
+        "AIRALO_CLIENT_ID": os.environ.get("AIRALO_CLIENT_ID"),
+        "AIRALO_CLIENT_SECRET": os.environ.get("AIRALO_CLIENT_SECRET"),
+        "AIRALO_API_BASE": os.environ.get("AIRALO_API_BASE", "https://sandbox-partners-api.airalo.com/v2"),
+        "AIRALO_MARKUP_PERCENT": float(os.environ.get("AIRALO_MARKUP_PERCENT", "30")),
+        "AIRALO_WEBHOOK_SECRET": os.environ.get("AIRALO_WEBHOOK_SECRET"),
+        "AIRALO_TIMEOUT": float(os.environ.get("AIRALO_TIMEOUT", "30")),
+        # How long an unanswered order is left before reconcile retries or fails it: Airalo's
+        # package history may lag that long behind an order that did go through.
+        "AIRALO_RECONCILE_GRACE": float(os.environ.get("AIRALO_RECONCILE_GRACE", "1200")),
+        "AIRALO_USAGE_INTERVAL": float(os.environ.get("AIRALO_USAGE_INTERVAL", "60")),
+        "REDIS_URL": os.environ.get("REDIS_URL"),
         "SUPPORT_EMAIL": os.environ.get("SUPPORT_EMAIL", "support@esim-cambodia.example"),
         "SUPPORT_PHONE": os.environ.get("SUPPORT_PHONE", "+855 23 000 000"),
         "SELLER_NAME": os.environ.get("SELLER_NAME", "eSIM Cambodia Co., Ltd."),

@@ -69,6 +69,8 @@ class Plan(BaseModel):
     currency = CharField(default="USD")
     active = BooleanField(default=True)
     sort = IntegerField(default=0)
+    # The wholesale operator's own package id (Airalo's), set by sync-plans; empty for our own plans.
+    operator_package = CharField(default="", index=True)
 
     class Meta:
         table_name = "plans"
@@ -278,6 +280,52 @@ class SimApplication(BaseModel):
         table_name = "sim_applications"
 
 
+class OperatorToken(BaseModel):
+    """An operator's access token, shared by every worker until shortly before it expires."""
+
+    name = CharField(unique=True)
+    token = TextField()
+    expires_at = DateTimeField()
+
+    class Meta:
+        table_name = "operator_tokens"
+
+
+class OperatorAttempt(BaseModel):
+    """One paid request to the operator (an eSIM order or a top-up), written before it is sent.
+
+    The operator takes no idempotency key, so this row is what tells, after a
+    timeout, that something may have been bought and must be checked, not resent.
+    """
+
+    reference = CharField(unique=True)
+    kind = CharField()  # order (a new eSIM) or topup
+    iccid = CharField(default="", index=True)
+    package_id = CharField()
+    status = CharField(default="sending")  # sending, unknown, found, done, failed
+    seen_before = IntegerField(default=0)  # times the ICCID already had this package, before sending
+    tries = IntegerField(default=1)
+    operator_order = CharField(default="")
+    result = TextField(default="")  # the operator's answer about the eSIM, JSON
+    note = CharField(default="")
+    created_at = DateTimeField(default=utcnow)
+    sent_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "operator_attempts"
+
+
+class OperatorReading(BaseModel):
+    """The operator's last usage answer per ICCID, so it is not asked more often than it allows."""
+
+    iccid = CharField(unique=True)
+    payload = TextField()
+    read_at = DateTimeField()
+
+    class Meta:
+        table_name = "operator_readings"
+
+
 ALL_MODELS = [
     User,
     Plan,
@@ -292,4 +340,7 @@ ALL_MODELS = [
     AuditLog,
     SimLine,
     SimApplication,
+    OperatorToken,
+    OperatorAttempt,
+    OperatorReading,
 ]

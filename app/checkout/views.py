@@ -17,12 +17,14 @@ from app.extensions import csrf
 from app.models import Order
 from app.models import OrderEvent
 from app.models import TestCheckout
+from app.operators import airalo
 from app.partials import render_page_or_fragment
 from app.payments import PaymentError
 from app.payments import SignatureError
 from app.payments import get_provider
 from app.payments import test_mode
 from app.services import payments
+from app.services import reminders
 from app.services import renewal
 from app.services import support
 
@@ -122,6 +124,21 @@ def stripe_webhook():
         return {"error": "invalid signature"}, 400
     handled = payments.handle_event(event)
     return {"received": True, "replay": not handled}, 200
+
+
+@bp.route("/webhooks/airalo", methods=["POST", "HEAD"])
+@csrf.exempt
+def airalo_webhook():
+    """Airalo's low-data and expiry notifications, verified by their HMAC signature."""
+    if request.method == "HEAD":
+        return "", 200  # Airalo checks the address with HEAD when notifications are switched on
+    payload = request.get_data()
+    secret = current_app.config.get("AIRALO_WEBHOOK_SECRET")
+    if not airalo.verify_signature(payload, request.headers.get("airalo-signature"), secret):
+        return {"error": "invalid signature"}, 400
+    notice = request.get_json(silent=True) or {}
+    sent = reminders.operator_notice(notice.get("iccid"), notice.get("level"))
+    return {"received": True, "reminders": sent}, 200
 
 
 def _test_session_or_404(session_id):

@@ -3,6 +3,7 @@
 from flask import current_app
 
 from app.operators.base import OperatorError
+from app.operators.base import OperatorTimeout
 
 
 def get_operator():
@@ -12,7 +13,11 @@ def get_operator():
         from app.operators.simulated import SimulatedOperator
 
         return SimulatedOperator(current_app.config)
+    if name == "airalo":
+        from app.operators.airalo import AiraloOperator
+
+        return AiraloOperator(current_app.config)
     raise OperatorError(f"unknown operator {name!r}")
 
 
-__all__ = ["OperatorError", "get_operator"]
+__all__ = ["OperatorError", "OperatorTimeout", "get_operator"]

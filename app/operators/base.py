@@ -10,6 +10,18 @@ class OperatorError(Exception):
     """The operator could not answer (down, slow, or refused the request)."""
 
 
+class OperatorTimeout(OperatorError):
+    """A paid request was sent but no answer came: it may or may not have gone through.
+
+    `reference` names the recorded attempt; the order waits on it (applying) until
+    reconciliation finds out, rather than failing, or being sent again and bought twice.
+    """
+
+    def __init__(self, message, reference=""):
+        super().__init__(message)
+        self.reference = reference
+
+
 @dataclass(frozen=True)
 class Provisioned:
     iccid: str

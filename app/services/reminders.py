@@ -84,3 +84,25 @@ def _send_once(esim, kind, status):
         Reminder.delete().where(Reminder.id == reminder.id).execute()
         return 0
     return 1
+
+
+# What Airalo's low-data notification says ("level"), as the reminder it stands for. Its
+# 75 % level is left to our own 80 % reminder, which would otherwise be claimed too early.
+OPERATOR_LEVELS = {"90%": "data_80", "1days": "expiry_1d", "3days": "expiry_7d"}
+
+
+def operator_notice(iccid, level):
+    """The operator says an eSIM is low on data or about to expire: remind its owner, once.
+
+    Returns how many reminders went out (0 for an eSIM or level we do not know,
+    or a reminder already sent this cycle).
+    """
+    kind = OPERATOR_LEVELS.get(level or "")
+    esim = Esim.get_or_none(Esim.iccid == (iccid or ""))
+    if kind is None or esim is None:
+        return 0
+    if esim.expires_at is None:
+        usage.refresh([esim])
+    if esim.expires_at is None:
+        return 0  # not installed yet: nothing to remind about
+    return _send_once(esim, kind, usage.status(esim))

@@ -12,6 +12,7 @@ from app.models import OrderEvent
 from app.models import Plan
 from app.models import utcnow
 from app.operators import OperatorError
+from app.operators import OperatorTimeout
 from app.operators import get_operator
 from app.operators.base import APPLIED
 from app.operators.base import FAILED
@@ -138,12 +139,17 @@ def fulfil(order, source):
 
 
 def start_application(order, source):
-    """Ask the operator to apply a paid order; a refusal fails the order (refund owed)."""
+    """Ask the operator to apply a paid order; a refusal fails the order (refund owed).
+
+    When the operator did not answer, the plan may have been bought all the same:
+    the order then waits (applying) on the recorded attempt until `flask reconcile`
+    finds out, rather than failing or being sent again.
+    """
     request = PlanRequest(
         days=order.plan.days,
         data_mb=order.plan.data_mb + order.bonus_data_mb,
         minutes=order.plan.minutes,
-        package_id=order.plan.code,
+        package_id=order.plan.operator_package or order.plan.code,
     )
     try:
         if order.esim_id:
@@ -151,6 +157,12 @@ def start_application(order, source):
         else:
             esim, reference = provisioning.provision(order, request)
             reference = reference or get_operator().apply_plan(esim.iccid, request)
+    except OperatorTimeout as exc:
+        if exc.reference:
+            move(order, "paid", "applying", source, note=str(exc)[:250], operator_ref=exc.reference)
+            return
+        move(order, "paid", "failed", source, note=str(exc)[:250], failure_reason="operator")
+        return
     except OperatorError as exc:
         move(order, "paid", "failed", source, note=str(exc)[:250], failure_reason="operator")
         return

@@ -1,0 +1,339 @@
+"""Airalo (Partner API v2) as the operator behind the eSIMs: orders, top-ups, usage, the catalogue.
+
+Airalo orders are synchronous and take no idempotency key, so every paid
+request is first written down as an OperatorAttempt; an attempt left without
+an answer is settled later (`flask reconcile`) by looking at what Airalo has,
+never by sending it again blindly.
+"""
+
+import hashlib
+import hmac
+import json
+import secrets
+from datetime import datetime
+from datetime import timedelta
+from decimal import ROUND_CEILING
+from decimal import Decimal
+
+from app.models import OperatorAttempt
+from app.models import OperatorReading
+from app.models import Plan
+from app.models import utcnow
+from app.operators.airalo_client import AiraloClient
+from app.operators.base import APPLIED
+from app.operators.base import FAILED
+from app.operators.base import PENDING
+from app.operators.base import Operator
+from app.operators.base import OperatorError
+from app.operators.base import OperatorTimeout
+from app.operators.base import Provisioned
+from app.operators.base import Usage
+
+COUNTRY = "KH"
+NOT_INSTALLED = ("NOT_ACTIVE", "UNKNOWN")
+RETRIES = 1  # a top-up that did not go through is sent once more, then the order fails
+
+
+def retail_cents(net_price, markup_percent):
+    """Our price for an Airalo net price (USD): net plus markup, rounded up to whole cents."""
+    cents = Decimal(str(net_price)) * 100 * (100 + Decimal(str(markup_percent))) / 100
+    return int(cents.to_integral_value(rounding=ROUND_CEILING))
+
+
+def plan_kind(days):
+    return "daily" if days <= 1 else "monthly" if days <= 31 else "yearly"
+
+
+def _parse_time(value):
+    """Airalo's times are UTC, as "2026-12-01 10:00:00" or ISO 8601 with an offset."""
+    if not value:
+        return None
+    moment = datetime.fromisoformat(value.replace(" ", "T"))
+    return moment.replace(tzinfo=None) - (moment.utcoffset() or timedelta(0))
+
+
+def _usage(data):
+    total = int(data.get("total") or 0)
+    voice = int(data.get("total_voice") or 0)
+    return Usage(
+        data_total_mb=total,
+        data_used_mb=max(0, total - int(data.get("remaining") or 0)),
+        minutes_total=voice,
+        minutes_used=max(0, voice - int(data.get("remaining_voice") or 0)),
+        expires_at=_parse_time(data.get("expired_at")),
+        installed=(data.get("status") or "UNKNOWN") not in NOT_INSTALLED,
+    )
+
+
+def provisioned(sim, reference=""):
+    """What a phone needs, from an order's sim: the LPA string is LPA:1$<SM-DP+>$<matching id>."""
+    parts = (sim.get("lac") or "").split("$")
+    smdp = parts[1] if len(parts) == 3 else sim.get("smdp_address", "")
+    matching_id = sim.get("matching_id") or (parts[2] if len(parts) == 3 else "")
+    return Provisioned(iccid=sim["iccid"], smdp_address=smdp, matching_id=matching_id, reference=reference)
+
+
+def verify_signature(payload, signature, secret):
+    """True when `signature` is the hex HMAC-SHA256 of the raw body under our webhook secret."""
+    if not (secret and signature):
+        return False
+    expected = hmac.new(secret.encode(), payload, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, signature.strip().lower())
+
+
+def _description(attempt):
+    # Our reference travels with the order, so an unanswered one can be found in Airalo's list.
+    return f"esim-portal {attempt.reference}"
+
+
+def _record(kind, package_id, iccid="", seen_before=0):
+    return OperatorAttempt.create(
+        reference="AIR-" + secrets.token_hex(8).upper(),
+        kind=kind,
+        package_id=package_id,
+        iccid=iccid,
+        seen_before=seen_before,
+    )
+
+
+def _mark(attempt, status, **fields):
+    OperatorAttempt.update(status=status, **fields).where(OperatorAttempt.id == attempt.id).execute()
+    attempt.status = status
+
+
+class AiraloOperator(Operator):
+    def __init__(self, config):
+        self.client = AiraloClient(config)
+        self.markup = config.get("AIRALO_MARKUP_PERCENT") or 0
+        self.grace = timedelta(seconds=float(config.get("AIRALO_RECONCILE_GRACE", 1200)))
+        self.usage_interval = timedelta(seconds=float(config.get("AIRALO_USAGE_INTERVAL", 60)))
+
+    # --- paid requests -------------------------------------------------------
+    def _send(self, attempt, path, form):
+        try:
+            return self.client.post(path, form)
+        except OperatorTimeout as exc:
+            _mark(attempt, "unknown", note=str(exc)[:250])
+            raise OperatorTimeout(str(exc), reference=attempt.reference) from exc
+        except OperatorError as exc:
+            _mark(attempt, "failed", note=str(exc)[:250])
+            raise
+
+    def provision(self, plan):
+        """A new eSIM with its package in one order: the plan is applied when Airalo answers."""
+        attempt = _record("order", plan.package_id)
+        form = {
+            "quantity": 1,
+            "package_id": plan.package_id,
+            "type": "sim",
+            "description": _description(attempt),
+        }
+        data = self._send(attempt, "/orders", form).get("data") or {}
+        sims = data.get("sims") or []
+        if not sims:
+            _mark(attempt, "unknown", note="order answered without a sim")
+            raise OperatorTimeout("Airalo answered the order without a sim", reference=attempt.reference)
+        sim = sims[0]
+        _mark(
+            attempt,
+            "done",
+            iccid=sim["iccid"],
+            operator_order=str(data.get("id", "")),
+            result=json.dumps(sim),
+        )
+        return provisioned(sim, attempt.reference)
+
+    def apply_plan(self, iccid, plan):
+        """A top-up of `plan`'s package onto the eSIM, if Airalo offers it for that eSIM."""
+        package_id = self._topup_package(iccid, plan)
+        attempt = _record("topup", package_id, iccid=iccid, seen_before=self._times_bought(iccid, package_id))
+        form = {"package_id": package_id, "iccid": iccid, "description": _description(attempt)}
+        data = self._send(attempt, "/orders/topups", form).get("data") or {}
+        _mark(attempt, "done", operator_order=str(data.get("id", "")))
+        return attempt.reference
+
+    def _topup_package(self, iccid, plan):
+        offered = self.client.get(f"/sims/{iccid}/topups").get("data") or []
+        wanted = {plan.package_id, plan.package_id + "-topup"}
+        for package in offered:
+            if package.get("id") in wanted:
+                return package["id"]
+        # Airalo's top-ups have their own ids; the same days and data is the same plan.
+        for package in offered:
+            if int(package.get("day") or 0) == plan.days and int(package.get("amount") or 0) == plan.data_mb:
+                return package["id"]
+        raise OperatorError(f"Airalo offers no top-up {plan.package_id!r} for this eSIM")
+
+    def _times_bought(self, iccid, package_id):
+        history = self.client.get(f"/sims/{iccid}/packages").get("data") or []
+        return sum(1 for entry in history if (entry.get("package") or {}).get("id") == package_id)
+
+    def application_status(self, reference):
+        attempt = OperatorAttempt.get_or_none(OperatorAttempt.reference == reference)
+        if attempt is None:
+            return FAILED
+        return {"done": APPLIED, "failed": FAILED}.get(attempt.status, PENDING)
+
+    # --- settling what went unanswered (reconcile) ---------------------------
+    def settle(self, reference, now=None):
+        """Find out what became of an unanswered attempt; retry a top-up once after the grace period.
+
+        Returns PENDING, APPLIED or FAILED. A new eSIM found at Airalo is left
+        "found" (PENDING) until the portal has attached it (`recovered`, `confirm`).
+        """
+        now = now or utcnow()
+        attempt = OperatorAttempt.get_or_none(OperatorAttempt.reference == reference)
+        if attempt is None or attempt.status not in ("sending", "unknown"):
+            return self.application_status(reference)
+        try:
+            if self._went_through(attempt):
+                return self.application_status(reference)
+        except OperatorError:
+            return PENDING  # Airalo cannot tell us now; the next run asks again
+        if now - attempt.sent_at < self.grace:
+            return PENDING
+        if attempt.kind == "topup" and attempt.tries <= RETRIES:
+            return self._retry(attempt, now)
+        _mark(attempt, "failed", note="not found at Airalo after the grace period")
+        return FAILED
+
+    def _went_through(self, attempt):
+        if attempt.kind == "topup":
+            if self._times_bought(attempt.iccid, attempt.package_id) > attempt.seen_before:
+                _mark(attempt, "done", note="found in the eSIM's package history")
+                return True
+            return False
+        params = {"filter[description]": _description(attempt), "include": "sims"}
+        for order in self.client.get("/orders", params=params).get("data") or []:
+            sims = order.get("sims") or []
+            if sims:
+                sim = sims[0]
+                _mark(
+                    attempt,
+                    "found",
+                    iccid=sim["iccid"],
+                    operator_order=str(order.get("id", "")),
+                    result=json.dumps(sim),
+                )
+                return True
+        return False
+
+    def _retry(self, attempt, now):
+        # Written before sending, like the first try (a crash leaves it "sending", to be checked
+        # again), and only by the one reconcile run whose update claims this try.
+        claimed = (
+            OperatorAttempt.update(tries=attempt.tries + 1, status="sending", sent_at=now)
+            .where(
+                OperatorAttempt.id == attempt.id,
+                OperatorAttempt.status == attempt.status,
+                OperatorAttempt.tries == attempt.tries,
+            )
+            .execute()
+        )
+        if not claimed:
+            return PENDING
+        form = {
+            "package_id": attempt.package_id,
+            "iccid": attempt.iccid,
+            "description": _description(attempt),
+        }
+        try:
+            data = self._send(attempt, "/orders/topups", form).get("data") or {}
+        except OperatorTimeout:
+            return PENDING
+        except OperatorError:
+            return FAILED
+        _mark(attempt, "done", operator_order=str(data.get("id", "")))
+        return APPLIED
+
+    def recovered(self, reference):
+        """The eSIM an unanswered order turned out to have made, or None."""
+        attempt = OperatorAttempt.get_or_none(OperatorAttempt.reference == reference)
+        if attempt is None or attempt.status != "found":
+            return None
+        return provisioned(json.loads(attempt.result), reference)
+
+    def confirm(self, reference):
+        """The portal has attached the recovered eSIM: the order counts as applied."""
+        OperatorAttempt.update(status="done").where(
+            OperatorAttempt.reference == reference, OperatorAttempt.status == "found"
+        ).execute()
+
+    # --- usage -----------------------------------------------------------------
+    def read_usage(self, iccids):
+        """One request per ICCID, at most once per AIRALO_USAGE_INTERVAL (Airalo's limit); else the last."""
+        now = utcnow()
+        kept = {r.iccid: r for r in OperatorReading.select().where(OperatorReading.iccid.in_(list(iccids)))}
+        result, errors = {}, []
+        for iccid in iccids:
+            row = kept.get(iccid)
+            if row is not None and now - row.read_at < self.usage_interval:
+                result[iccid] = _usage(json.loads(row.payload))
+                continue
+            try:
+                data = self.client.get(f"/sims/{iccid}/usage").get("data") or {}
+            except OperatorError as exc:
+                errors.append(exc)
+                if row is not None:
+                    result[iccid] = _usage(json.loads(row.payload))
+                continue
+            (
+                OperatorReading.insert(iccid=iccid, payload=json.dumps(data), read_at=now)
+                .on_conflict(
+                    conflict_target=[OperatorReading.iccid],
+                    update={OperatorReading.payload: json.dumps(data), OperatorReading.read_at: now},
+                )
+                .execute()
+            )
+            result[iccid] = _usage(data)
+        if errors and not result:
+            raise errors[0]
+        return result
+
+    # --- the catalogue -----------------------------------------------------------
+    def packages(self, country=COUNTRY):
+        """Every local package Airalo sells for `country`, over all pages."""
+        page = 1
+        while True:
+            params = {"filter[country]": country, "filter[type]": "local", "limit": 100, "page": page}
+            body = self.client.get("/packages", params=params)
+            for entry in body.get("data") or []:
+                if (entry.get("country_code") or country) != country:
+                    continue
+                for operator in entry.get("operators") or []:
+                    yield from operator.get("packages") or []
+            if page >= int((body.get("meta") or {}).get("last_page") or 1):
+                return
+            page += 1
+
+    def sync_plans(self):
+        """Upsert Airalo's Cambodia packages as plans at our price; returns (added, updated, withdrawn)."""
+        added = updated = 0
+        seen = set()
+        for package in self.packages():
+            if package.get("is_unlimited"):
+                continue  # a plan here has a data allowance in MB; unlimited ones do not fit it
+            days = int(package["day"])
+            fields = dict(
+                kind=plan_kind(days),
+                days=days,
+                data_mb=int(package["amount"]),
+                minutes=int(package.get("voice") or 0),
+                price_cents=retail_cents(package["net_price"], self.markup),
+                currency="USD",
+                active=True,
+                sort=days,
+            )
+            seen.add(package["id"])
+            changed = Plan.update(**fields).where(Plan.operator_package == package["id"]).execute()
+            if changed:
+                updated += 1
+            else:
+                Plan.create(code=package["id"], operator_package=package["id"], **fields)
+                added += 1
+        withdrawn = (
+            Plan.update(active=False)
+            .where(Plan.operator_package != "", Plan.operator_package.not_in(list(seen) or [""]), Plan.active)
+            .execute()
+        )
+        return added, updated, withdrawn

@@ -1,0 +1,273 @@
+"""Airalo as the operator (a local Airalo-compatible server): catalogue, orders, top-ups, usage, failures."""
+
+import hashlib
+import hmac
+import json
+from datetime import timedelta
+
+import airalo_server
+import pytest
+from helpers import csrf_token
+from helpers import in_app
+
+from app.models import Esim
+from app.models import OperatorAttempt
+from app.models import OperatorReading
+from app.models import Order
+from app.models import Plan
+from app.models import Reminder
+from app.models import User
+from app.models import utcnow
+from app.services import renewal
+from app.services.demo import DEMO_ICCID
+
+WEBHOOK_SECRET = "airalo-webhook-secret"
+NEW_VISITOR = {"email": "dara@example.com", "password": "long-enough-pw", "confirm": "long-enough-pw"}
+
+
+@pytest.fixture(scope="session")
+def airalo_api():
+    fake, url, server = airalo_server.start()
+    yield fake, url
+    server.shutdown()
+
+
+@pytest.fixture
+def fake_airalo(seeded, airalo_api):
+    """The app with OPERATOR=airalo at the local server, a short timeout and no grace period."""
+    fake, url = airalo_api
+    fake.reset()
+    seeded.config.update(
+        OPERATOR="airalo",
+        AIRALO_API_BASE=url + "/v2",
+        AIRALO_CLIENT_ID=airalo_server.CLIENT_ID,
+        AIRALO_CLIENT_SECRET=airalo_server.CLIENT_SECRET,
+        AIRALO_MARKUP_PERCENT=25,
+        AIRALO_WEBHOOK_SECRET=WEBHOOK_SECRET,
+        AIRALO_TIMEOUT=0.5,
+        AIRALO_RECONCILE_GRACE=0,
+    )
+    return fake
+
+
+def _cli(app, *args):
+    result = app.test_cli_runner().invoke(args=list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _pay_test_checkout(client, location):
+    token = csrf_token(client, location)
+    paid = client.post(location, data={"action": "pay", "csrf_token": token})
+    return client.get(paid.location.split("localhost", 1)[1])
+
+
+def _last_order(app):
+    return in_app(app, lambda: Order.select().order_by(Order.id.desc()).get())
+
+
+def _airalo_esim(app, fake, pid="kh-connect-30days-10gb", iccid="8937204017000000017"):
+    """The demo customer's eSIM bought at Airalo earlier, installed and in use."""
+    fake.add_sim(iccid, pid, remaining=6000, days=20)
+
+    def create():
+        plan = Plan.get(Plan.operator_package == pid)
+        user = User.by_email("demo@example.com")
+        return Esim.create(
+            user=user, iccid=iccid, label="Airalo", plan=plan, matching_id="M", smdp_address="s"
+        )
+
+    return in_app(app, create)
+
+
+def _renew(client, app, esim, plan):
+    token = csrf_token(client, f"/esims/{esim.id}/renew")
+    response = client.post(f"/esims/{esim.id}/renew", data={"plan": plan, "promo": "", "csrf_token": token})
+    assert response.status_code == 303 and response.location.startswith("/checkout/test/")
+    _pay_test_checkout(client, response.location)
+    return _last_order(app)
+
+
+def test_the_token_is_kept_across_calls_and_renewed_after_a_401(fake_airalo, seeded):
+    _cli(seeded, "sync-plans")
+    _cli(seeded, "sync-plans")
+    assert len(fake_airalo.tokens) == 1
+    fake_airalo.expire_tokens()  # Airalo revoked it: the next call gets a 401
+    assert "0 added" in _cli(seeded, "sync-plans")
+    assert len(fake_airalo.tokens) == 2
+
+
+def test_sync_plans_upserts_cambodia_packages_at_our_price(fake_airalo, seeded):
+    assert "Plans: 4 added, 0 updated, 0 withdrawn." in _cli(seeded, "sync-plans")
+    plans = in_app(
+        seeded, lambda: {p.operator_package: p for p in Plan.select().where(Plan.operator_package != "")}
+    )
+    # Net price + 25 %, rounded up to whole cents; the unlimited package does not fit a plan.
+    assert {pid: p.price_cents for pid, p in plans.items()} == {
+        "kh-connect-1day-1gb": 113,
+        "kh-connect-7days-3gb": 388,
+        "kh-connect-30days-10gb": 1007,
+        "angkor-365days-50gb": 5000,
+    }
+    assert [plans[p].kind for p in sorted(plans)] == ["yearly", "daily", "monthly", "monthly"]
+    assert (plans["kh-connect-30days-10gb"].data_mb, plans["kh-connect-30days-10gb"].minutes) == (10240, 100)
+    assert len(fake_airalo.seen("GET", "/packages")) == 3  # every page
+    count = in_app(seeded, Plan.select().count)
+    assert "Plans: 0 added, 4 updated, 0 withdrawn." in _cli(seeded, "sync-plans")
+    assert in_app(seeded, Plan.select().count) == count
+
+
+def test_buying_an_esim_orders_it_at_airalo_and_shows_its_lpa_code(client, fake_airalo, seeded):
+    _cli(seeded, "sync-plans")
+    token = csrf_token(client, "/buy")
+    data = {"plan": "kh-connect-7days-3gb", "csrf_token": token, "language": "en", **NEW_VISITOR}
+    response = client.post("/buy", data=data)
+    assert response.status_code == 303
+    _pay_test_checkout(client, response.location)
+    order = in_app(seeded, renewal.advance, _last_order(seeded))
+    assert (order.kind, order.status) == ("new_esim", "fulfilled")
+    [sent] = fake_airalo.seen("POST", "/orders")
+    assert (sent[2]["package_id"], sent[2]["type"], sent[2]["quantity"]) == (
+        "kh-connect-7days-3gb",
+        "sim",
+        "1",
+    )
+    sim = fake_airalo.orders[0]["sims"][0]
+    esim = in_app(seeded, Esim.get_by_id, order.esim_id)
+    assert (esim.iccid, esim.smdp_address, esim.matching_id) == (
+        sim["iccid"],
+        airalo_server.SMDP,
+        sim["matching_id"],
+    )
+    assert esim.installed_at is None  # Airalo says NOT_ACTIVE
+    html = client.get(f"/esims/{esim.id}/install").get_data(as_text=True)
+    assert sim["lac"] in html
+    assert fake_airalo.seen("POST", "/orders/topups") == []  # the order applied the plan already
+
+
+def test_a_renewal_tops_up_and_the_dashboard_shows_airalo_usage(client, auth, fake_airalo, seeded):
+    _cli(seeded, "sync-plans")
+    esim = _airalo_esim(seeded, fake_airalo)
+    auth.login()
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert "4.14 GB" in html  # 6000 MB of 10240 MB left, as Airalo reports
+    order = _renew(client, seeded, esim, "kh-connect-30days-10gb")
+    assert order.status == "applying"
+    assert [t["package_id"] for t in fake_airalo.topups] == ["kh-connect-30days-10gb-topup"]
+    assert fake_airalo.seen("GET", f"/sims/{esim.iccid}/topups")
+    assert in_app(seeded, renewal.advance, order).status == "fulfilled"
+    assert in_app(seeded, OperatorAttempt.get).status == "done"
+
+
+def test_usage_is_asked_at_most_once_a_minute_per_esim(client, auth, fake_airalo, seeded):
+    _cli(seeded, "sync-plans")
+    esim = _airalo_esim(seeded, fake_airalo)
+    auth.login()
+    for _ in range(3):
+        client.get("/dashboard")
+        client.get(f"/esims/{esim.id}/usage", headers={"HX-Request": "true"})  # forces a refresh
+    assert len(fake_airalo.seen("GET", f"/sims/{esim.iccid}/usage")) == 1
+    in_app(seeded, lambda: OperatorReading.update(read_at=utcnow() - timedelta(seconds=61)).execute())
+    client.get(f"/esims/{esim.id}/usage", headers={"HX-Request": "true"})
+    assert len(fake_airalo.seen("GET", f"/sims/{esim.iccid}/usage")) == 2
+
+
+def test_a_429_on_a_read_is_waited_out_once(client, auth, fake_airalo, seeded):
+    _cli(seeded, "sync-plans")
+    esim = _airalo_esim(seeded, fake_airalo)
+    fake_airalo.next("GET", f"/sims/{esim.iccid}/usage", status=429, retry_after=0)
+    auth.login()
+    assert "4.14 GB" in client.get("/dashboard").get_data(as_text=True)
+    assert len(fake_airalo.seen("GET", f"/sims/{esim.iccid}/usage")) == 2
+
+
+def test_a_refused_top_up_fails_the_order_and_a_refund_is_owed(client, auth, fake_airalo, seeded):
+    _cli(seeded, "sync-plans")
+    esim = _airalo_esim(seeded, fake_airalo)
+    body = {"data": {"iccid": "The eSIM is recycled."}, "meta": {"message": "the parameter is invalid"}}
+    fake_airalo.next("POST", "/orders/topups", status=422, body=body)
+    auth.login()
+    order = _renew(client, seeded, esim, "kh-connect-30days-10gb")
+    assert (order.status, order.failure_reason) == ("failed", "operator")
+    assert in_app(seeded, OperatorAttempt.get).status == "failed"
+
+
+def test_a_timed_out_top_up_waits_and_reconcile_settles_it_without_buying_twice(
+    client, auth, fake_airalo, seeded
+):
+    _cli(seeded, "sync-plans")
+    esim = _airalo_esim(seeded, fake_airalo)
+    fake_airalo.next("POST", "/orders/topups", sleep=1.5, process=True)  # went through, answered too late
+    auth.login()
+    order = _renew(client, seeded, esim, "kh-connect-30days-10gb")
+    assert order.status == "applying"
+    attempt = in_app(seeded, OperatorAttempt.get)
+    assert (order.operator_ref, attempt.status) == (attempt.reference, "unknown")
+    assert in_app(seeded, renewal.advance, order).status == "applying"  # the page alone does not guess
+    assert "1 fulfilled" in _cli(seeded, "reconcile")
+    assert in_app(seeded, Order.get_by_id, order.id).status == "fulfilled"
+    assert len(fake_airalo.topups) == 1
+    assert "Reconciled 0 order(s)" in _cli(seeded, "reconcile")
+
+
+def test_a_top_up_that_never_arrived_is_sent_once_more_after_the_grace_period(
+    client, auth, fake_airalo, seeded
+):
+    _cli(seeded, "sync-plans")
+    esim = _airalo_esim(seeded, fake_airalo)
+    fake_airalo.next("POST", "/orders/topups", sleep=1.5, process=False)  # lost on the way
+    auth.login()
+    order = _renew(client, seeded, esim, "kh-connect-30days-10gb")
+    seeded.config["AIRALO_RECONCILE_GRACE"] = 3600
+    assert "1 waiting" in _cli(seeded, "reconcile")  # not found yet, but still within the grace period
+    assert fake_airalo.topups == []
+    seeded.config["AIRALO_RECONCILE_GRACE"] = 0
+    assert "1 fulfilled" in _cli(seeded, "reconcile")
+    assert in_app(seeded, Order.get_by_id, order.id).status == "fulfilled"
+    assert len(fake_airalo.topups) == 1
+
+
+def test_a_timed_out_new_esim_order_is_found_by_reconcile(client, fake_airalo, seeded):
+    _cli(seeded, "sync-plans")
+    fake_airalo.next("POST", "/orders", sleep=1.5, process=True)
+    token = csrf_token(client, "/buy")
+    data = {"plan": "kh-connect-1day-1gb", "csrf_token": token, "language": "en", **NEW_VISITOR}
+    _pay_test_checkout(client, client.post("/buy", data=data).location)
+    order = _last_order(seeded)
+    assert (order.status, order.esim_id) == ("applying", None)
+    assert client.get(f"/orders/{order.id}").status_code == 200  # "being applied", while nobody knows
+    assert "1 fulfilled" in _cli(seeded, "reconcile")
+    order = in_app(seeded, Order.get_by_id, order.id)
+    esim = in_app(seeded, Esim.get_by_id, order.esim_id)
+    assert esim.iccid == fake_airalo.orders[0]["sims"][0]["iccid"]
+    assert len(fake_airalo.orders) == 1
+
+
+def _notify(client, payload, secret=WEBHOOK_SECRET, signature=None):
+    body = json.dumps(payload).encode()
+    if signature is None:
+        signature = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    headers = {"Content-Type": "application/json"}
+    if signature:
+        headers["airalo-signature"] = signature
+    return client.post("/webhooks/airalo", data=body, headers=headers)
+
+
+def test_the_webhook_refuses_bad_signatures_and_reminds_once_on_low_data(client, fake_airalo, seeded, outbox):
+    notice = {
+        "level": "90%",
+        "package_name": "kh-connect-30days-10gb",
+        "remaining_percentage": 10,
+        "iccid": DEMO_ICCID,
+    }
+    assert _notify(client, notice, signature="").status_code == 400
+    assert _notify(client, notice, secret="not-the-secret").status_code == 400
+    assert _notify(client, notice, signature="00" * 32).status_code == 400
+    assert outbox.messages() == []
+    assert _notify(client, notice).status_code == 200
+    assert _notify(client, notice).status_code == 200  # Airalo may say it again: one reminder
+    [message] = outbox.messages()
+    assert message["To"] == "demo@example.com"
+    assert in_app(seeded, lambda: [r.kind for r in Reminder.select()]) == ["data_80"]
+    assert _notify(client, {**notice, "iccid": "8900000000000000000"}).status_code == 200
+    assert client.head("/webhooks/airalo").status_code == 200  # Airalo's check when opting in
