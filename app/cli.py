@@ -15,39 +15,6 @@ def _pybabel(*args):
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True, cwd=PROJECT_ROOT)
 
 
-def _reconcile(operator):
-    """Settle each applying order waiting on an operator attempt; counts by the status it ends in."""
-    from app.extensions import db
-    from app.models import Esim
-    from app.models import OperatorAttempt
-    from app.models import Order
-    from app.services import renewal
-
-    outcome = {"fulfilled": 0, "failed": 0, "applying": 0}
-    waiting = Order.select().where(
-        Order.status == "applying", Order.operator_ref.in_(OperatorAttempt.select(OperatorAttempt.reference))
-    )
-    for order in list(waiting):
-        operator.settle(order.operator_ref)
-        made = operator.recovered(order.operator_ref) if order.esim_id is None else None
-        if made is not None:
-            # A new eSIM whose order went unanswered but went through: attach it as provisioning would.
-            with db.atomic():
-                esim = Esim.create(
-                    user=order.user_id,
-                    iccid=made.iccid,
-                    smdp_address=made.smdp_address,
-                    matching_id=made.matching_id,
-                    plan=order.plan_id,
-                )
-                Order.update(esim=esim).where(Order.id == order.id).execute()
-                operator.confirm(order.operator_ref)
-            order = Order.get_by_id(order.id)
-        order = renewal.advance(order)
-        outcome[order.status if order.status in outcome else "failed"] += 1
-    return outcome
-
-
 def init_app(app):
     @app.cli.command("init-db")
     def init_db():
@@ -126,13 +93,12 @@ def init_app(app):
     @app.cli.command("reconcile")
     def reconcile():
         """Settle orders the operator left unanswered (run from cron every few minutes)."""
-        from app.operators import get_operator
+        from app.services import reconciliation
 
-        operator = get_operator()
-        if not hasattr(operator, "settle"):
+        outcome = reconciliation.reconcile()
+        if outcome is None:
             click.echo("Nothing to reconcile.")
             return
-        outcome = _reconcile(operator)
         click.echo(
             "Reconciled {total} order(s): {fulfilled} fulfilled, {failed} failed, {applying} waiting.".format(
                 total=sum(outcome.values()), **outcome

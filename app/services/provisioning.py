@@ -25,6 +25,11 @@ def provision(order, plan_request):
     Raises OperatorError.
     """
     made = get_operator().provision(plan_request)
+    return attach(order, made), made.reference
+
+
+def attach(order, made):
+    """Record the eSIM the operator made for `order` as the customer's."""
     esim = Esim.create(
         user=order.user_id,
         iccid=made.iccid,
@@ -34,7 +39,7 @@ def provision(order, plan_request):
     )
     Order.update(esim=esim).where(Order.id == order.id).execute()
     order.esim = esim
-    return esim, made.reference
+    return esim
 
 
 def activation_code(esim):
