@@ -76,18 +76,16 @@ def init_app(app):
     @app.cli.command("sync-plans")
     def sync_plans():
         """Load the operator's Cambodia packages as plans at our price (run daily from cron)."""
-        from app.extensions import db
         from app.operators import OperatorError
-        from app.operators import get_operator
+        from app.services import catalogue
 
-        operator = get_operator()
-        if not hasattr(operator, "sync_plans"):
-            raise click.ClickException(f"OPERATOR={app.config['OPERATOR']} has no catalogue to sync.")
         try:
-            with db.atomic():
-                added, updated, withdrawn = operator.sync_plans()
+            result = catalogue.sync_from_operator()
         except OperatorError as exc:
             raise click.ClickException(str(exc)) from exc
+        if result is None:
+            raise click.ClickException(f"OPERATOR={app.config['OPERATOR']} has no catalogue to sync.")
+        added, updated, withdrawn = result
         click.echo(f"Plans: {added} added, {updated} updated, {withdrawn} withdrawn.")
 
     @app.cli.command("reconcile")

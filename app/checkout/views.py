@@ -17,7 +17,6 @@ from app.extensions import csrf
 from app.models import Order
 from app.models import OrderEvent
 from app.models import TestCheckout
-from app.operators import airalo
 from app.partials import render_page_or_fragment
 from app.payments import PaymentError
 from app.payments import SignatureError
@@ -132,12 +131,13 @@ def airalo_webhook():
     """Airalo's low-data and expiry notifications, verified by their HMAC signature."""
     if request.method == "HEAD":
         return "", 200  # Airalo checks the address with HEAD when notifications are switched on
-    payload = request.get_data()
-    secret = current_app.config.get("AIRALO_WEBHOOK_SECRET")
-    if not airalo.verify_signature(payload, request.headers.get("airalo-signature"), secret):
+    sent = reminders.operator_webhook(
+        request.get_data(),
+        request.headers.get("airalo-signature"),
+        current_app.config.get("AIRALO_WEBHOOK_SECRET"),
+    )
+    if sent is None:
         return {"error": "invalid signature"}, 400
-    notice = request.get_json(silent=True) or {}
-    sent = reminders.operator_notice(notice.get("iccid"), notice.get("level"))
     return {"received": True, "reminders": sent}, 200
 
 

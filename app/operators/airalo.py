@@ -12,12 +12,10 @@ import json
 import secrets
 from datetime import datetime
 from datetime import timedelta
-from decimal import ROUND_CEILING
 from decimal import Decimal
 
 from app.models import OperatorAttempt
 from app.models import OperatorReading
-from app.models import Plan
 from app.models import utcnow
 from app.operators.airalo_client import AiraloClient
 from app.operators.base import APPLIED
@@ -26,22 +24,13 @@ from app.operators.base import PENDING
 from app.operators.base import Operator
 from app.operators.base import OperatorError
 from app.operators.base import OperatorTimeout
+from app.operators.base import Package
 from app.operators.base import Provisioned
 from app.operators.base import Usage
 
 COUNTRY = "KH"
 NOT_INSTALLED = ("NOT_ACTIVE", "UNKNOWN")
 RETRIES = 1  # a top-up that did not go through is sent once more, then the order fails
-
-
-def retail_cents(net_price, markup_percent):
-    """Our price for an Airalo net price (USD): net plus markup, rounded up to whole cents."""
-    cents = Decimal(str(net_price)) * 100 * (100 + Decimal(str(markup_percent))) / 100
-    return int(cents.to_integral_value(rounding=ROUND_CEILING))
-
-
-def plan_kind(days):
-    return "daily" if days <= 1 else "monthly" if days <= 31 else "yearly"
 
 
 def _parse_time(value):
@@ -292,7 +281,7 @@ class AiraloOperator(Operator):
 
     # --- the catalogue -----------------------------------------------------------
     def packages(self, country=COUNTRY):
-        """Every local package Airalo sells for `country`, over all pages."""
+        """Every local package Airalo sells for `country`, over all pages, in our terms."""
         page = 1
         while True:
             params = {"filter[country]": country, "filter[type]": "local", "limit": 100, "page": page}
@@ -301,39 +290,15 @@ class AiraloOperator(Operator):
                 if (entry.get("country_code") or country) != country:
                     continue
                 for operator in entry.get("operators") or []:
-                    yield from operator.get("packages") or []
+                    for package in operator.get("packages") or []:
+                        yield Package(
+                            package_id=package["id"],
+                            days=int(package["day"]),
+                            data_mb=int(package.get("amount") or 0),
+                            minutes=int(package.get("voice") or 0),
+                            net_price=Decimal(str(package["net_price"])),
+                            unlimited=bool(package.get("is_unlimited")),
+                        )
             if page >= int((body.get("meta") or {}).get("last_page") or 1):
                 return
             page += 1
-
-    def sync_plans(self):
-        """Upsert Airalo's Cambodia packages as plans at our price; returns (added, updated, withdrawn)."""
-        added = updated = 0
-        seen = set()
-        for package in self.packages():
-            if package.get("is_unlimited"):
-                continue  # a plan here has a data allowance in MB; unlimited ones do not fit it
-            days = int(package["day"])
-            fields = dict(
-                kind=plan_kind(days),
-                days=days,
-                data_mb=int(package["amount"]),
-                minutes=int(package.get("voice") or 0),
-                price_cents=retail_cents(package["net_price"], self.markup),
-                currency="USD",
-                active=True,
-                sort=days,
-            )
-            seen.add(package["id"])
-            changed = Plan.update(**fields).where(Plan.operator_package == package["id"]).execute()
-            if changed:
-                updated += 1
-            else:
-                Plan.create(code=package["id"], operator_package=package["id"], **fields)
-                added += 1
-        withdrawn = (
-            Plan.update(active=False)
-            .where(Plan.operator_package != "", Plan.operator_package.not_in(list(seen) or [""]), Plan.active)
-            .execute()
-        )
-        return added, updated, withdrawn

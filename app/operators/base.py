@@ -4,6 +4,7 @@ from abc import ABC
 from abc import abstractmethod
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 
 class OperatorError(Exception):
@@ -50,6 +51,18 @@ class PlanRequest:
     data_mb: int
     minutes: int
     package_id: str = ""
+
+
+@dataclass(frozen=True)
+class Package:
+    """A package an operator sells wholesale, as our catalogue sees it."""
+
+    package_id: str
+    days: int
+    data_mb: int
+    minutes: int
+    net_price: Decimal  # US dollars
+    unlimited: bool = False
 
 
 PENDING, APPLIED, FAILED = "pending", "applied", "failed"
