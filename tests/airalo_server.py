@@ -184,7 +184,14 @@ class FakeAiralo:
         usage = sim["usage"]
         usage["total"] += offer["amount"]
         usage["remaining"] += offer["amount"]
-        usage["expired_at"] = _when(offer["day"])
+        # A top-up stacks on the package in use: its days count from the later of now and the expiry.
+        current = usage.get("expired_at")
+        start = (
+            max(datetime.now(UTC), datetime.strptime(current, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC))
+            if current
+            else datetime.now(UTC)
+        )
+        usage["expired_at"] = (start + timedelta(days=offer["day"])).strftime("%Y-%m-%d %H:%M:%S")
         self.topups.append({"iccid": iccid, "package_id": pid, "description": form.get("description", "")})
         return 200, {"data": {"id": 5000 + len(self.topups), "package_id": pid, "iccid": iccid}, "meta": {}}
 
