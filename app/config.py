@@ -66,7 +66,10 @@ def from_environment(instance_path):
         "SELLER_NAME": os.environ.get("SELLER_NAME", "eSIM Cambodia Co., Ltd."),
         "SELLER_ADDRESS": os.environ.get("SELLER_ADDRESS", "No. 1, Preah Norodom Blvd, Phnom Penh, Cambodia"),
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL", "memory://"),
-        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute"),
+        # Per address generous, since a counter's Wi-Fi or a carrier's NAT puts many people
+        # behind one address; per account strict.
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "30 per minute"),
+        "LOGIN_ACCOUNT_RATE_LIMIT": os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "5 per minute;20 per hour"),
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "SESSION_COOKIE_SECURE": not development,
         "REMEMBER_COOKIE_SECURE": not development,

@@ -248,3 +248,37 @@ def test_the_help_page_answers_in_three_languages(client, seeded):
         assert translated(seeded, lang, "How do I renew my eSIM?") in html
         assert seeded.config["SUPPORT_EMAIL"] in html
     assert 'href="/help"' in client.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query", ["012 345 678", "+85512345678", "Demo Trav", "demo traveller"])
+def test_agents_find_customers_as_they_write_numbers_and_names(client, seeded, console, query):
+    _agent(client)
+    html = client.get("/support", query_string={"q": query}).get_data(as_text=True)
+    assert f"/support/customers/{console['demo'].id}" in html
+
+
+def test_a_partial_order_number_finds_its_customer(client, seeded, console):
+    _agent(client)
+    html = client.get("/support", query_string={"q": console["order"].number[1:6].lower()}).get_data(
+        as_text=True
+    )
+    assert f"/support/customers/{console['demo'].id}" in html
+
+
+def test_the_agent_order_page_refreshes_only_its_status_section(client, seeded, console):
+    _agent(client)
+    order = console["order"]
+    headers = {"HX-Request": "true", "HX-Target": f"support-order-{order.id}"}
+    html = client.get(f"/support/orders/{order.id}", headers=headers).get_data(as_text=True)
+    assert html.lstrip().startswith(f'<section id="support-order-{order.id}"')
+    assert "<html" not in html and "<header" not in html
+
+
+def test_agents_print_the_receipt_of_a_counter_sale(client, seeded, console):
+    _agent(client)
+    order = console["order"]
+    assert client.get(f"/support/orders/{order.id}/receipt").status_code == 404  # not paid yet
+    token = csrf_token(client, "/support")
+    client.post(f"/support/orders/{order.id}/cash", data={"amount": "5.00", "csrf_token": token})
+    receipt = client.get(f"/support/orders/{order.id}/receipt").get_data(as_text=True)
+    assert order.number in receipt and "Cash" in receipt

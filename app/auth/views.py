@@ -46,7 +46,9 @@ def _login_email_key():
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
-@limiter.limit("20 per hour", key_func=_login_email_key, methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"], key_func=_login_email_key, methods=["POST"]
+)
 def login():
     """Log in by email and password, then go back where the visitor was heading."""
     if current_user.is_authenticated:

@@ -31,7 +31,8 @@ def order_events(order):
 @login_required
 def history():
     """Every order the customer has made, newest first."""
-    return render_template("orders/history.html", orders=list(Order.owned_by(current_user)))
+    orders = [renewal.advance(o) if o.status == "applying" else o for o in Order.owned_by(current_user)]
+    return render_template("orders/history.html", orders=orders)
 
 
 @bp.route("/orders/<int:order_id>")

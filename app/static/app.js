@@ -6,7 +6,11 @@
   // so a phone in a pocket spends no data.
   document.addEventListener("htmx:beforeRequest", function (event) {
     var trigger = event.detail.requestConfig && event.detail.requestConfig.triggeringEvent;
-    if (document.hidden && (!trigger || trigger.type === "every")) {
+    var polling = !trigger || trigger.type === "every";
+    var active = document.activeElement;
+    var typing = active && event.detail.elt.contains(active) && /^(INPUT|TEXTAREA|SELECT)$/.test(active.tagName);
+    // Hidden pages stay quiet; a widget someone is typing in is not replaced under them.
+    if (polling && (document.hidden || typing)) {
       event.preventDefault();
     }
   });

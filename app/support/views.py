@@ -60,6 +60,11 @@ def _fail(exc):
     flash(ERRORS[exc.reason](), "error")
 
 
+@bp.app_template_global()
+def has_mailbox(user):
+    return support.has_mailbox(user)
+
+
 @bp.route("")
 @staff_required
 def search():
@@ -175,7 +180,7 @@ def order(order_id):
     return render_page_or_fragment(
         "support/order.html",
         "support/_order_status.html",
-        target=f"order-status-{item.id}",
+        target=f"support-order-{item.id}",
         order=item,
         link=link,
         link_qr=provisioning.qr_svg(link) if item.status == "pending" else None,
@@ -223,6 +228,16 @@ def refund(order_id):
     else:
         flash(_("The order is marked refunded."), "success")
     return _back_to(item.user)
+
+
+@bp.route("/orders/<int:order_id>/receipt")
+@staff_required
+def receipt(order_id):
+    """The customer's receipt, to print at the counter (in the agent's language)."""
+    item = _order_or_404(order_id)
+    if item.paid_at is None:
+        abort(404)
+    return render_template("orders/receipt.html", order=item)
 
 
 @bp.route("/orders/<int:order_id>/receipt", methods=["POST"])
