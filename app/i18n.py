@@ -97,6 +97,7 @@ EVENT_LABELS = {
     "checkout_cancelled": _l("Payment cancelled at checkout"),
     "payment_processing": _l("Your bank is processing the payment"),
     "payment_failed": _l("The payment failed"),
+    "cancelled_by_customer": _l("You cancelled the order"),
     "amount_mismatch": _l("The payment did not match the order: our team is checking it"),
     "duplicate_payment": _l("A second payment arrived: it will be refunded"),
     "pending": _l("Order created"),

@@ -64,3 +64,26 @@ def test_another_customers_order_is_not_found(client, auth, seeded):
     auth.login()
     assert client.get(f"/orders/{order.id}").status_code == 404
     assert order.number not in client.get("/orders").get_data(as_text=True)
+
+
+def test_a_customer_cancels_an_unpaid_order_and_its_promo_hold_is_freed(client, auth, seeded):
+    from app.models import PromoCode
+
+    auth.login()
+    esim = in_app(seeded, lambda: Esim.get(Esim.iccid == DEMO_ICCID))
+    token = csrf_token(client, f"/esims/{esim.id}/renew")
+    client.post(
+        f"/esims/{esim.id}/renew", data={"plan": "month-10gb", "promo": "WELCOME10", "csrf_token": token}
+    )
+    order = in_app(seeded, Order.get)
+    assert in_app(seeded, lambda: PromoCode.get(PromoCode.code == "WELCOME10").held) == 1
+    page = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert "Cancel this order" in page and "Discount (WELCOME10)" in page
+    response = client.post(f"/orders/{order.id}/cancel", data={"csrf_token": token}, follow_redirects=True)
+    assert "The order is cancelled. Nothing was charged." in response.get_data(as_text=True)
+    assert in_app(seeded, Order.get_by_id, order.id).status == "cancelled"
+    assert in_app(seeded, lambda: PromoCode.get(PromoCode.code == "WELCOME10").held) == 0
+    # A paid order cannot be cancelled this way.
+    in_app(seeded, lambda: Order.update(status="paid").where(Order.id == order.id).execute())
+    client.post(f"/orders/{order.id}/cancel", data={"csrf_token": token})
+    assert in_app(seeded, Order.get_by_id, order.id).status == "paid"

@@ -1,9 +1,11 @@
 """Orders: history, one order with its live status, and the receipt."""
 
 from flask import abort
+from flask import flash
 from flask import redirect
 from flask import render_template
 from flask import url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_login import login_required
 
@@ -57,6 +59,16 @@ def pay(order_id):
     if order.status != "pending":
         return redirect(url_for("orders.detail", order_id=order.id), code=303)
     return send_to_checkout(order)
+
+
+@bp.route("/orders/<int:order_id>/cancel", methods=["POST"])
+@login_required
+def cancel(order_id):
+    """Give up an order that is still waiting for payment."""
+    order = owned_order_or_404(order_id)
+    if renewal.close_unpaid(order, "cancelled", "customer", note="cancelled_by_customer"):
+        flash(_("The order is cancelled. Nothing was charged."), "info")
+    return redirect(url_for("orders.detail", order_id=order.id), code=303)
 
 
 @bp.route("/orders/<int:order_id>/receipt")
