@@ -9,8 +9,6 @@ from flask import request
 from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from itsdangerous import BadSignature
-from itsdangerous import URLSafeSerializer
 
 from app.checkout import bp
 from app.extensions import csrf
@@ -25,6 +23,7 @@ from app.payments import test_mode
 from app.services import payments
 from app.services import reminders
 from app.services import renewal
+from app.services import signed
 from app.services import support
 
 
@@ -89,21 +88,15 @@ def pay_link(token):
     )
 
 
-def _cancel_serializer():
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="checkout-cancel")
-
-
 def _cancel_token(order):
-    return _cancel_serializer().dumps(order.id)
+    return signed.sign("checkout-cancel", order.id)
 
 
 @bp.route("/checkout/cancel/<token>")
 def cancelled(token):
     """Left checkout without paying: the order stays pending; back to plan selection."""
-    try:
-        order = Order.get_or_none(Order.id == _cancel_serializer().loads(token))
-    except BadSignature:
-        order = None
+    order_id = signed.unsign("checkout-cancel", token)
+    order = Order.get_or_none(Order.id == order_id) if isinstance(order_id, int) else None
     if order is None:
         abort(404)
     payments.cancel_checkout(order)

@@ -2,18 +2,16 @@
 
 import hashlib
 
-from flask import current_app
-from itsdangerous import BadSignature
-from itsdangerous import SignatureExpired
-from itsdangerous import URLSafeTimedSerializer
 from peewee import IntegrityError
 from werkzeug.security import check_password_hash
 from werkzeug.security import generate_password_hash
 
 from app.extensions import db
 from app.models import User
+from app.services import signed
 
 RESET_MAX_AGE = 3600
+RESET_PURPOSE = "password-reset"
 # Checked when the address is unknown, so both answers take as long.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
@@ -47,24 +45,19 @@ def authenticate(email, password):
     return user if check_password_hash(user.password_hash, password) else None
 
 
-def _serializer():
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
-
-
 def _fingerprint(user):
     # Changes whenever the password does, so a used link stops working.
     return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
 
 
 def make_reset_token(user):
-    return _serializer().dumps({"uid": user.id, "fp": _fingerprint(user)})
+    return signed.sign(RESET_PURPOSE, {"uid": user.id, "fp": _fingerprint(user)})
 
 
 def user_for_reset_token(token):
     """The user a valid, unused, unexpired token belongs to, or None."""
-    try:
-        data = _serializer().loads(token, max_age=RESET_MAX_AGE)
-    except (SignatureExpired, BadSignature):
+    data = signed.unsign(RESET_PURPOSE, token, max_age=RESET_MAX_AGE)
+    if not isinstance(data, dict):
         return None
     user = User.get_or_none(User.id == data.get("uid"))
     if user is None or data.get("fp") != _fingerprint(user):

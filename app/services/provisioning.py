@@ -4,14 +4,11 @@ from urllib.parse import quote
 
 import qrcode
 import qrcode.image.svg
-from flask import current_app
-from itsdangerous import BadSignature
-from itsdangerous import SignatureExpired
-from itsdangerous import URLSafeTimedSerializer
 
 from app.models import Esim
 from app.models import Order
 from app.operators import get_operator
+from app.services import signed
 
 INSTALL_LINK_MAX_AGE = 30 * 24 * 3600
 APPLE_SETUP = "https://esimsetup.apple.com/esim_qrcode_provisioning?carddata="
@@ -66,18 +63,11 @@ def install_links(esim):
     return {"apple": APPLE_SETUP + data, "android": ANDROID_SETUP + data}
 
 
-def _serializer():
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="install-page")
-
-
 def install_token(esim):
-    return _serializer().dumps(esim.id)
+    return signed.sign("install-page", esim.id)
 
 
 def esim_for_install_token(token):
     """The eSIM a signed install link names, or None if forged or older than 30 days."""
-    try:
-        esim_id = _serializer().loads(token, max_age=INSTALL_LINK_MAX_AGE)
-    except (BadSignature, SignatureExpired):
-        return None
-    return Esim.get_or_none(Esim.id == esim_id)
+    esim_id = signed.unsign("install-page", token, max_age=INSTALL_LINK_MAX_AGE)
+    return Esim.get_or_none(Esim.id == esim_id) if isinstance(esim_id, int) else None

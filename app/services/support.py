@@ -3,9 +3,6 @@
 import re
 import secrets
 
-from flask import current_app
-from itsdangerous import BadSignature
-from itsdangerous import URLSafeSerializer
 from peewee import fn
 
 from app.extensions import db
@@ -18,6 +15,7 @@ from app.models import User
 from app.services import accounts
 from app.services import notifications
 from app.services import renewal
+from app.services import signed
 
 PLACEHOLDER_DOMAIN = "counter.invalid"  # customers registered at a counter with a phone only
 
@@ -196,16 +194,10 @@ def email_payment_link(agent, order, link):
     audit(agent, order.user, "email_payment_link", order.number)
 
 
-def _link_serializer():
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="payment-link")
-
-
 def payment_token(order):
-    return _link_serializer().dumps(order.id)
+    return signed.sign("payment-link", order.id)
 
 
 def order_for_payment_token(token):
-    try:
-        return Order.get_or_none(Order.id == _link_serializer().loads(token))
-    except BadSignature:
-        return None
+    order_id = signed.unsign("payment-link", token)
+    return Order.get_or_none(Order.id == order_id) if isinstance(order_id, int) else None
