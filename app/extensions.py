@@ -1,5 +1,6 @@
 """Extension objects, created once here and bound to the app in create_app."""
 
+from flask import request
 from flask_babel import Babel
 from flask_babel import lazy_gettext as _l
 from flask_compress import Compress
@@ -17,6 +18,14 @@ csrf = CSRFProtect()
 htmx = Htmx()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 login_manager = LoginManager()
+
+
+@limiter.request_filter
+def _reads_are_not_limited():
+    # Every limit guards a form submission; skipping the check on reads saves work on every page.
+    return request.method in ("GET", "HEAD", "OPTIONS")
+
+
 login_manager.login_view = "auth.login"
 login_manager.login_message = _l("Please log in to see this page.")
 login_manager.login_message_category = "info"

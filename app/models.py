@@ -37,6 +37,16 @@ class BaseModel(Model):
     class Meta:
         database = db
 
+    @classmethod
+    def select_where(cls, condition, *params):
+        """This table's rows matching a hand-written WHERE clause (`?` for each parameter).
+
+        For the queries every page runs (the logged-in user, the dashboard's eSIMs):
+        peewee spends longer building a query's SQL than the database spends running it.
+        """
+        sql = f"SELECT * FROM {cls._meta.table_name} WHERE {condition}"
+        return cls.raw(sql.replace("?", db.param), *params)
+
 
 class User(UserMixin, BaseModel):
     email = CharField(unique=True)
@@ -53,6 +63,10 @@ class User(UserMixin, BaseModel):
     @classmethod
     def by_email(cls, email):
         return cls.get_or_none(cls.email == (email or "").strip().lower())
+
+    @classmethod
+    def by_id(cls, user_id):
+        return next(iter(cls.select_where("id = ?", user_id)), None)
 
     @property
     def is_staff(self):
@@ -101,7 +115,7 @@ class Esim(BaseModel):
 
     @classmethod
     def owned_by(cls, user):
-        return cls.select().where(cls.user == user).order_by(cls.expires_at, cls.id)
+        return cls.select_where("user_id = ? ORDER BY expires_at, id", user.id)
 
     @property
     def masked_iccid(self):

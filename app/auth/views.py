@@ -31,7 +31,7 @@ from app.services import mail
 
 @login_manager.user_loader
 def load_user(user_id):
-    return User.get_or_none(User.id == int(user_id))
+    return User.by_id(int(user_id))
 
 
 def _home():
