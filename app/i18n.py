@@ -2,6 +2,8 @@
 
 from datetime import UTC
 from decimal import Decimal
+from functools import lru_cache
+from functools import wraps
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -163,11 +165,28 @@ def to_local(moment):
     return moment.replace(tzinfo=UTC).astimezone(ZoneInfo(TIMEZONE))
 
 
+def per_locale(formatter):
+    """Remember a formatter's results for each locale.
+
+    For formatters whose text depends only on their arguments and the locale: Babel's
+    number and date formatting is slow enough to show in every page's time.
+    """
+    remembered = lru_cache(maxsize=4096)(lambda _locale, *args: formatter(*args))
+
+    @wraps(formatter)
+    def formatted(*args):
+        return remembered(get_locale(), *args)
+
+    return formatted
+
+
+@per_locale
 def money(cents, currency="USD"):
     """An amount in the smallest unit, formatted for the active locale."""
     return format_currency(Decimal(cents) / 100, currency)
 
 
+@per_locale
 def data_amount(mb, precise=False):
     """A data amount: gigabytes from 1 GB up (two decimals if `precise`), else megabytes."""
     if mb >= 1024:
@@ -188,10 +207,12 @@ def updated_ago(moment):
     return _("Updated %(ago)s", ago=format_timedelta(-elapsed, add_direction=True))
 
 
+@per_locale
 def days_text(days):
     return ngettext("%(count)s day", "%(count)s days", days, count=format_decimal(days))
 
 
+@per_locale
 def minutes_text(minutes):
     return ngettext("%(count)s minute", "%(count)s minutes", minutes, count=format_decimal(minutes))
 
@@ -277,7 +298,7 @@ def init_app(app):
     app.after_request(_set_cookie)
     app.jinja_env.filters.update(
         money=money,
-        date=format_date,
+        date=per_locale(format_date),
         datetime=lambda value, fmt="medium": format_datetime(value, fmt),
         data_amount=data_amount,
         updated_ago=updated_ago,
