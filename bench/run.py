@@ -253,7 +253,7 @@ def measure_slow_3g(browser, base, cookies):
     return timings
 
 
-def measure_throughput(base, hello, cookies, user_agent, esim_url, seconds, rounds):
+def measure_throughput(base, hello, layout, cookies, user_agent, esim_url, seconds, rounds):
     cookie = "; ".join(f"{c['name']}={c['value']}" for c in cookies)
     browser_like = {
         "Accept-Encoding": "br, gzip",
@@ -265,6 +265,7 @@ def measure_throughput(base, hello, cookies, user_agent, esim_url, seconds, roun
         (hello + "/", {"Accept-Encoding": "br, gzip"}),
         (base + "/dashboard", browser_like),
         (base + esim_url + "/usage", {**browser_like, "HX-Request": "true"}),
+        (layout + "/bench/layout", browser_like),
     ]
     # Rounds alternate the three so that a slow spell of a shared machine hits all of
     # them alike; each figure is the median of its rounds.
@@ -275,8 +276,7 @@ def measure_throughput(base, hello, cookies, user_agent, esim_url, seconds, roun
             rps, failed = requests_per_second(url, headers, seconds)
             rate.append(rps)
             errors += failed
-    hello_rps, dashboard_rps, usage_rps = (statistics.median(rate) for rate in rates)
-    return hello_rps, dashboard_rps, usage_rps, errors
+    return [statistics.median(rate) for rate in rates], errors
 
 
 def kb(n):
@@ -290,13 +290,19 @@ def main():
     rounds = int(os.environ.get("BENCH_ROUNDS", "3"))
     tmp = tempfile.mkdtemp(prefix="esim-bench-")
     env = prepare_portal(tmp)
-    port, hello_port = free_port(), free_port()
+    port, hello_port, layout_port = free_port(), free_port(), free_port()
     base, hello = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{hello_port}"
-    servers = [gunicorn("wsgi:app", port, env, ROOT), gunicorn("hello:app", hello_port, env, ROOT / "bench")]
+    layout = f"http://127.0.0.1:{layout_port}"
+    servers = [
+        gunicorn("wsgi:app", port, env, ROOT),
+        gunicorn("hello:app", hello_port, env, ROOT / "bench"),
+        gunicorn("layout:app", layout_port, env, ROOT / "bench"),
+    ]
     ok = True
     try:
         wait_until_up(base + "/login")
         wait_until_up(hello + "/")
+        wait_until_up(layout + "/login")
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             cookies, user_agent = _login_session(browser, base)
@@ -304,8 +310,8 @@ def main():
             fragments = measure_fragments(browser, base, cookies, esim_url)
             slow = measure_slow_3g(browser, base, cookies)
             browser.close()
-        hello_rps, dashboard_rps, usage_rps, errors = measure_throughput(
-            base, hello, cookies, user_agent, esim_url, seconds, rounds
+        (hello_rps, dashboard_rps, usage_rps, layout_rps), errors = measure_throughput(
+            base, hello, layout, cookies, user_agent, esim_url, seconds, rounds
         )
     finally:
         for server in servers:
@@ -346,6 +352,10 @@ def main():
         f"{'ok' if ratio >= THROUGHPUT_RATIO_BUDGET else 'UNDER'} (budget >= 40%)"
     )
     print(f"  usage fragment     {usage_rps:8.0f}   {usage_rps / hello_rps:.0%} of hello")
+    print(
+        f"  layout, no content {layout_rps:8.0f}   {layout_rps / hello_rps:.0%} of hello   "
+        "(what every logged-in page pays before its own content)"
+    )
     if errors:
         print(f"  non-200 answers during load: {errors}")
     return 0 if ok else 1

@@ -59,7 +59,17 @@ def test_without_javascript_the_same_choice_gives_the_whole_page(client, auth, s
     assert "<fieldset" in html
     assert 'value="day-1gb" checked' in html
     assert "1 day · 1 GB" in html and "$1.00" in html
-    assert 'formmethod="get"' in html  # the "Show the price" button
+    assert 'name="preview"' in html  # the "Show the price" button
+
+
+def test_show_the_price_without_javascript_posts_the_form_and_places_no_order(client, auth, seeded):
+    auth.login()
+    response = _post_renewal(client, _esim(seeded).id, plan="month-30gb", promo="WELCOME10", preview="1")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'value="month-30gb" checked' in html
+    assert "$10.00" in html and "$9.00" in html  # price, then the price after the code
+    assert in_app(seeded, Order.select().count) == 0
 
 
 def test_an_expired_esim_renews_from_today_with_a_fresh_allowance(client, auth, seeded):

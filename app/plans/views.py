@@ -51,7 +51,9 @@ def renew(esim_id):
     usage.refresh([esim])
     if request.method == "POST":
         form = RenewForm()
-        if form.validate_on_submit():
+        # "Show the price" (without JavaScript) posts the same form, so the CSRF token
+        # never lands in a URL; it shows the summary and places no order.
+        if form.validate_on_submit() and "preview" not in request.form:
             plan = renewal.find_plan(form.plan.data)
             if plan is None:
                 form.plan.errors = [_("Please choose a plan.")]

@@ -63,7 +63,7 @@ def test_renewal_journey_updates_in_place(live_server, phone, lang):
     page.fill("#promo", "WELCOME10")
     expect(summary).to_contain_text(_usd(app, 90, lang))
     assert page.evaluate("window.stillHere") is True, "choosing a plan reloaded the page"
-    expect(page.locator("button[formmethod=get]")).to_be_hidden()
+    expect(page.locator("button[name=preview]")).to_be_hidden()
     screenshot(page, f"renew-{lang}")
 
     page.locator("form.renew > button").click()
@@ -97,9 +97,10 @@ def test_renewal_journey_without_javascript(live_server, phone, lang):
     page.locator("a.button", has_text=translated(app, lang, "Renew")).first.click()
     page.wait_for_url("**/renew")
     page.check("input[value='year-150gb']")
-    page.click("button[formmethod=get]")
-    page.wait_for_url("**/renew?*plan=year-150gb*")
+    page.click("button[name=preview]")
     expect(page.locator("#summary")).to_contain_text(_usd(app, 6000, lang))
+    assert "csrf_token" not in page.url
+    expect(page.locator("input[value='year-150gb']")).to_be_checked()
     screenshot(page, f"renew-nojs-{lang}")
 
     page.locator("form.renew > button").click()
