@@ -29,6 +29,7 @@ def create_app(config=None):
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    app.jinja_env.add_extension("app.layout_cache.SameForLanguage")
     if config:
         app.config.update(config)
     if app.config.get("PROXY_COUNT"):
@@ -47,7 +48,7 @@ def create_app(config=None):
     from app.extensions import compress
     from app.extensions import csrf
     from app.extensions import htmx
-    from app.extensions import limiter
+    from app.extensions import init_limiter
     from app.extensions import login_manager
 
     database.init_app(app)
@@ -57,7 +58,7 @@ def create_app(config=None):
     errors.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
-    limiter.init_app(app)
+    init_limiter(app)
     login_manager.init_app(app)
     compress.init_app(app)
 

@@ -1,6 +1,7 @@
 """Locale choice and the locale-aware formatting every template and email uses."""
 
 from datetime import UTC
+from datetime import timedelta
 from decimal import Decimal
 from functools import lru_cache
 from functools import wraps
@@ -34,28 +35,39 @@ HTML_LANG = {"en": "en", "km": "km", "zh": "zh-Hans"}
 LANG_COOKIE = "lang"
 PENDING_SWITCH = "lang_switch"
 
+
+def N_(message):
+    """Marks a message for extraction only: templates translate it with _() where it is shown.
+
+    A lazy string is translated afresh on every use, which costs a page more than a
+    lookup in the catalog the render already holds.
+    """
+    return message
+
+
+# Message ids, translated in templates: {{ _(STATE_LABELS[state]) }}.
 PLAN_KIND_LABELS = {
-    "daily": _l("Daily plans"),
-    "monthly": _l("Monthly plans"),
-    "yearly": _l("Yearly plans"),
+    "daily": N_("Daily plans"),
+    "monthly": N_("Monthly plans"),
+    "yearly": N_("Yearly plans"),
 }
 
 STATE_LABELS = {
-    "not_installed": _l("Not installed yet"),
-    "active": _l("Active"),
-    "expiring": _l("Expiring soon"),
-    "expired": _l("Expired"),
+    "not_installed": N_("Not installed yet"),
+    "active": N_("Active"),
+    "expiring": N_("Expiring soon"),
+    "expired": N_("Expired"),
 }
 
 ORDER_STATUS_LABELS = {
-    "pending": _l("Waiting for payment"),
-    "paid": _l("Paid: sending it to the operator"),
-    "applying": _l("Paid: the operator is applying your plan"),
-    "fulfilled": _l("Done: your plan is active"),
-    "cancelled": _l("Cancelled"),
-    "expired": _l("Expired: it was not paid in time"),
-    "failed": _l("The operator could not apply the plan"),
-    "refunded": _l("Refunded"),
+    "pending": N_("Waiting for payment"),
+    "paid": N_("Paid: sending it to the operator"),
+    "applying": N_("Paid: the operator is applying your plan"),
+    "fulfilled": N_("Done: your plan is active"),
+    "cancelled": N_("Cancelled"),
+    "expired": N_("Expired: it was not paid in time"),
+    "failed": N_("The operator could not apply the plan"),
+    "refunded": N_("Refunded"),
 }
 
 DEVICE_NOTES = {
@@ -201,10 +213,31 @@ def updated_ago(moment):
     """ "Updated 2 minutes ago", or "Updated just now" for the last few seconds."""
     if moment is None:
         return _("Not read yet")
-    elapsed = utcnow() - moment
-    if elapsed.total_seconds() < 10:
+    seconds = (utcnow() - moment).total_seconds()
+    if seconds < 10:
         return _("Updated just now")
-    return _("Updated %(ago)s", ago=format_timedelta(-elapsed, add_direction=True))
+    return _updated_seconds_ago(_in_whole_units(seconds))
+
+
+# Babel names the largest unit of which there are at least this many (its default threshold).
+_UNIT_THRESHOLD = 0.85
+
+
+def _in_whole_units(seconds):
+    """`seconds` rounded to the unit (day, hour, minute) that the text will name.
+
+    "Updated 3 hours ago" is then one cached text for a whole hour of readings.
+    """
+    for unit in (86400, 3600, 60):
+        if seconds >= unit * _UNIT_THRESHOLD:
+            return round(seconds / unit) * unit
+    return int(seconds)
+
+
+@per_locale
+def _updated_seconds_ago(seconds):
+    ago = format_timedelta(timedelta(seconds=-seconds), add_direction=True, threshold=_UNIT_THRESHOLD)
+    return _("Updated %(ago)s", ago=ago)
 
 
 @per_locale
@@ -288,7 +321,9 @@ def _template_catalog():
             text = Markup(text)
         return text % variables
 
-    return {"gettext": gettext_, "ngettext": ngettext_}
+    # `_` bound here directly, not through the i18n extension's alias of `gettext`,
+    # saves a second dispatch per string.
+    return {"gettext": gettext_, "ngettext": ngettext_, "_": gettext_}
 
 
 def init_app(app):

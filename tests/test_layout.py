@@ -1,0 +1,60 @@
+"""The header and footer every page shares: kept once per language, yet right for each reader."""
+
+import pytest
+from helpers import Auth
+from helpers import in_app
+from helpers import translated
+
+from app.models import Esim
+from app.models import utcnow
+from app.services.demo import DEMO_ICCID
+
+AGENT = ("agent@example.com", "agent-pass-1234")
+
+
+def _header(html):
+    return html.split('<header class="top">', 1)[1].split("</header>", 1)[0]
+
+
+def test_the_header_follows_the_language_and_who_is_reading(client, seeded):
+    visitor = _header(client.get("/?lang=km").get_data(as_text=True))
+    assert translated(seeded, "km", "Log in") in visitor
+    assert _header(client.get("/?lang=en").get_data(as_text=True)).count("Log in") == 1
+
+    Auth(client).login()
+    customer = _header(client.get("/dashboard").get_data(as_text=True))
+    assert "My eSIMs" in customer and "Log out" in customer
+    assert "Log in" not in customer and "Customer support" not in customer
+    Auth(client).logout()
+
+    Auth(client).login(*AGENT)
+    agent = _header(client.get("/support?lang=zh").get_data(as_text=True))
+    assert translated(seeded, "zh", "Customer support") in agent
+    assert translated(seeded, "zh", "My eSIMs") not in agent
+
+
+def test_each_page_gets_its_own_csrf_token_and_language_links(client, seeded):
+    first = client.get("/compatibility?q=pixel").get_data(as_text=True)
+    assert 'href="/compatibility?q=pixel&amp;lang=km"' in first
+    other = client.get("/login").get_data(as_text=True)
+    assert 'href="/login?lang=zh"' in other
+    Auth(client).login()
+    page = client.get("/dashboard").get_data(as_text=True)
+    token = page.split('"X-CSRFToken": "', 1)[1].split('"', 1)[0]
+    assert f'name="csrf_token" value="{token}"' in _header(page)
+
+
+@pytest.mark.parametrize(
+    ("minutes_ago", "text"),
+    [(10, "Updated 10 minutes ago"), (185, "Updated 3 hours ago"), (2 * 24 * 60, "Updated 2 days ago")],
+)
+def test_the_usage_reading_says_how_old_it_is(client, auth, seeded, monkeypatch, minutes_ago, text):
+    from datetime import timedelta
+
+    from app.services import usage
+
+    monkeypatch.setattr(usage, "FRESH_FOR", timedelta(days=1))  # keep the old reading
+    read_at = utcnow() - timedelta(minutes=minutes_ago)
+    in_app(seeded, lambda: Esim.update(usage_read_at=read_at).where(Esim.iccid == DEMO_ICCID).execute())
+    auth.login()
+    assert text in client.get("/dashboard").get_data(as_text=True)
