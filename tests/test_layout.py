@@ -53,7 +53,7 @@ def test_the_usage_reading_says_how_old_it_is(client, auth, seeded, monkeypatch,
 
     from app.services import usage
 
-    monkeypatch.setattr(usage, "FRESH_FOR", timedelta(days=1))  # keep the old reading
+    monkeypatch.setattr(usage, "FRESH_FOR", timedelta(days=30))  # keep the old reading
     read_at = utcnow() - timedelta(minutes=minutes_ago)
     in_app(seeded, lambda: Esim.update(usage_read_at=read_at).where(Esim.iccid == DEMO_ICCID).execute())
     auth.login()
