@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 from functools import lru_cache
 from functools import wraps
+from urllib.parse import parse_qsl
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -290,11 +291,28 @@ def _set_cookie(response):
     return response
 
 
-def url_with_lang(lang):
-    """The current URL with ?lang= set to `lang`, keeping its other arguments."""
-    args = request.args.to_dict(flat=False)
-    args["lang"] = [lang]
-    return request.path + "?" + urlencode(args, doseq=True)
+def language_links():
+    """The switcher's links: (code, name, this page in that language, whether it is the active one)."""
+    return _language_links(request.path, request.query_string, current_language())
+
+
+@lru_cache(maxsize=2048)
+def _language_links(path, query_string, active):
+    args = {}
+    for name, value in parse_qsl(query_string.decode(), keep_blank_values=True):
+        args.setdefault(name, []).append(value)
+    links = []
+    for code, name in LANGUAGES.items():
+        args["lang"] = [code]
+        links.append((code, name, path + "?" + urlencode(args, doseq=True), code == active))
+    return tuple(links)
+
+
+@lru_cache(maxsize=4096)
+def _constant_text(catalog, string, autoescape):
+    """A message without placeholders, as a template shows it in this catalog's language."""
+    text = catalog.ugettext(string)
+    return (Markup(text) if autoescape else text) % {}
 
 
 def _template_catalog():
@@ -308,6 +326,8 @@ def _template_catalog():
 
     @pass_context
     def gettext_(context, string, **variables):
+        if not variables:
+            return _constant_text(catalog, string, context.eval_ctx.autoescape)
         text = catalog.ugettext(string)
         if context.eval_ctx.autoescape:
             text = Markup(text)
@@ -354,5 +374,5 @@ def init_app(app):
         payment_method_label=payment_method_label,
         test_mode=test_mode,
         html_lang=lambda: HTML_LANG[current_language()],
-        url_with_lang=url_with_lang,
+        language_links=language_links,
     )
