@@ -23,6 +23,7 @@ BENCH = Path(__file__).resolve().parent
 REQUESTS = 100
 TARGETS = {
     "bare Flask hello": "/",
+    "floor, no layout": "/bench/floor",
     "layout, no content": "/bench/layout",
     "dashboard": "/dashboard",
 }
