@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from babel.dates import TIMEDELTA_UNITS
 from flask import g
 from flask import request
 from flask import session
@@ -217,28 +218,32 @@ def updated_ago(moment):
     seconds = (utcnow() - moment).total_seconds()
     if seconds < 10:
         return _("Updated just now")
-    return _updated_seconds_ago(_in_whole_units(seconds))
+    return _updated_seconds_ago(seconds)
 
 
 # Babel names the largest unit of which there are at least this many (its default threshold).
 _UNIT_THRESHOLD = 0.85
+_AGO_TEXTS = {}
 
 
-def _in_whole_units(seconds):
-    """`seconds` rounded to the unit (day, hour, minute) that the text will name.
-
-    "Updated 3 hours ago" is then one cached text for a whole hour of readings.
-    """
-    for unit in (86400, 3600, 60):
-        if seconds >= unit * _UNIT_THRESHOLD:
-            return round(seconds / unit) * unit
-    return int(seconds)
+def _babel_unit(seconds):
+    """The unit Babel's format_timedelta will name for `seconds`, and how many of it it will say."""
+    for unit, unit_seconds in TIMEDELTA_UNITS:
+        value = seconds / unit_seconds
+        if value >= _UNIT_THRESHOLD or unit == "second":
+            return unit, max(1, int(round(value)))
 
 
-@per_locale
 def _updated_seconds_ago(seconds):
-    ago = format_timedelta(timedelta(seconds=-seconds), add_direction=True, threshold=_UNIT_THRESHOLD)
-    return _("Updated %(ago)s", ago=ago)
+    """ "Updated 3 hours ago": formatted once per language, unit and count, then remembered."""
+    key = (get_locale(), *_babel_unit(seconds))
+    text = _AGO_TEXTS.get(key)
+    if text is None:
+        if len(_AGO_TEXTS) > 4096:
+            _AGO_TEXTS.clear()
+        ago = format_timedelta(timedelta(seconds=-seconds), add_direction=True, threshold=_UNIT_THRESHOLD)
+        text = _AGO_TEXTS[key] = _("Updated %(ago)s", ago=ago)
+    return text
 
 
 @per_locale
@@ -293,7 +298,7 @@ def _set_cookie(response):
 
 def language_links():
     """The switcher's links: (code, name, this page in that language, whether it is the active one)."""
-    return _language_links(request.path, request.query_string, current_language())
+    return _language_links(request.script_root + request.path, request.query_string, current_language())
 
 
 @lru_cache(maxsize=2048)

@@ -16,6 +16,8 @@ from jinja2 import nodes
 from jinja2.ext import Extension
 from markupsafe import Markup
 
+MAX_FRAGMENTS = 256
+
 
 class SameForLanguage(Extension):
     tags = {"samefor"}
@@ -39,5 +41,9 @@ class SameForLanguage(Extension):
         key = (name, variant, str(get_locale()), request.script_root)
         text = fragments.get(key)
         if text is None:
-            text = fragments[key] = Markup(caller())
+            text = Markup(caller())
+            # A few parts in three languages; an app mounted under many roots at once is
+            # served uncached beyond this rather than letting the store grow.
+            if len(fragments) < MAX_FRAGMENTS:
+                fragments[key] = text
         return text

@@ -38,6 +38,9 @@ def test_each_page_gets_its_own_csrf_token_and_language_links(client, seeded):
     assert 'href="/compatibility?q=pixel&amp;lang=km"' in first
     other = client.get("/login").get_data(as_text=True)
     assert 'href="/login?lang=zh"' in other
+    mounted = client.get("/login", environ_overrides={"SCRIPT_NAME": "/esim"}).get_data(as_text=True)
+    assert 'href="/esim/login?lang=zh"' in mounted  # under a proxy's prefix too
+    assert 'href="/esim/static/app.css?v=' in mounted
     Auth(client).login()
     page = client.get("/dashboard").get_data(as_text=True)
     token = page.split('"X-CSRFToken": "', 1)[1].split('"', 1)[0]
@@ -46,7 +49,12 @@ def test_each_page_gets_its_own_csrf_token_and_language_links(client, seeded):
 
 @pytest.mark.parametrize(
     ("minutes_ago", "text"),
-    [(10, "Updated 10 minutes ago"), (185, "Updated 3 hours ago"), (2 * 24 * 60, "Updated 2 days ago")],
+    [
+        (10, "Updated 10 minutes ago"),
+        (185, "Updated 3 hours ago"),
+        (2 * 24 * 60, "Updated 2 days ago"),
+        (int(5.9 * 24 * 60), "Updated 6 days ago"),  # not yet "1 week"
+    ],
 )
 def test_the_usage_reading_says_how_old_it_is(client, auth, seeded, monkeypatch, minutes_ago, text):
     from datetime import timedelta
