@@ -1,5 +1,6 @@
 """Locale choice and the locale-aware formatting every template and email uses."""
 
+import math
 from datetime import UTC
 from datetime import timedelta
 from decimal import Decimal
@@ -218,32 +219,30 @@ def updated_ago(moment):
     seconds = (utcnow() - moment).total_seconds()
     if seconds < 10:
         return _("Updated just now")
-    return _updated_seconds_ago(seconds)
+    return _updated_ago_text(*_babel_unit(seconds))
 
 
 # Babel names the largest unit of which there are at least this many (its default threshold).
 _UNIT_THRESHOLD = 0.85
-_AGO_TEXTS = {}
 
 
 def _babel_unit(seconds):
-    """The unit Babel's format_timedelta will name for `seconds`, and how many of it it will say."""
-    for unit, unit_seconds in TIMEDELTA_UNITS:
+    """The unit (in seconds) Babel's format_timedelta will name for `seconds`, and its count."""
+    seconds = math.ceil(seconds)  # Babel drops the microseconds of the negative "ago" duration
+    for _unit, unit_seconds in TIMEDELTA_UNITS:
         value = seconds / unit_seconds
-        if value >= _UNIT_THRESHOLD or unit == "second":
-            return unit, max(1, int(round(value)))
+        if value >= _UNIT_THRESHOLD or unit_seconds == 1:
+            return unit_seconds, max(1, int(round(value)))
 
 
-def _updated_seconds_ago(seconds):
-    """ "Updated 3 hours ago": formatted once per language, unit and count, then remembered."""
-    key = (get_locale(), *_babel_unit(seconds))
-    text = _AGO_TEXTS.get(key)
-    if text is None:
-        if len(_AGO_TEXTS) > 4096:
-            _AGO_TEXTS.clear()
-        ago = format_timedelta(timedelta(seconds=-seconds), add_direction=True, threshold=_UNIT_THRESHOLD)
-        text = _AGO_TEXTS[key] = _("Updated %(ago)s", ago=ago)
-    return text
+@per_locale
+def _updated_ago_text(unit_seconds, count):
+    """ "Updated 3 hours ago", once per language, unit and count.
+
+    A threshold of `count` keeps Babel on this unit: `count` larger units never add up to it.
+    """
+    ago = format_timedelta(timedelta(seconds=-count * unit_seconds), add_direction=True, threshold=count)
+    return _("Updated %(ago)s", ago=ago)
 
 
 @per_locale
