@@ -1,5 +1,11 @@
 """Entry point for gunicorn and the flask command: `flask --app wsgi run`."""
 
-from app import create_app
+import sys
 
-app = create_app()
+from app import create_app
+from app.config import ConfigError
+
+try:
+    app = create_app()
+except ConfigError as exc:
+    sys.exit(f"eSIM portal not started: {exc}")

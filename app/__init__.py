@@ -39,12 +39,14 @@ def create_app(config=None):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     if app.config.get("TESTING") and "OPERATOR_APPLY_DELAY" not in (config or {}):
         app.config["OPERATOR_APPLY_DELAY"] = 0
+    settings.check(app.config)
 
     from app import database
     from app import errors
     from app import i18n
     from app import security
     from app import static_assets
+    from app import worker
     from app.extensions import compress
     from app.extensions import csrf
     from app.extensions import htmx
@@ -52,6 +54,7 @@ def create_app(config=None):
     from app.extensions import login_manager
 
     database.init_app(app)
+    worker.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     static_assets.init_app(app)

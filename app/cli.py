@@ -1,4 +1,4 @@
-"""Commands: flask --app wsgi init-db | seed-demo | translate ..."""
+"""Commands: flask --app wsgi init-db | seed-demo | worker | translate ..."""
 
 import subprocess
 import sys
@@ -94,14 +94,19 @@ def init_app(app):
         from app.services import reconciliation
 
         outcome = reconciliation.reconcile()
-        if outcome is None:
-            click.echo("Nothing to reconcile.")
-            return
         click.echo(
             "Reconciled {total} order(s): {fulfilled} fulfilled, {failed} failed, {applying} waiting.".format(
                 total=sum(outcome.values()), **outcome
             )
         )
+
+    @app.cli.command("worker")
+    @click.option("--workers", default=2, show_default=True, help="Threads that run tasks.")
+    def worker(workers):
+        """Run the background worker: paid orders, emails, and the periodic tasks (no cron needed)."""
+        from app import worker as queue
+
+        queue.run_consumer(workers)
 
     @app.cli.group()
     def translate():

@@ -27,6 +27,22 @@ def _secret_key(instance_path):
     return key_file.read_text().strip()
 
 
+class ConfigError(RuntimeError):
+    """A setting that makes the app unsafe to start; the message says which, in one line."""
+
+
+def check(config):
+    """Refuse to run production on test payments, which would give plans away for nothing."""
+    if config.get("STRIPE_SECRET_KEY") or config.get("PAYMENTS") == "test":
+        return
+    if config.get("DEVELOPMENT") or config.get("TESTING"):
+        return
+    raise ConfigError(
+        "STRIPE_SECRET_KEY is not set: set it to take real payments, "
+        "or set PAYMENTS=test to take test payments on purpose (APP_ENV=development does so locally)."
+    )
+
+
 def from_environment(instance_path):
     """Build the settings mapping for create_app."""
     development = os.environ.get("APP_ENV", "production") == "development"
@@ -47,6 +63,8 @@ def from_environment(instance_path):
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY"),
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET"),
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE"),
+        # "test" takes local test payments on purpose; outside development that is the only way.
+        "PAYMENTS": os.environ.get("PAYMENTS", "").strip().lower(),
         "OPERATOR": os.environ.get("OPERATOR", "simulated"),
         "OPERATOR_APPLY_DELAY": float(os.environ.get("OPERATOR_APPLY_DELAY", "5")),
         # Airalo Partner API v2 (OPERATOR=airalo); see docs/airalo.md.

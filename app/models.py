@@ -175,6 +175,10 @@ class Order(BaseModel):
     updated_at = DateTimeField(default=utcnow)
     paid_at = DateTimeField(null=True)
     fulfilled_at = DateTimeField(null=True)
+    # The worker's progress with a paid order: how many times it has asked the operator (or
+    # checked on its answer), and when it may next; the sweeper retries whatever is overdue.
+    attempts = IntegerField(default=0)
+    next_attempt_at = DateTimeField(null=True, index=True)
 
     class Meta:
         table_name = "orders"
@@ -273,12 +277,36 @@ class AuditLog(BaseModel):
         table_name = "audit_log"
 
 
+class OutgoingMail(BaseModel):
+    """An email, written down before it is sent: the worker delivers it, retrying until it goes.
+
+    A row is claimed (`locked_until`) before sending, so two workers never send it
+    twice, and `sent_at` is set once the mail server has taken it.
+    """
+
+    to = CharField()
+    subject = CharField(max_length=500)
+    body = TextField()
+    message_id = CharField(unique=True)  # the same on every try, so a mailbox can tell a repeat
+    created_at = DateTimeField(default=utcnow)
+    attempts = IntegerField(default=0)
+    next_try_at = DateTimeField(default=utcnow, index=True)
+    locked_until = DateTimeField(null=True)
+    sent_at = DateTimeField(null=True, index=True)
+    last_error = CharField(default="", max_length=500)
+
+    class Meta:
+        table_name = "outgoing_mail"
+
+
 class SimLine(BaseModel):
     """The simulated operator's own record of a line (not the portal's view of it)."""
 
     iccid = CharField(unique=True)
     smdp_address = CharField()
     matching_id = CharField()
+    # The portal's order that made this line, so asking again for the same order returns it.
+    request_key = CharField(null=True, unique=True)
     installed_at = DateTimeField(null=True)
     expires_at = DateTimeField(null=True)
     data_total_mb = IntegerField(default=0)
@@ -295,6 +323,8 @@ class SimApplication(BaseModel):
     """A plan the simulated operator was asked to apply, and when it will be done."""
 
     reference = CharField(unique=True)
+    # The portal's order this application is for: asking twice for one order applies it once.
+    request_key = CharField(null=True, unique=True)
     iccid = CharField(index=True)
     days = IntegerField()
     data_mb = IntegerField()
@@ -326,6 +356,8 @@ class OperatorAttempt(BaseModel):
     """
 
     reference = CharField(unique=True)
+    # The portal's order: a second request for the same order is answered from this row.
+    request_key = CharField(null=True, unique=True)
     kind = CharField()  # order (a new eSIM) or topup
     iccid = CharField(default="", index=True)
     package_id = CharField()
@@ -365,6 +397,7 @@ ALL_MODELS = [
     Device,
     Reminder,
     AuditLog,
+    OutgoingMail,
     SimLine,
     SimApplication,
     OperatorToken,

@@ -101,3 +101,23 @@ def make_esim(app, user, iccid, **kwargs):
         return demo.add_esim(user, iccid, plan=plan, **kwargs)
 
     return in_app(app, create)
+
+
+def time_passes_for_the_worker(app):
+    """Every order's next step falls due and the worker's sweep runs (tasks run inline in tests)."""
+    from datetime import timedelta
+
+    from app.models import Order
+    from app.models import OutgoingMail
+    from app.models import utcnow
+    from app.services import fulfilment
+    from app.services import mail
+
+    def run():
+        past = utcnow() - timedelta(seconds=1)
+        Order.update(next_attempt_at=past).where(Order.status.in_(["paid", "applying"])).execute()
+        OutgoingMail.update(next_try_at=past).where(OutgoingMail.sent_at.is_null()).execute()
+        fulfilment.sweep()
+        mail.retry_due()
+
+    in_app(app, run)

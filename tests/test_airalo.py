@@ -18,7 +18,6 @@ from app.models import Plan
 from app.models import Reminder
 from app.models import User
 from app.models import utcnow
-from app.services import renewal
 from app.services.demo import DEMO_ICCID
 
 WEBHOOK_SECRET = "airalo-webhook-secret"
@@ -124,7 +123,7 @@ def test_buying_an_esim_orders_it_at_airalo_and_shows_its_lpa_code(client, fake_
     response = client.post("/buy", data=data)
     assert response.status_code == 303
     _pay_test_checkout(client, response.location)
-    order = in_app(seeded, renewal.advance, _last_order(seeded))
+    order = _last_order(seeded)
     assert (order.kind, order.status) == ("new_esim", "fulfilled")
     [sent] = fake_airalo.seen("POST", "/orders")
     assert (sent[2]["package_id"], sent[2]["type"], sent[2]["quantity"]) == (
@@ -152,10 +151,9 @@ def test_a_renewal_tops_up_and_the_dashboard_shows_airalo_usage(client, auth, fa
     html = client.get("/dashboard").get_data(as_text=True)
     assert "4.14 GB" in html  # 6000 MB of 10240 MB left, as Airalo reports
     order = _renew(client, seeded, esim, "kh-connect-30days-10gb")
-    assert order.status == "applying"
+    assert order.status == "fulfilled"  # the worker applied it, with nobody on the order page
     assert [t["package_id"] for t in fake_airalo.topups] == ["kh-connect-30days-10gb-topup"]
     assert fake_airalo.seen("GET", f"/sims/{esim.iccid}/topups")
-    assert in_app(seeded, renewal.advance, order).status == "fulfilled"
     assert in_app(seeded, OperatorAttempt.get).status == "done"
 
 
@@ -192,20 +190,15 @@ def test_a_refused_top_up_fails_the_order_and_a_refund_is_owed(client, auth, fak
     assert in_app(seeded, OperatorAttempt.get).status == "failed"
 
 
-def test_a_timed_out_top_up_waits_and_reconcile_settles_it_without_buying_twice(
-    client, auth, fake_airalo, seeded
-):
+def test_a_timed_out_top_up_is_found_by_the_worker_without_buying_twice(client, auth, fake_airalo, seeded):
     _cli(seeded, "sync-plans")
+    seeded.config["AIRALO_RECONCILE_GRACE"] = 3600  # found in the package history, not sent again
     esim = _airalo_esim(seeded, fake_airalo)
     fake_airalo.next("POST", "/orders/topups", sleep=1.5, process=True)  # went through, answered too late
     auth.login()
     order = _renew(client, seeded, esim, "kh-connect-30days-10gb")
-    assert order.status == "applying"
     attempt = in_app(seeded, OperatorAttempt.get)
-    assert (order.operator_ref, attempt.status) == (attempt.reference, "unknown")
-    assert in_app(seeded, renewal.advance, order).status == "applying"  # the page alone does not guess
-    assert "1 fulfilled" in _cli(seeded, "reconcile")
-    assert in_app(seeded, Order.get_by_id, order.id).status == "fulfilled"
+    assert (order.status, order.operator_ref, attempt.status) == ("fulfilled", attempt.reference, "done")
     assert len(fake_airalo.topups) == 1
     assert "Reconciled 0 order(s)" in _cli(seeded, "reconcile")
 
@@ -216,9 +209,10 @@ def test_a_top_up_that_never_arrived_is_sent_once_more_after_the_grace_period(
     _cli(seeded, "sync-plans")
     esim = _airalo_esim(seeded, fake_airalo)
     fake_airalo.next("POST", "/orders/topups", sleep=1.5, process=False)  # lost on the way
+    seeded.config["AIRALO_RECONCILE_GRACE"] = 3600
     auth.login()
     order = _renew(client, seeded, esim, "kh-connect-30days-10gb")
-    seeded.config["AIRALO_RECONCILE_GRACE"] = 3600
+    assert order.status == "applying"
     assert "1 waiting" in _cli(seeded, "reconcile")  # not found yet, but still within the grace period
     assert fake_airalo.topups == []
     seeded.config["AIRALO_RECONCILE_GRACE"] = 0
@@ -227,17 +221,16 @@ def test_a_top_up_that_never_arrived_is_sent_once_more_after_the_grace_period(
     assert len(fake_airalo.topups) == 1
 
 
-def test_a_timed_out_new_esim_order_is_found_by_reconcile(client, fake_airalo, seeded):
+def test_a_timed_out_new_esim_order_is_found_by_the_worker(client, fake_airalo, seeded):
     _cli(seeded, "sync-plans")
+    seeded.config["AIRALO_RECONCILE_GRACE"] = 3600
     fake_airalo.next("POST", "/orders", sleep=1.5, process=True)
     token = csrf_token(client, "/buy")
     data = {"plan": "kh-connect-1day-1gb", "csrf_token": token, "language": "en", **NEW_VISITOR}
     _pay_test_checkout(client, client.post("/buy", data=data).location)
     order = _last_order(seeded)
-    assert (order.status, order.esim_id) == ("applying", None)
-    assert client.get(f"/orders/{order.id}").status_code == 200  # "being applied", while nobody knows
-    assert "1 fulfilled" in _cli(seeded, "reconcile")
-    order = in_app(seeded, Order.get_by_id, order.id)
+    assert order.status == "fulfilled"  # Airalo's order list had it: its eSIM is attached
+    assert client.get(f"/orders/{order.id}").status_code == 200
     esim = in_app(seeded, Esim.get_by_id, order.esim_id)
     assert esim.iccid == fake_airalo.orders[0]["sims"][0]["iccid"]
     assert len(fake_airalo.orders) == 1

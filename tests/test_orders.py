@@ -5,6 +5,7 @@ from helpers import csrf_token
 from helpers import in_app
 from helpers import make_customer
 from helpers import make_esim
+from helpers import time_passes_for_the_worker
 
 from app.models import Esim
 from app.models import Order
@@ -47,6 +48,7 @@ def test_a_paid_order_polls_until_the_operator_has_applied_it(client, auth, seed
     from app.models import SimApplication
 
     in_app(seeded, lambda: SimApplication.update(applies_at=simulated.utcnow()).execute())
+    time_passes_for_the_worker(seeded)
     done = client.get(f"/orders/{order.id}", headers={**HTMX, "HX-Target": f"order-status-{order.id}"})
     html = done.get_data(as_text=True)
     assert "Done: your plan is active" in html

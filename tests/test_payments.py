@@ -75,7 +75,7 @@ def _webhook(client, fake, event_type, sid, event_id=None, secret=SECRET, timest
 
 
 def _finish_applying(app, order):
-    return in_app(app, lambda: renewal.advance(Order.get_by_id(order.id)))
+    return in_app(app, Order.get_by_id, order.id)
 
 
 def _assert_extended_once(app, order, old_expiry, days=30):
@@ -319,11 +319,11 @@ def test_two_customers_racing_for_the_last_promo_redemption(client, fake_stripe,
 def test_an_operator_failure_fails_the_order_with_a_translated_explanation(
     client, auth, fake_stripe, seeded, monkeypatch
 ):
-    from app.operators import OperatorError
+    from app.operators import OperatorRefused
     from app.operators.simulated import SimulatedOperator
 
     def refuse(self, iccid, plan):
-        raise OperatorError("line suspended")
+        raise OperatorRefused("line suspended")
 
     monkeypatch.setattr(SimulatedOperator, "apply_plan", refuse)
     auth.login()

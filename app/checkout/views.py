@@ -77,7 +77,6 @@ def pay_link(token):
         abort(404)
     if order.status == "pending" and order.payment_note != "processing" and not request.htmx:
         return send_to_checkout(order)
-    order = renewal.advance(order)
     return render_page_or_fragment(
         "orders/tracked.html",
         "orders/_status.html",

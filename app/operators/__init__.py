@@ -3,6 +3,7 @@
 from flask import current_app
 
 from app.operators.base import OperatorError
+from app.operators.base import OperatorRefused
 from app.operators.base import OperatorTimeout
 
 
@@ -20,4 +21,4 @@ def get_operator():
     raise OperatorError(f"unknown operator {name!r}")
 
 
-__all__ = ["OperatorError", "OperatorTimeout", "get_operator"]
+__all__ = ["OperatorError", "OperatorRefused", "OperatorTimeout", "get_operator"]

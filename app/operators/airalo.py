@@ -75,14 +75,33 @@ def _description(attempt):
     return f"esim-portal {attempt.reference}"
 
 
-def _record(kind, package_id, iccid="", seen_before=0):
+def _record(kind, package_id, iccid="", seen_before=0, request_key=None):
     return OperatorAttempt.create(
         reference="AIR-" + secrets.token_hex(8).upper(),
+        request_key=request_key,
         kind=kind,
         package_id=package_id,
         iccid=iccid,
         seen_before=seen_before,
     )
+
+
+def _key(kind, plan):
+    return f"{kind}:{plan.order_ref}" if plan.order_ref else None
+
+
+def _earlier(key):
+    """The attempt already made for this order, if it still counts; a refused one frees the key."""
+    attempt = OperatorAttempt.get_or_none(OperatorAttempt.request_key == key) if key else None
+    if attempt is None:
+        return None
+    if attempt.status == "failed":
+        OperatorAttempt.update(request_key=None).where(OperatorAttempt.id == attempt.id).execute()
+        return None
+    if attempt.status != "done":
+        # Sent, and not known to have gone through: wait on it rather than buy again.
+        raise OperatorTimeout("an earlier request for this order is unsettled", reference=attempt.reference)
+    return attempt
 
 
 def _mark(attempt, status, **fields):
@@ -96,6 +115,8 @@ class AiraloOperator(Operator):
         self.markup = config.get("AIRALO_MARKUP_PERCENT") or 0
         self.grace = timedelta(seconds=float(config.get("AIRALO_RECONCILE_GRACE", 1200)))
         self.usage_interval = timedelta(seconds=float(config.get("AIRALO_USAGE_INTERVAL", 60)))
+        # An unanswered request is looked for, and a top-up retried, within the grace period.
+        self.apply_window_seconds = 3 * self.grace.total_seconds()
 
     # --- paid requests -------------------------------------------------------
     def _send(self, attempt, path, form):
@@ -110,7 +131,10 @@ class AiraloOperator(Operator):
 
     def provision(self, plan):
         """A new eSIM with its package in one order: the plan is applied when Airalo answers."""
-        attempt = _record("order", plan.package_id)
+        earlier = _earlier(_key("order", plan))
+        if earlier is not None:
+            return provisioned(json.loads(earlier.result), earlier.reference)
+        attempt = _record("order", plan.package_id, request_key=_key("order", plan))
         form = {
             "quantity": 1,
             "package_id": plan.package_id,
@@ -134,8 +158,17 @@ class AiraloOperator(Operator):
 
     def apply_plan(self, iccid, plan):
         """A top-up of `plan`'s package onto the eSIM, if Airalo offers it for that eSIM."""
+        earlier = _earlier(_key("topup", plan))
+        if earlier is not None:
+            return earlier.reference
         package_id = self._topup_package(iccid, plan)
-        attempt = _record("topup", package_id, iccid=iccid, seen_before=self._times_bought(iccid, package_id))
+        attempt = _record(
+            "topup",
+            package_id,
+            iccid=iccid,
+            seen_before=self._times_bought(iccid, package_id),
+            request_key=_key("topup", plan),
+        )
         form = {"package_id": package_id, "iccid": iccid, "description": _description(attempt)}
         data = self._send(attempt, "/orders/topups", form).get("data") or {}
         _mark(attempt, "done", operator_order=str(data.get("id", "")))

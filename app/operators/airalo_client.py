@@ -13,6 +13,7 @@ import requests
 from app.models import OperatorToken
 from app.models import utcnow
 from app.operators.base import OperatorError
+from app.operators.base import OperatorRefused
 from app.operators.base import OperatorTimeout
 
 # A read told to come back later (429) waits at most this long, once; longer and it fails.
@@ -25,6 +26,10 @@ class AiraloError(OperatorError):
     def __init__(self, message, status=0):
         super().__init__(message)
         self.status = status
+
+
+class AiraloRefused(AiraloError, OperatorRefused):
+    """A 4xx other than 429: Airalo understood the request and will not do it."""
 
 
 def _lifetime(expires_in):
@@ -166,7 +171,8 @@ class AiraloClient:
                 # A gateway error may come after the order was taken: treat it as unanswered.
                 raise OperatorTimeout(f"Airalo answered {response.status_code} to {method} {path}")
             if response.status_code >= 400:
-                raise AiraloError(
+                refused = response.status_code < 500 and response.status_code != 429
+                raise (AiraloRefused if refused else AiraloError)(
                     f"Airalo answered {response.status_code} to {method} {path}: {_message(response)}",
                     response.status_code,
                 )

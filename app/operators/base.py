@@ -11,6 +11,10 @@ class OperatorError(Exception):
     """The operator could not answer (down, slow, or refused the request)."""
 
 
+class OperatorRefused(OperatorError):
+    """The operator answered no (an unknown line, a package it won't sell): asking again won't help."""
+
+
 class OperatorTimeout(OperatorError):
     """A paid request was sent but no answer came: it may or may not have gone through.
 
@@ -51,6 +55,8 @@ class PlanRequest:
     data_mb: int
     minutes: int
     package_id: str = ""
+    # The portal's order number: asking again for the same order must not buy it twice.
+    order_ref: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,3 +90,20 @@ class Operator(ABC):
     @abstractmethod
     def application_status(self, reference: str) -> str:
         """PENDING, APPLIED or FAILED."""
+
+    # How long the operator may take to apply a plan before the portal gives up on it.
+    apply_window_seconds = 3600
+
+    def settle(self, reference: str) -> str:
+        """Find out what became of a request the operator left unanswered; PENDING, APPLIED or FAILED.
+
+        An operator that answers every request at once has nothing to find out.
+        """
+        return self.application_status(reference)
+
+    def recovered(self, reference: str) -> Provisioned | None:
+        """The eSIM an unanswered new-eSIM request turned out to have made, or None."""
+        return None
+
+    def confirm(self, reference: str) -> None:  # noqa: B027 - most operators have nothing to confirm
+        """The portal has attached the recovered eSIM."""

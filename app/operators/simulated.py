@@ -16,7 +16,7 @@ from app.operators.base import APPLIED
 from app.operators.base import FAILED
 from app.operators.base import PENDING
 from app.operators.base import Operator
-from app.operators.base import OperatorError
+from app.operators.base import OperatorRefused
 from app.operators.base import Provisioned
 from app.operators.base import Usage
 from app.services.allowance import after_renewal
@@ -47,17 +47,23 @@ def _grown(line, now, data_per_hour, minutes_per_hour):
 class SimulatedOperator(Operator):
     def __init__(self, config):
         self.delay = float(config.get("OPERATOR_APPLY_DELAY", 5))
+        self.apply_window_seconds = self.delay + 300
         self.smdp_address = config.get("SIM_SMDP_ADDRESS", "rsp.sim-operator.example.com")
         self.data_per_hour = float(config.get("SIM_DATA_MB_PER_HOUR", 120))
         self.minutes_per_hour = float(config.get("SIM_MINUTES_PER_HOUR", 1))
 
     def provision(self, plan):
         # The simulated operator makes the line first; apply_plan then gives it the plan.
-        body = ICCID_PREFIX + "".join(secrets.choice("0123456789") for _ in range(13))
-        iccid = body + luhn_digit(body)
-        matching_id = "-".join(secrets.token_hex(2).upper() for _ in range(4))
-        SimLine.create(iccid=iccid, smdp_address=self.smdp_address, matching_id=matching_id)
-        return Provisioned(iccid=iccid, smdp_address=self.smdp_address, matching_id=matching_id)
+        key = plan.order_ref or None
+        line = SimLine.get_or_none(SimLine.request_key == key) if key else None
+        if line is None:
+            body = ICCID_PREFIX + "".join(secrets.choice("0123456789") for _ in range(13))
+            iccid = body + luhn_digit(body)
+            matching_id = "-".join(secrets.token_hex(2).upper() for _ in range(4))
+            line = SimLine.create(
+                iccid=iccid, smdp_address=self.smdp_address, matching_id=matching_id, request_key=key
+            )
+        return Provisioned(iccid=line.iccid, smdp_address=line.smdp_address, matching_id=line.matching_id)
 
     def add_line(self, iccid, matching_id, **state):
         """Register an existing line (demo data) with the simulated operator."""
@@ -92,11 +98,16 @@ class SimulatedOperator(Operator):
 
     def apply_plan(self, iccid, plan):
         if not SimLine.select().where(SimLine.iccid == iccid).exists():
-            raise OperatorError(f"unknown ICCID {iccid}")
+            raise OperatorRefused(f"unknown ICCID {iccid}")
+        key = plan.order_ref or None
+        earlier = SimApplication.get_or_none(SimApplication.request_key == key) if key else None
+        if earlier is not None:
+            return earlier.reference
         reference = "SIM-" + secrets.token_hex(6).upper()
         now = utcnow()
         SimApplication.create(
             reference=reference,
+            request_key=key,
             iccid=iccid,
             days=plan.days,
             data_mb=plan.data_mb,

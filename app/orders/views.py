@@ -33,7 +33,7 @@ def order_events(order):
 @login_required
 def history():
     """Every order the customer has made, newest first."""
-    orders = [renewal.advance(o) if o.status == "applying" else o for o in Order.owned_by(current_user)]
+    orders = list(Order.owned_by(current_user))
     return render_template("orders/history.html", orders=orders)
 
 
@@ -41,7 +41,7 @@ def history():
 @login_required
 def detail(order_id):
     """The order and its status; the status widget alone when htmx polls it."""
-    order = renewal.advance(owned_order_or_404(order_id))
+    order = owned_order_or_404(order_id)
     return render_page_or_fragment(
         "orders/detail.html",
         "orders/_status.html",

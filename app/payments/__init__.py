@@ -7,9 +7,9 @@ from app.payments.base import SignatureError
 
 
 def get_provider():
-    """Stripe when STRIPE_SECRET_KEY is set, otherwise local test payments."""
+    """Stripe when STRIPE_SECRET_KEY is set (and PAYMENTS is not "test"), otherwise local test payments."""
     config = current_app.config
-    if config.get("STRIPE_SECRET_KEY"):
+    if not test_mode():
         from app.payments.stripe_checkout import StripeCheckout
 
         return StripeCheckout(config)
@@ -19,7 +19,9 @@ def get_provider():
 
 
 def test_mode():
-    return not current_app.config.get("STRIPE_SECRET_KEY")
+    """True when payments are the local test provider's (create_app refuses this in production)."""
+    config = current_app.config
+    return config.get("PAYMENTS") == "test" or not config.get("STRIPE_SECRET_KEY")
 
 
 __all__ = ["PaymentError", "SignatureError", "get_provider", "test_mode"]

@@ -1,7 +1,14 @@
-"""The one outbox: SMTP when MAIL_SERVER is set, else .eml files under instance/outbox/."""
+"""Email: written down first (outgoing_mail), then delivered by the worker, retried until it goes.
+
+Delivery is SMTP when MAIL_SERVER is set, else a .eml file under instance/outbox/.
+A mail server that is down delays an email and never loses it: each failed try
+is noted and the next is due after a growing pause (the sweep queues it). A row
+is claimed before it is sent and marked sent after, so it goes out once.
+"""
 
 import smtplib
 import uuid
+from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formatdate
 from email.utils import make_msgid
@@ -12,37 +19,27 @@ from flask import render_template
 from flask_babel import force_locale
 
 from app.i18n import LANGUAGES
+from app.models import OutgoingMail
+from app.models import utcnow
+from app.services import jobs
+
+# How long one try may hold an email before another worker may try it.
+CLAIM = timedelta(minutes=2)
+FIRST_RETRY_SECONDS, LONGEST_PAUSE_SECONDS = 30, 30 * 60
+RETRY_BATCH = 200
 
 
-def send(to, subject, text, html=None):
-    """Send one message and return it."""
-    config = current_app.config
-    msg = EmailMessage()
-    msg["From"] = config["MAIL_FROM"]
-    msg["To"] = to
-    msg["Subject"] = subject
-    msg["Date"] = formatdate(localtime=False)
-    msg["Message-ID"] = make_msgid(domain="esim.local")
-    msg.set_content(text)
-    if html:
-        msg.add_alternative(html, subtype="html")
+def send(to, subject, text):
+    """Record one email and have the worker deliver it; None for an address with no mailbox."""
     if to.endswith(".invalid"):
         # A customer registered at a counter with a phone number only: no mailbox to write to.
         current_app.logger.info("mail to %s not sent (no real address): %s", to, subject)
-        return msg
-    if config.get("MAIL_SERVER"):
-        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=20) as smtp:
-            if config["MAIL_USE_TLS"]:
-                smtp.starttls()
-            if config.get("MAIL_USERNAME"):
-                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-            smtp.send_message(msg)
-    else:
-        outbox = Path(config["OUTBOX_DIR"])
-        outbox.mkdir(parents=True, exist_ok=True)
-        (outbox / f"{uuid.uuid4().hex}.eml").write_bytes(bytes(msg))
-    current_app.logger.info("mail to %s: %s", to, subject)
-    return msg
+        return None
+    row = OutgoingMail.create(
+        to=to, subject=str(subject)[:500], body=text, message_id=make_msgid(domain="esim.local")
+    )
+    jobs.enqueue("deliver_mail", row.id)
+    return row
 
 
 def send_template(user, name, subject, **context):
@@ -51,3 +48,85 @@ def send_template(user, name, subject, **context):
     with force_locale(lang):
         text = render_template(f"email/{name}.txt", user=user, **context)
         return send(user.email, str(subject() if callable(subject) else subject), text)
+
+
+def _pause(attempts):
+    return timedelta(seconds=min(LONGEST_PAUSE_SECONDS, FIRST_RETRY_SECONDS * 2 ** max(0, attempts - 1)))
+
+
+def deliver(mail_id, now=None):
+    """Try to deliver one recorded email now; True once it has gone (by this call)."""
+    now = now or utcnow()
+    claimed = (
+        OutgoingMail.update(attempts=OutgoingMail.attempts + 1, locked_until=now + CLAIM)
+        .where(
+            OutgoingMail.id == mail_id,
+            OutgoingMail.sent_at.is_null(),
+            OutgoingMail.next_try_at <= now,
+            OutgoingMail.locked_until.is_null() | (OutgoingMail.locked_until < now),
+        )
+        .execute()
+    )
+    if not claimed:
+        return False
+    row = OutgoingMail.get_by_id(mail_id)
+    try:
+        _transport(_message(row))
+    except Exception as exc:  # noqa: BLE001 - any failure to hand it over is tried again later
+        current_app.logger.warning(
+            "mail %s to %s not delivered (try %s): %s", row.id, row.to, row.attempts, exc
+        )
+        OutgoingMail.update(
+            locked_until=None, next_try_at=now + _pause(row.attempts), last_error=str(exc)[:500]
+        ).where(OutgoingMail.id == row.id).execute()
+        return False
+    OutgoingMail.update(sent_at=utcnow(), locked_until=None, last_error="").where(
+        OutgoingMail.id == row.id
+    ).execute()
+    current_app.logger.info("mail to %s: %s", row.to, row.subject)
+    return True
+
+
+def retry_due(now=None):
+    """Queue every unsent email whose next try is due (the sweep); returns how many."""
+    now = now or utcnow()
+    due = (
+        OutgoingMail.select(OutgoingMail.id)
+        .where(
+            OutgoingMail.sent_at.is_null(),
+            OutgoingMail.next_try_at <= now,
+            OutgoingMail.locked_until.is_null() | (OutgoingMail.locked_until < now),
+        )
+        .order_by(OutgoingMail.next_try_at)
+        .limit(RETRY_BATCH)
+    )
+    ids = [row.id for row in due]
+    for mail_id in ids:
+        jobs.enqueue("deliver_mail", mail_id)
+    return len(ids)
+
+
+def _message(row):
+    msg = EmailMessage()
+    msg["From"] = current_app.config["MAIL_FROM"]
+    msg["To"] = row.to
+    msg["Subject"] = row.subject
+    msg["Date"] = formatdate(localtime=False)
+    msg["Message-ID"] = row.message_id
+    msg.set_content(row.body)
+    return msg
+
+
+def _transport(msg):
+    config = current_app.config
+    if config.get("MAIL_SERVER"):
+        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=20) as smtp:
+            if config["MAIL_USE_TLS"]:
+                smtp.starttls()
+            if config.get("MAIL_USERNAME"):
+                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+            smtp.send_message(msg)
+        return
+    outbox = Path(config["OUTBOX_DIR"])
+    outbox.mkdir(parents=True, exist_ok=True)
+    (outbox / f"{uuid.uuid4().hex}.eml").write_bytes(bytes(msg))

@@ -1,5 +1,7 @@
 """Emails to customers, each in the customer's own language."""
 
+from urllib.parse import urlsplit
+
 from flask import current_app
 from flask import has_request_context
 from flask import url_for
@@ -10,11 +12,18 @@ from app.services import provisioning
 
 
 def external_url(endpoint, **values):
-    """An absolute URL for emails, also from cron (outside any request): PUBLIC_URL is the base."""
+    """An absolute URL for emails, also from the worker (outside any request): PUBLIC_URL is the base.
+
+    Outside a request the URL map is bound to PUBLIC_URL directly: a request context
+    of its own would run the teardown that returns the database connection to the pool.
+    """
     if has_request_context():
         return url_for(endpoint, _external=True, **values)
-    with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
-        return url_for(endpoint, _external=True, **values)
+    public = urlsplit(current_app.config["PUBLIC_URL"])
+    adapter = current_app.url_map.bind(
+        public.netloc, script_name=public.path or "/", url_scheme=public.scheme or "https"
+    )
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def send_activation(order):

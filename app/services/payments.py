@@ -8,7 +8,6 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from peewee import IntegrityError
 
-from app.extensions import db
 from app.i18n import LANGUAGES
 from app.i18n import plan_name
 from app.models import Order
@@ -17,6 +16,7 @@ from app.models import utcnow
 from app.payments import PaymentError
 from app.payments import get_provider
 from app.payments.base import CheckoutRequest
+from app.services import jobs
 from app.services import renewal
 
 # Stripe Checkout speaks English and Chinese but not Khmer: "auto" follows the browser.
@@ -92,8 +92,9 @@ def settle(session, source):
     if session.payment_status in ("paid", "no_payment_required") and session.status == "complete":
         if not _amount_matches(order, session):
             _flag(order, source, "amount_mismatch", f"{session.amount_total} {session.currency}")
-        elif renewal.fulfil(order, source):
-            _remember_method(order, session)
+        elif renewal.fulfil(order, source, payment_method=session.payment_method):
+            if not session.payment_method:
+                jobs.enqueue("remember_payment_method", order.id)
         elif session.id != order.provider_ref and order.status != "pending":
             _flag(order, source, "duplicate_payment", session.id)
     elif session.status == "complete":
@@ -110,34 +111,33 @@ def _flag(order, source, note, detail):
     renewal.record(order, order.status, order.status, source, note=f"{note}: {detail}"[:250])
 
 
-def _remember_method(order, session):
-    method = session.payment_method
-    if not method:
-        try:
-            method = get_provider().retrieve(session.id).payment_method
-        except PaymentError:
-            method = ""
-    Order.update(payment_method=method or "").where(Order.id == order.id).execute()
+def remember_method(order_id):
+    """How a paid order was paid, asked of the provider when its event did not say (worker)."""
+    order = Order.get_or_none(Order.id == order_id)
+    if order is None or order.payment_method or not order.provider_ref:
+        return
+    method = get_provider().retrieve(order.provider_ref).payment_method
+    if method:
+        Order.update(payment_method=method).where(Order.id == order.id, Order.payment_method == "").execute()
 
 
 def handle_event(event, source="webhook"):
-    """Act on a verified provider event once; a replayed event id does nothing (False)."""
+    """Act on a verified provider event once; a replayed event id does nothing (False).
+
+    The event's id and what it changes are written in one transaction: if acting
+    on it fails, neither is kept, and the provider's retry is handled afresh.
+    """
     try:
-        with db.atomic():
+        with jobs.transaction():
             WebhookEvent.create(event_id=event.id, type=event.type)
+            if event.type in PAID_EVENTS or event.type == "checkout.session.expired":
+                settle(event.session, source)
+            elif event.type == "checkout.session.async_payment_failed":
+                order = _order_for(event.session)
+                if order is not None:
+                    renewal.close_unpaid(order, "cancelled", source, note="payment_failed")
     except IntegrityError:
         return False
-    try:
-        if event.type in PAID_EVENTS or event.type == "checkout.session.expired":
-            settle(event.session, source)
-        elif event.type == "checkout.session.async_payment_failed":
-            order = _order_for(event.session)
-            if order is not None:
-                renewal.close_unpaid(order, "cancelled", source, note="payment_failed")
-    except Exception:
-        # Forget the event so the provider's retry is handled rather than skipped.
-        WebhookEvent.delete().where(WebhookEvent.event_id == event.id).execute()
-        raise
     return True
 
 

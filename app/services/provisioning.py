@@ -26,13 +26,15 @@ def provision(order, plan_request):
 
 
 def attach(order, made):
-    """Record the eSIM the operator made for `order` as the customer's."""
-    esim = Esim.create(
-        user=order.user_id,
+    """Record the eSIM the operator made for `order` as the customer's (once, if asked again)."""
+    esim, _created = Esim.get_or_create(
         iccid=made.iccid,
-        smdp_address=made.smdp_address,
-        matching_id=made.matching_id,
-        plan=order.plan_id,
+        defaults=dict(
+            user=order.user_id,
+            smdp_address=made.smdp_address,
+            matching_id=made.matching_id,
+            plan=order.plan_id,
+        ),
     )
     Order.update(esim=esim).where(Order.id == order.id).execute()
     order.esim = esim

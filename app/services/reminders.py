@@ -7,16 +7,15 @@ under a unique index, so a second run (or two at once) sends nothing new.
 import json
 from datetime import timedelta
 
-from flask import current_app
 from flask_babel import gettext as _
 from peewee import IntegrityError
 
-from app.extensions import db
 from app.models import Esim
 from app.models import Reminder
 from app.models import User
 from app.models import utcnow
 from app.operators.airalo import verify_signature
+from app.services import jobs
 from app.services import mail
 from app.services import usage
 from app.services.notifications import external_url
@@ -74,16 +73,12 @@ def send_due(now=None):
 
 
 def _send_once(esim, kind, status):
+    """The reminder's row and its email in one transaction; the worker delivers the email."""
     try:
-        with db.atomic():
-            reminder = Reminder.create(esim=esim, kind=kind, cycle=esim.expires_at.isoformat())
+        with jobs.transaction():
+            Reminder.create(esim=esim, kind=kind, cycle=esim.expires_at.isoformat())
+            _send(esim, kind, status)
     except IntegrityError:
-        return 0
-    try:
-        _send(esim, kind, status)
-    except Exception:  # noqa: BLE001 - a failed email is retried by the next run
-        current_app.logger.exception("reminder %s for eSIM %s not sent", kind, esim.id)
-        Reminder.delete().where(Reminder.id == reminder.id).execute()
         return 0
     return 1
 

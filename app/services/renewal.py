@@ -1,25 +1,18 @@
-"""Renewing an eSIM: the price summary, the pending order, and applying it exactly once."""
+"""Renewing an eSIM: the price summary, the pending order, and taking its payment exactly once."""
 
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from peewee import IntegrityError
 
 from app.extensions import db
-from app.models import Esim
 from app.models import Order
 from app.models import OrderEvent
 from app.models import Plan
 from app.models import utcnow
-from app.operators import OperatorError
-from app.operators import OperatorTimeout
-from app.operators import get_operator
-from app.operators.base import APPLIED
-from app.operators.base import FAILED
-from app.operators.base import PlanRequest
-from app.services import notifications
+from app.services import jobs
 from app.services import promotions
-from app.services import provisioning
 from app.services import usage
 from app.services.allowance import Allowance
 from app.services.allowance import after_renewal
@@ -60,6 +53,10 @@ def quote(esim, plan, promo_code="", now=None):
         now,
     )
     return Quote(plan=plan, discount=discount, allowance=allowance)
+
+
+# A paid order that no worker has picked up by then is found by the sweep.
+PAID_GRACE = timedelta(seconds=60)
 
 
 def _new_number():
@@ -123,77 +120,40 @@ def move(order, from_status, to_status, source, note="", **fields):
     return changed == 1
 
 
-def fulfil(order, source):
-    """Take a confirmed payment for `order` and start applying it: exactly once.
+def fulfil(order, source, payment_method=""):
+    """Take a confirmed payment for `order`: exactly once, and hand it to the worker.
 
     Called from the checkout return, the webhook and agents, in any order and
-    concurrently; the conditional pending → paid update lets only the first through.
+    concurrently; the conditional pending → paid update lets only the first
+    through. No operator is called here: the same transaction records that the
+    order is due for the worker (`next_attempt_at`), which is told after the commit.
     """
-    with db.atomic():
-        if not move(order, "pending", "paid", source, paid_at=utcnow(), payment_note=""):
+    now = utcnow()
+    method = {"payment_method": payment_method} if payment_method else {}
+    with jobs.transaction():
+        if not move(
+            order,
+            "pending",
+            "paid",
+            source,
+            paid_at=now,
+            payment_note="",
+            attempts=0,
+            next_attempt_at=now + PAID_GRACE,
+            **method,
+        ):
             return False
         if order.promo_id:
             promotions.redeem(order.promo_id)
-    start_application(Order.get_by_id(order.id), source)
+        jobs.enqueue("apply_order", order.id)
     return True
-
-
-def start_application(order, source):
-    """Ask the operator to apply a paid order; a refusal fails the order (refund owed).
-
-    When the operator did not answer, the plan may have been bought all the same:
-    the order then waits (applying) on the recorded attempt until `flask reconcile`
-    finds out, rather than failing or being sent again.
-    """
-    request = PlanRequest(
-        days=order.plan.days,
-        data_mb=order.plan.data_mb + order.bonus_data_mb,
-        minutes=order.plan.minutes,
-        package_id=order.plan.operator_package or order.plan.code,
-    )
-    try:
-        if order.esim_id:
-            reference = get_operator().apply_plan(order.esim.iccid, request)
-        else:
-            esim, reference = provisioning.provision(order, request)
-            reference = reference or get_operator().apply_plan(esim.iccid, request)
-    except OperatorTimeout as exc:
-        if exc.reference:
-            move(order, "paid", "applying", source, note=str(exc)[:250], operator_ref=exc.reference)
-            return
-        move(order, "paid", "failed", source, note=str(exc)[:250], failure_reason="operator")
-        return
-    except OperatorError as exc:
-        move(order, "paid", "failed", source, note=str(exc)[:250], failure_reason="operator")
-        return
-    move(order, "paid", "applying", source, operator_ref=reference)
 
 
 def close_unpaid(order, to_status, source, note=""):
     """Expire or cancel a pending order; its held promo redemption is given back."""
-    with db.atomic():
+    with jobs.transaction():
         if not move(order, "pending", to_status, source, note=note):
             return False
         if order.promo_id:
             promotions.release(order.promo_id)
     return True
-
-
-def advance(order):
-    """Check an applying order with the operator; returns the order as it now stands."""
-    if order.status != "applying":
-        return order
-    try:
-        state = get_operator().application_status(order.operator_ref)
-    except OperatorError:
-        return order
-    if state == APPLIED and move(order, "applying", "fulfilled", "system", fulfilled_at=utcnow()):
-        esim = order.esim
-        esim.plan = order.plan
-        esim.save(only=[Esim.plan])
-        usage.refresh([esim], force=True)
-        if order.kind == "new_esim":
-            notifications.send_activation(order)
-    elif state == FAILED:
-        move(order, "applying", "failed", "system", failure_reason="operator")
-    return Order.get_by_id(order.id)

@@ -168,7 +168,7 @@ def record_cash(agent, order, amount_cents):
         Order.update(provider="cash", payment_method="cash").where(Order.id == order.id).execute()
         audit(agent, order.user, "cash_payment", f"{order.number} {amount_cents} {order.currency}")
     renewal.fulfil(order, "agent")
-    return renewal.advance(Order.get_by_id(order.id))
+    return Order.get_by_id(order.id)
 
 
 def mark_refunded(admin, order):

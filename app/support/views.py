@@ -19,7 +19,6 @@ from app.models import User
 from app.partials import render_page_or_fragment
 from app.services import catalogue
 from app.services import provisioning
-from app.services import renewal
 from app.services import support
 from app.services import usage
 from app.services.promotions import PromoError
@@ -174,7 +173,7 @@ def _payment_link(order):
 @staff_required
 def order(order_id):
     """An order as the agent sees it: status, payment link as a QR code, cash, install QR."""
-    item = renewal.advance(_order_or_404(order_id))
+    item = _order_or_404(order_id)
     link = _payment_link(item)
     install_code = provisioning.activation_code(item.esim) if item.esim_id else None
     return render_page_or_fragment(

@@ -1,0 +1,200 @@
+"""After payment, with nobody watching: the worker applies each paid order and follows it to its end.
+
+`renewal.fulfil` records the payment (pending → paid) and queues `apply`. `apply`
+asks the operator, keyed by the order number so that asking again never buys
+twice; `follow` checks the operator's answer until the plan is applied (the order
+is fulfilled, the eSIM updated, the emails queued) or refused (failed, refund
+owed). `sweep` runs every minute and queues again any order whose next step is
+overdue, so a lost job, a crash or an operator outage only delays an order.
+"""
+
+from datetime import timedelta
+
+from flask import current_app
+
+from app.models import Esim
+from app.models import Order
+from app.models import utcnow
+from app.operators import OperatorError
+from app.operators import OperatorRefused
+from app.operators import OperatorTimeout
+from app.operators import get_operator
+from app.operators.base import APPLIED
+from app.operators.base import FAILED
+from app.operators.base import PlanRequest
+from app.services import jobs
+from app.services import notifications
+from app.services import provisioning
+from app.services import usage
+from app.services.renewal import move
+
+# How long one try may hold a paid order before the sweep may try it again.
+CLAIM = timedelta(minutes=5)
+# Pauses between tries when the operator is down or refuses: about 68 minutes in all, then failed.
+RETRY_PAUSES = (30, 60, 120, 300, 600, 1200, 1800)
+# Pauses between checks on an order being applied; the last one repeats.
+FOLLOW_PAUSES = (1, 2, 3, 5, 10, 20, 30, 60)
+SWEEP_BATCH = 200
+
+
+def plan_request(order):
+    return PlanRequest(
+        days=order.plan.days,
+        data_mb=order.plan.data_mb + order.bonus_data_mb,
+        minutes=order.plan.minutes,
+        package_id=order.plan.operator_package or order.plan.code,
+        order_ref=order.number,
+    )
+
+
+def _claim(order, now):
+    """Take the next try of a paid order: only one worker gets each, and none before it is due."""
+    due = Order.attempts == 0
+    if order.attempts:
+        due = Order.next_attempt_at.is_null() | (Order.next_attempt_at <= now)
+    return (
+        Order.update(attempts=Order.attempts + 1, next_attempt_at=now + CLAIM)
+        .where(Order.id == order.id, Order.status == "paid", Order.attempts == order.attempts, due)
+        .execute()
+        == 1
+    )
+
+
+def _ask_operator(order):
+    """Start applying the order (making the eSIM first for a new one); returns the reference."""
+    operator = get_operator()
+    request = plan_request(order)
+    if order.esim_id:
+        return operator.apply_plan(order.esim.iccid, request)
+    made = operator.provision(request)
+    esim = provisioning.attach(order, made)
+    return made.reference or operator.apply_plan(esim.iccid, request)
+
+
+def apply(order_id, now=None):
+    """One try at having the operator apply a paid order."""
+    now = now or utcnow()
+    order = Order.get_or_none(Order.id == order_id)
+    if order is None or order.status != "paid":
+        return
+    if order.attempts > len(RETRY_PAUSES):
+        move(order, "paid", "failed", "system", note="operator_gave_up", failure_reason="operator")
+        return
+    if not _claim(order, now):
+        return
+    tried = order.attempts + 1
+    try:
+        reference = _ask_operator(order)
+    except OperatorTimeout as exc:
+        if exc.reference:
+            # It may have gone through: wait on the recorded attempt, never send it again blindly.
+            _start_following(order, exc.reference, now, note=str(exc)[:250])
+        else:
+            _retry_later(order, tried, now, str(exc))
+        return
+    except OperatorRefused as exc:
+        move(order, "paid", "failed", "system", note=str(exc)[:250], failure_reason="operator")
+        return
+    except OperatorError as exc:
+        _retry_later(order, tried, now, str(exc))
+        return
+    _start_following(order, reference, now)
+
+
+def _retry_later(order, tried, now, reason):
+    current_app.logger.warning("order %s: operator try %s failed: %s", order.number, tried, reason)
+    if tried > len(RETRY_PAUSES):
+        move(order, "paid", "failed", "system", note=reason[:250], failure_reason="operator")
+        return
+    pause = RETRY_PAUSES[tried - 1]
+    Order.update(next_attempt_at=now + timedelta(seconds=pause)).where(
+        Order.id == order.id, Order.status == "paid"
+    ).execute()
+    jobs.enqueue("apply_order", order.id, delay=pause + 1)
+
+
+def _start_following(order, reference, now, note=""):
+    with jobs.transaction():
+        if move(
+            order,
+            "paid",
+            "applying",
+            "system",
+            note=note,
+            operator_ref=reference,
+            attempts=0,
+            next_attempt_at=now,
+        ):
+            jobs.enqueue("follow_order", order.id)
+
+
+def follow(order_id, now=None, force=False):
+    """Check on an order the operator is applying; returns its status afterwards.
+
+    `force` checks it even when the next check is not due yet (reconcile).
+    """
+    now = now or utcnow()
+    order = Order.get_or_none(Order.id == order_id)
+    if order is None or order.status != "applying":
+        return order.status if order else None
+    if not force and order.next_attempt_at and order.next_attempt_at > now:
+        return order.status
+    operator = get_operator()
+    try:
+        state = operator.settle(order.operator_ref)
+        if state != FAILED and order.esim_id is None:
+            made = operator.recovered(order.operator_ref)
+            if made is not None:
+                # The unanswered new-eSIM order went through after all: attach its eSIM.
+                with jobs.transaction():
+                    provisioning.attach(order, made)
+                    operator.confirm(order.operator_ref)
+                state = operator.application_status(order.operator_ref)
+    except OperatorError as exc:
+        current_app.logger.warning("order %s: operator check failed: %s", order.number, exc)
+        state = None
+    order = Order.get_by_id(order.id)
+    if state == APPLIED and order.esim_id:
+        return _finish(order, now)
+    if state == FAILED:
+        move(order, "applying", "failed", "system", failure_reason="operator")
+        return "failed"
+    if now - order.updated_at > timedelta(seconds=operator.apply_window_seconds):
+        move(order, "applying", "failed", "system", note="not_applied_in_time", failure_reason="operator")
+        return "failed"
+    pause = FOLLOW_PAUSES[min(order.attempts, len(FOLLOW_PAUSES) - 1)]
+    Order.update(attempts=Order.attempts + 1, next_attempt_at=now + timedelta(seconds=pause)).where(
+        Order.id == order.id, Order.status == "applying"
+    ).execute()
+    jobs.enqueue("follow_order", order.id, delay=pause)
+    return "applying"
+
+
+def _finish(order, now):
+    """The operator applied the plan: fulfilled, the eSIM's plan and reading updated, emails queued."""
+    with jobs.transaction():
+        if not move(order, "applying", "fulfilled", "system", fulfilled_at=now, next_attempt_at=None):
+            return Order.get_by_id(order.id).status
+        Esim.update(plan=order.plan_id).where(Esim.id == order.esim_id).execute()
+        if order.kind == "new_esim":
+            notifications.send_activation(Order.get_by_id(order.id))
+    usage.refresh([Esim.get_by_id(order.esim_id)], force=True)
+    return "fulfilled"
+
+
+def sweep(now=None):
+    """Queue again every paid or applying order whose next step is overdue; returns how many."""
+    now = now or utcnow()
+    overdue = (
+        Order.select(Order.id, Order.status)
+        .where(
+            Order.status.in_(["paid", "applying"]),
+            Order.next_attempt_at.is_null() | (Order.next_attempt_at <= now),
+        )
+        .order_by(Order.next_attempt_at)
+        .limit(SWEEP_BATCH)
+    )
+    found = list(overdue)
+    for order in found:
+        jobs.enqueue("apply_order" if order.status == "paid" else "follow_order", order.id)
+    return len(found)

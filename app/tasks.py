@@ -1,0 +1,80 @@
+"""The worker's tasks: each is a thin call into a service, which holds the rules.
+
+A lost or failed task loses nothing: the state it works on is in the database,
+and `sweep` (every minute) queues again whatever is overdue.
+"""
+
+from huey import crontab
+
+from app.worker import periodic_task
+from app.worker import task
+
+
+@task()
+def apply_order(order_id):
+    """Ask the operator to apply a paid order."""
+    from app.services import fulfilment
+
+    fulfilment.apply(order_id)
+
+
+@task()
+def follow_order(order_id):
+    """Check on an order the operator is applying; finish it once applied."""
+    from app.services import fulfilment
+
+    fulfilment.follow(order_id)
+
+
+@task()
+def deliver_mail(mail_id):
+    """Hand one recorded email to the mail server (or the outbox folder)."""
+    from app.services import mail
+
+    mail.deliver(mail_id)
+
+
+@task()
+def remember_payment_method(order_id):
+    """Ask the payment provider how a paid order was paid (card brand and last digits, wallet)."""
+    from app.services import payments
+
+    payments.remember_method(order_id)
+
+
+@periodic_task(crontab(minute="*"), lock="sweep")
+def sweep():
+    """Every minute: orders and emails whose next step is overdue are queued again."""
+    from app.services import fulfilment
+    from app.services import mail
+
+    fulfilment.sweep()
+    mail.retry_due()
+
+
+@periodic_task(crontab(minute="*/5"), lock="expire-orders")
+def expire_orders():
+    from app.services import payments
+
+    payments.expire_abandoned()
+
+
+@periodic_task(crontab(minute="*/10"), lock="reconcile")
+def reconcile():
+    from app.services import reconciliation
+
+    reconciliation.reconcile()
+
+
+@periodic_task(crontab(minute="5"), lock="send-reminders")
+def send_reminders():
+    from app.services import reminders
+
+    reminders.send_due()
+
+
+@periodic_task(crontab(minute="35"), lock="sync-plans")
+def sync_plans():
+    from app.services import catalogue
+
+    catalogue.sync_from_operator()
