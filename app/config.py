@@ -51,7 +51,7 @@ def from_environment(instance_path):
         "DEVELOPMENT": development,
         "SECRET_KEY": _secret_key(instance),
         "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'esim.sqlite3'}"),
-        "OUTBOX_DIR": str(instance / "outbox"),
+        "OUTBOX_DIR": os.environ.get("OUTBOX_DIR", str(instance / "outbox")),
         # The site's address in links that emails carry (also when sent from cron).
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER"),

@@ -2,10 +2,14 @@
 
 import os
 import shutil
+import tempfile
 
 import pytest
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
+# The tests' own queue, never the one in instance/ that a developer's worker may be reading.
+os.environ["WORKER_QUEUE_PATH"] = os.path.join(tempfile.mkdtemp(prefix="esim-queue-"), "queue.sqlite3")
+os.environ.pop("REDIS_URL", None)
 
 from helpers import Auth  # noqa: E402
 from helpers import Outbox  # noqa: E402

@@ -2,9 +2,14 @@
 
 import email
 import email.policy
+import os
 import re
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
+from app.config import PROJECT_ROOT
 from app.extensions import db
 from app.services import demo
 
@@ -121,3 +126,34 @@ def time_passes_for_the_worker(app):
         mail.retry_due()
 
     in_app(app, run)
+
+
+class WorkerProcess:
+    """`flask --app wsgi worker` in a process of its own, on the test's database and queue."""
+
+    def __init__(self, app, log_path):
+        env = dict(
+            os.environ,
+            DATABASE_URL=app.config["DATABASE_URL"],
+            OUTBOX_DIR=app.config["OUTBOX_DIR"],
+            PAYMENTS="test",
+            OPERATOR_APPLY_DELAY="1",
+        )
+        env.pop("APP_ENV", None)
+        self.log = open(log_path, "w")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--workers", "2"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def stop(self):
+        self.process.send_signal(signal.SIGINT)  # what Ctrl-C sends
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()

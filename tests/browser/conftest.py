@@ -1,16 +1,18 @@
-"""A live server with demo data and headless Chromium at a phone's size."""
+"""A live server with demo data and a worker beside it, and headless Chromium at a phone's size."""
 
 import shutil
 import threading
 from pathlib import Path
 
 import pytest
+from helpers import WorkerProcess
 from helpers import close_pool
 from werkzeug.serving import make_server
 
 from app import create_app
 from app.database import migrate
 from app.services import demo
+from app.worker import huey
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PHONE = {"width": 360, "height": 740}
@@ -33,18 +35,24 @@ def live_server(tmp_path):
             "SESSION_COOKIE_SECURE": False,
             "REMEMBER_COOKIE_SECURE": False,
             "OPERATOR_APPLY_DELAY": 1,
+            "WORKER_IMMEDIATE": False,
         }
     )
     with app.app_context():
         migrate()
         demo.seed()
     close_pool()
+    huey.flush()
+    worker = WorkerProcess(app, tmp_path / "worker.log")  # as in production: a worker beside the web
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     app.base_url = f"http://127.0.0.1:{server.server_port}"
     yield app
     server.shutdown()
+    worker.stop()
+    huey.flush()
+    huey.immediate = True
     close_pool()
 
 
