@@ -66,10 +66,18 @@ def periodic_task(schedule, lock=None):
 
     def decorate(fn):
         body = _in_app(fn)
-        if lock:
-            # The lock lapses on its own if a worker dies holding it.
-            body = huey.lock_task(lock, ttl=LOCK_TTL)(body)
-        return huey.periodic_task(schedule)(functools.wraps(fn)(body))
+
+        @functools.wraps(fn)
+        def run():
+            if not lock:
+                return body()
+            # Where the storage can (Redis 7.4+), the lock lapses by itself if a worker dies
+            # holding it; a consumer also clears the locks when it starts.
+            ttl = LOCK_TTL if getattr(huey.storage, "supports_hash_ttl", False) else None
+            with huey.lock_task(lock, ttl=ttl):
+                return body()
+
+        return huey.periodic_task(schedule)(run)
 
     return decorate
 

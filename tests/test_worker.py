@@ -193,3 +193,19 @@ def test_the_webhook_only_records_and_the_order_page_only_reads(client, auth, qu
     assert _order(queued, order.id).status == "paid"
     assert in_app(queued, SimApplication.select().count) == 0
     assert worker.huey.pending_count() >= 1  # the job is in the queue, for the worker
+
+
+def test_the_periodic_tasks_run_on_the_real_queue_and_sweep_what_is_due(client, auth, queued):
+    from app import tasks
+    from app.services import renewal
+
+    auth.login()
+    esim = _esim(queued)
+    order = in_app(queued, renewal.create_order, esim.user, esim, renewal.find_plan("month-10gb"))
+    in_app(queued, renewal.fulfil, order, "webhook")
+    worker.huey.flush()  # the job is lost
+    in_app(queued, lambda: Order.update(next_attempt_at=Order.paid_at).where(Order.id == order.id).execute())
+    with queued.app_context():
+        for periodic in (tasks.sweep, tasks.expire_orders, tasks.reconcile, tasks.send_reminders):
+            periodic.call_local()  # as the consumer runs them, lock included
+    assert worker.huey.pending_count() == 1  # the sweep queued the lost order again
