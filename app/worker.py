@@ -28,7 +28,9 @@ def _make_queue():
         return RedisHuey(QUEUE_NAME, url=redis_url, results=False)
     path = Path(os.environ.get("WORKER_QUEUE_PATH") or PROJECT_ROOT / "instance" / "queue.sqlite3")
     path.parent.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey(QUEUE_NAME, filename=str(path), results=False)
+    # The queue need not survive a power cut: the database records every step that is due, and
+    # the sweep queues again whatever the queue lost, so a commit here skips the fsync.
+    return SqliteHuey(QUEUE_NAME, filename=str(path), results=False, fsync=False)
 
 
 huey = _make_queue()

@@ -141,6 +141,12 @@ class FakeStripe:
 
 def make_handler(fake):
     class Handler(BaseHTTPRequestHandler):
+        # Keep-alive, as api.stripe.com allows: the client reuses its connection. Each answer
+        # leaves in one write, without Nagle, so it is not held back by delayed ACKs.
+        protocol_version = "HTTP/1.1"
+        wbufsize = -1
+        disable_nagle_algorithm = True
+
         def log_message(self, *args):
             pass
 

@@ -48,7 +48,6 @@ def _summary(esim, form):
 def renew(esim_id):
     """Pick a plan; the summary updates in place (htmx) or on "Show the price" (no JS)."""
     esim = owned_esim_or_404(esim_id)
-    usage.refresh([esim])
     if request.method == "POST":
         form = RenewForm()
         # "Show the price" (without JavaScript) posts the same form, so the CSRF token
@@ -64,9 +63,12 @@ def renew(esim_id):
                     form.promo.errors = [str(exc.message)]
                 else:
                     return send_to_checkout(order)
+        # The summary shows what is left, so the reading is refreshed when a page is shown.
+        usage.refresh([esim])
         quote = _summary(esim, form) if not form.plan.errors else None
     else:
         form = RenewForm(request.args, meta={"csrf": False})
+        usage.refresh([esim])
         quote = _summary(esim, form)
     return render_page_or_fragment(
         "plans/renew.html",

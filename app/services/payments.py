@@ -8,6 +8,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from peewee import IntegrityError
 
+from app.extensions import db
 from app.i18n import LANGUAGES
 from app.i18n import plan_name
 from app.models import Order
@@ -56,10 +57,11 @@ def start_checkout(order, success_url, cancel_url):
             idempotency_key=f"order-{order.id}-{order.number}-{int(time.time())}",
         )
     session = provider.create_checkout(request)
-    Order.update(provider=provider.name, provider_ref=session.id, updated_at=utcnow()).where(
-        Order.id == order.id
-    ).execute()
-    renewal.record(order, "pending", "pending", "customer", note="checkout_started")
+    with db.atomic():
+        Order.update(provider=provider.name, provider_ref=session.id, updated_at=utcnow()).where(
+            Order.id == order.id
+        ).execute()
+        renewal.record(order, "pending", "pending", "customer", note="checkout_started")
     return session.url
 
 
@@ -95,6 +97,7 @@ def settle(session, source):
         elif renewal.fulfil(order, source, payment_method=session.payment_method):
             if not session.payment_method:
                 jobs.enqueue("remember_payment_method", order.id)
+            return order  # the first to report the payment: `order` is up to date
         elif session.id != order.provider_ref and order.status != "pending":
             _flag(order, source, "duplicate_payment", session.id)
     elif session.status == "complete":

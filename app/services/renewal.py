@@ -129,23 +129,19 @@ def fulfil(order, source, payment_method=""):
     order is due for the worker (`next_attempt_at`), which is told after the commit.
     """
     now = utcnow()
-    method = {"payment_method": payment_method} if payment_method else {}
+    fields = dict(paid_at=now, payment_note="", attempts=0, next_attempt_at=now + PAID_GRACE)
+    if payment_method:
+        fields["payment_method"] = payment_method
     with jobs.transaction():
-        if not move(
-            order,
-            "pending",
-            "paid",
-            source,
-            paid_at=now,
-            payment_note="",
-            attempts=0,
-            next_attempt_at=now + PAID_GRACE,
-            **method,
-        ):
+        if not move(order, "pending", "paid", source, **fields):
             return False
         if order.promo_id:
             promotions.redeem(order.promo_id)
         jobs.enqueue("apply_order", order.id)
+    # The caller's copy now says what the row says, without reading it again.
+    order.status = "paid"
+    for name, value in fields.items():
+        setattr(order, name, value)
     return True
 
 
