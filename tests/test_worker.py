@@ -209,3 +209,22 @@ def test_the_periodic_tasks_run_on_the_real_queue_and_sweep_what_is_due(client, 
         for periodic in (tasks.sweep, tasks.expire_orders, tasks.reconcile, tasks.send_reminders):
             periodic.call_local()  # as the consumer runs them, lock included
     assert worker.huey.pending_count() == 1  # the sweep queued the lost order again
+
+
+def test_the_worker_expires_abandoned_test_checkouts_outside_any_request(client, auth, seeded):
+    from app import tasks
+    from app.models import TestCheckout
+    from app.models import utcnow
+
+    auth.login()
+    esim = _esim(seeded)
+    token = csrf_token(client, f"/esims/{esim.id}/renew")
+    client.post(f"/esims/{esim.id}/renew", data={"plan": "month-10gb", "promo": "", "csrf_token": token})
+    order = _order(seeded)
+    long_ago = utcnow() - timedelta(hours=1)
+    in_app(seeded, lambda: TestCheckout.update(expires_at=long_ago).execute())
+    in_app(seeded, lambda: Order.update(updated_at=long_ago).where(Order.id == order.id).execute())
+    seeded.config["SERVER_NAME"] = None  # as in the worker: no request, no server name
+    with seeded.app_context():
+        tasks.expire_orders.call_local()
+    assert _order(seeded, order.id).status == "expired"

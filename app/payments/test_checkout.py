@@ -9,6 +9,7 @@ import secrets
 from datetime import UTC
 from datetime import datetime
 
+from flask import has_request_context
 from flask import url_for
 
 from app.models import TestCheckout
@@ -23,9 +24,11 @@ TEST_METHOD = "test"
 
 
 def to_session(row):
+    # The page's address matters only to a request that redirects there; the worker has none.
+    url = url_for("checkout.test_pay", session_id=row.session_id) if has_request_context() else None
     return CheckoutSession(
         id=row.session_id,
-        url=url_for("checkout.test_pay", session_id=row.session_id),
+        url=url,
         order_id=str(row.order_id),
         metadata_order_id=str(row.order_id),
         status=row.status,
