@@ -213,6 +213,84 @@ class OrderEvent(BaseModel):
         table_name = "order_events"
 
 
+class Payment(BaseModel):
+    """Money the payment provider says it took for an order: one row per checkout session.
+
+    `kind` says what became of it: `order` paid the order; `extra` arrived for an
+    order already paid (or closed) and `mismatch` did not match its amount or
+    currency, and both are refunded automatically.
+    """
+
+    order = ForeignKeyField(Order, backref="payments", on_delete="CASCADE")
+    provider = CharField()  # stripe, test, cash
+    session_ref = CharField()  # the checkout session, or the order number for cash
+    intent_ref = CharField(default="")  # what a refund names: Stripe's PaymentIntent
+    amount_cents = IntegerField()
+    currency = CharField()
+    kind = CharField(default="order")  # order, extra, mismatch
+    received_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "payments"
+        indexes = ((("provider", "session_ref"), True),)
+
+
+REFUND_REASONS = ("operator_failed", "duplicate_payment", "amount_mismatch", "staff")
+
+
+class Refund(BaseModel):
+    """Money going back: recorded first, sent by the worker with its own idempotency key.
+
+    `status`: queued (not yet accepted by the provider), pending (accepted, on its
+    way), succeeded, failed (the provider or the bank refused), manual (cash:
+    handed back at the counter by hand).
+    """
+
+    order = ForeignKeyField(Order, backref="refunds", on_delete="CASCADE")
+    payment = ForeignKeyField(Payment, backref="refunds", on_delete="CASCADE")
+    amount_cents = IntegerField()
+    currency = CharField()
+    reason = CharField()  # one of REFUND_REASONS
+    note = CharField(default="", max_length=500)
+    actor = ForeignKeyField(User, null=True, backref="refunds_made")
+    status = CharField(default="queued", index=True)
+    idempotency_key = CharField(unique=True)
+    provider_ref = CharField(default="", index=True)
+    attempts = IntegerField(default=0)
+    next_try_at = DateTimeField(default=utcnow)
+    locked_until = DateTimeField(null=True)
+    last_error = CharField(default="", max_length=500)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "refunds"
+
+    OWED = ("queued", "pending", "failed", "manual")
+
+    @property
+    def owed(self):
+        """Still owed: not yet sent, on its way, refused, or cash not yet handed back."""
+        return self.status in self.OWED
+
+
+class Dispute(BaseModel):
+    """A chargeback the customer's bank opened against a payment."""
+
+    provider_ref = CharField(unique=True)
+    order = ForeignKeyField(Order, null=True, backref="disputes", on_delete="CASCADE")
+    intent_ref = CharField(default="")
+    amount_cents = IntegerField()
+    currency = CharField()
+    reason = CharField(default="")
+    status = CharField()
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "disputes"
+
+
 class TestCheckout(BaseModel):
     """A checkout session of the local test-payment provider (used when Stripe has no keys)."""
 
@@ -228,9 +306,25 @@ class TestCheckout(BaseModel):
     cancel_url = CharField()
     created_at = DateTimeField(default=utcnow)
     expires_at = DateTimeField()
+    payment_intent = CharField(default="")  # set when "paid", as Stripe's PaymentIntent id
 
     class Meta:
         table_name = "test_checkouts"
+
+
+class TestRefund(BaseModel):
+    """A refund the local test provider made (it keeps them as Stripe would)."""
+
+    __test__ = False
+
+    refund_id = CharField(unique=True)
+    idempotency_key = CharField(unique=True)
+    payment_intent = CharField(index=True)
+    amount_cents = IntegerField()
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "test_refunds"
 
 
 class WebhookEvent(BaseModel):
@@ -392,8 +486,12 @@ ALL_MODELS = [
     PromoCode,
     Order,
     OrderEvent,
+    Payment,
+    Refund,
+    Dispute,
     WebhookEvent,
     TestCheckout,
+    TestRefund,
     Device,
     Reminder,
     AuditLog,

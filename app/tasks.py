@@ -35,6 +35,14 @@ def deliver_mail(mail_id):
 
 
 @task()
+def send_refund(refund_id):
+    """Send one recorded refund through the payment provider."""
+    from app.services import refunds
+
+    refunds.send(refund_id)
+
+
+@task()
 def remember_payment_method(order_id):
     """Ask the payment provider how a paid order was paid (card brand and last digits, wallet)."""
     from app.services import payments
@@ -44,12 +52,14 @@ def remember_payment_method(order_id):
 
 @periodic_task(crontab(minute="*"), lock="sweep")
 def sweep():
-    """Every minute: orders and emails whose next step is overdue are queued again."""
+    """Every minute: orders, emails and refunds whose next step is overdue are queued again."""
     from app.services import fulfilment
     from app.services import mail
+    from app.services import refunds
 
     fulfilment.sweep()
     mail.retry_due()
+    refunds.retry_due()
 
 
 @periodic_task(crontab(minute="*/5"), lock="expire-orders")

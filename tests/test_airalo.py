@@ -16,6 +16,7 @@ from app.models import OperatorReading
 from app.models import Order
 from app.models import Plan
 from app.models import Reminder
+from app.models import TestRefund
 from app.models import User
 from app.models import utcnow
 from app.services.demo import DEMO_ICCID
@@ -179,15 +180,17 @@ def test_a_429_on_a_read_is_waited_out_once(client, auth, fake_airalo, seeded):
     assert len(fake_airalo.seen("GET", f"/sims/{esim.iccid}/usage")) == 2
 
 
-def test_a_refused_top_up_fails_the_order_and_a_refund_is_owed(client, auth, fake_airalo, seeded):
+def test_a_refused_top_up_fails_the_order_and_refunds_it(client, auth, fake_airalo, seeded):
     _cli(seeded, "sync-plans")
     esim = _airalo_esim(seeded, fake_airalo)
     body = {"data": {"iccid": "The eSIM is recycled."}, "meta": {"message": "the parameter is invalid"}}
     fake_airalo.next("POST", "/orders/topups", status=422, body=body)
     auth.login()
     order = _renew(client, seeded, esim, "kh-connect-30days-10gb")
-    assert (order.status, order.failure_reason) == ("failed", "operator")
+    assert (order.status, order.failure_reason) == ("refunded", "operator")  # failed, then paid back
     assert in_app(seeded, OperatorAttempt.get).status == "failed"
+    [refund] = in_app(seeded, lambda: list(TestRefund.select()))
+    assert refund.amount_cents == order.amount_cents
 
 
 def test_a_timed_out_top_up_is_found_by_the_worker_without_buying_twice(client, auth, fake_airalo, seeded):

@@ -30,9 +30,9 @@ def console(seeded):
     demo = in_app(seeded, User.by_email, "demo@example.com")
     esim = in_app(seeded, lambda: Esim.get(Esim.iccid == DEMO_ICCID))
     plan = in_app(seeded, renewal.find_plan, "month-10gb")
-    order = in_app(seeded, renewal.place_order, demo, plan, esim)
     failed = in_app(seeded, renewal.place_order, demo, plan, esim)
     in_app(seeded, lambda: Order.update(status="failed").where(Order.id == failed.id).execute())
+    order = in_app(seeded, renewal.place_order, demo, plan, esim)
     return {"demo": demo, "esim": esim, "order": order, "failed": failed}
 
 

@@ -14,6 +14,7 @@ from app.models import Esim
 from app.models import Order
 from app.models import OrderEvent
 from app.models import SimApplication
+from app.models import TestRefund
 from app.services.demo import DEMO_ICCID
 
 
@@ -140,7 +141,7 @@ def test_a_try_that_died_at_the_operator_is_retried_without_applying_twice(clien
     assert in_app(seeded, SimApplication.select().count) == 1  # the order number keyed the request
 
 
-def test_an_operator_down_for_good_ends_in_failed_with_a_refund_owed(client, auth, seeded, monkeypatch):
+def test_an_operator_down_for_good_ends_failed_and_the_payment_goes_back(client, auth, seeded, monkeypatch):
     from app.operators import OperatorError
     from app.operators.simulated import SimulatedOperator
     from app.services import fulfilment
@@ -155,10 +156,14 @@ def test_an_operator_down_for_good_ends_in_failed_with_a_refund_owed(client, aut
     for _ in range(len(fulfilment.RETRY_PAUSES) + 1):
         time_passes_for_the_worker(seeded)
     failed = _order(seeded, order.id)
-    assert (failed.status, failed.failure_reason) == ("failed", "operator")
+    # Failed after its last try, then refunded in full through the (test) payment provider.
+    assert (failed.status, failed.failure_reason) == ("refunded", "operator")
     assert failed.attempts == len(fulfilment.RETRY_PAUSES) + 1
+    [refund] = in_app(seeded, lambda: list(TestRefund.select()))
+    assert refund.amount_cents == order.amount_cents
     time_passes_for_the_worker(seeded)
-    assert _order(seeded, order.id).attempts == failed.attempts  # a failed order is left alone
+    assert _order(seeded, order.id).attempts == failed.attempts  # a closed order is left alone
+    assert in_app(seeded, TestRefund.select().count) == 1
 
 
 def test_an_outage_shorter_than_the_retries_still_ends_fulfilled(client, auth, seeded, monkeypatch):

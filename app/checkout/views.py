@@ -29,6 +29,8 @@ from app.services import support
 
 def send_to_checkout(order):
     """Redirect to where `order` is paid; a free order (100 % off) is fulfilled at once."""
+    if order.status != "pending" or order.payment_note == "processing":
+        return redirect(url_for("orders.detail", order_id=order.id), code=303)  # nothing to pay now
     if order.amount_cents == 0:
         renewal.fulfil(order, "system")
         return redirect(url_for("orders.detail", order_id=order.id), code=303)

@@ -24,13 +24,54 @@ class CheckoutSession:
     amount_total: int | None
     currency: str | None  # lower case, as Stripe sends it
     payment_method: str = ""
+    payment_intent: str = ""  # what a refund names
+
+
+@dataclass(frozen=True)
+class RefundInfo:
+    """A refund as the provider reports it."""
+
+    id: str
+    status: str  # pending, requires_action, succeeded, failed, canceled
+    amount: int
+    currency: str
+    payment_intent: str = ""
+
+
+@dataclass(frozen=True)
+class ChargeInfo:
+    """A charge as the provider reports it (charge.refunded): how much of it went back."""
+
+    id: str
+    payment_intent: str
+    amount: int
+    amount_refunded: int
+    currency: str
+
+
+@dataclass(frozen=True)
+class DisputeInfo:
+    """A chargeback opened (or closed) by the customer's bank."""
+
+    id: str
+    payment_intent: str
+    charge: str
+    amount: int
+    currency: str
+    reason: str
+    status: str
 
 
 @dataclass(frozen=True)
 class PaymentEvent:
+    """A verified event: `type`, and the one object it is about (None when its shape is unknown)."""
+
     id: str
     type: str
-    session: CheckoutSession
+    session: CheckoutSession | None = None
+    refund: RefundInfo | None = None
+    charge: ChargeInfo | None = None
+    dispute: DisputeInfo | None = None
 
 
 @dataclass(frozen=True)
@@ -65,3 +106,11 @@ class PaymentProvider(ABC):
     @abstractmethod
     def verify_webhook(self, payload: bytes, signature: str | None) -> PaymentEvent:
         """The event in a webhook request, if its signature is right; raises SignatureError."""
+
+    @abstractmethod
+    def refund(self, payment_intent: str, amount_cents: int, reason: str, idempotency_key: str) -> RefundInfo:
+        """Send money back for a payment; the same key never refunds twice. Raises PaymentError."""
+
+    @abstractmethod
+    def retrieve_refund(self, refund_id: str) -> RefundInfo:
+        """A refund as the provider knows it now; raises PaymentError."""

@@ -2,10 +2,13 @@
 
 import stripe
 
+from app.payments.base import ChargeInfo
 from app.payments.base import CheckoutSession
+from app.payments.base import DisputeInfo
 from app.payments.base import PaymentError
 from app.payments.base import PaymentEvent
 from app.payments.base import PaymentProvider
+from app.payments.base import RefundInfo
 from app.payments.base import SignatureError
 
 
@@ -29,6 +32,13 @@ def _payment_method(session):
     return kind
 
 
+def _id(value):
+    """The id of an expandable field: the string itself, or the expanded object's id."""
+    if value is None or isinstance(value, str):
+        return value or ""
+    return _field(value, "id") or ""
+
+
 def to_session(obj):
     metadata = _field(obj, "metadata") or {}
     return CheckoutSession(
@@ -41,7 +51,62 @@ def to_session(obj):
         amount_total=_field(obj, "amount_total"),
         currency=_field(obj, "currency"),
         payment_method=_payment_method(obj),
+        payment_intent=_id(_field(obj, "payment_intent")),
     )
+
+
+def to_refund(obj):
+    # https://docs.stripe.com/api/refunds/object
+    return RefundInfo(
+        id=obj["id"],
+        status=_field(obj, "status") or "",
+        amount=int(_field(obj, "amount") or 0),
+        currency=_field(obj, "currency") or "",
+        payment_intent=_id(_field(obj, "payment_intent")),
+    )
+
+
+def to_charge(obj):
+    # https://docs.stripe.com/api/charges/object
+    return ChargeInfo(
+        id=obj["id"],
+        payment_intent=_id(_field(obj, "payment_intent")),
+        amount=int(_field(obj, "amount") or 0),
+        amount_refunded=int(_field(obj, "amount_refunded") or 0),
+        currency=_field(obj, "currency") or "",
+    )
+
+
+def to_dispute(obj):
+    # https://docs.stripe.com/api/disputes/object
+    return DisputeInfo(
+        id=obj["id"],
+        payment_intent=_id(_field(obj, "payment_intent")),
+        charge=_id(_field(obj, "charge")),
+        amount=int(_field(obj, "amount") or 0),
+        currency=_field(obj, "currency") or "",
+        reason=_field(obj, "reason") or "",
+        status=_field(obj, "status") or "",
+    )
+
+
+READERS = {"checkout.session": ("session", to_session), "refund": ("refund", to_refund)}
+READERS.update({"charge": ("charge", to_charge), "dispute": ("dispute", to_dispute)})
+# Stripe's reasons for a refund: ours are finer, and said in our own records.
+REFUND_REASONS = {"duplicate_payment": "duplicate"}
+
+
+def to_event(event):
+    """Our view of a verified event: the object it is about, when we know its kind and it has an id."""
+    obj = _field(_field(event, "data"), "object")
+    reader = READERS.get(_field(obj, "object"))
+    found = {}
+    if reader is not None and _field(obj, "id"):
+        try:
+            found[reader[0]] = reader[1](obj)
+        except (KeyError, TypeError, ValueError):
+            found = {}
+    return PaymentEvent(id=_field(event, "id") or "", type=_field(event, "type") or "", **found)
 
 
 class StripeCheckout(PaymentProvider):
@@ -100,4 +165,25 @@ class StripeCheckout(PaymentProvider):
             event = stripe.Webhook.construct_event(payload, signature, self.webhook_secret)
         except (stripe.SignatureVerificationError, ValueError) as exc:
             raise SignatureError(str(exc)) from exc
-        return PaymentEvent(id=event["id"], type=event["type"], session=to_session(event["data"]["object"]))
+        return to_event(event)
+
+    def refund(self, payment_intent, amount_cents, reason, idempotency_key):
+        params = {
+            "payment_intent": payment_intent,
+            "amount": amount_cents,
+            "reason": REFUND_REASONS.get(reason, "requested_by_customer"),
+            "metadata": {"reason": reason},
+        }
+        try:
+            refund = self.client.v1.refunds.create(
+                params=params, options={"idempotency_key": idempotency_key}
+            )
+        except stripe.StripeError as exc:
+            raise PaymentError(str(exc)) from exc
+        return to_refund(refund)
+
+    def retrieve_refund(self, refund_id):
+        try:
+            return to_refund(self.client.v1.refunds.retrieve(refund_id))
+        except stripe.StripeError as exc:
+            raise PaymentError(str(exc)) from exc

@@ -13,11 +13,13 @@ from flask import has_request_context
 from flask import url_for
 
 from app.models import TestCheckout
+from app.models import TestRefund
 from app.models import utcnow
 from app.payments.base import CheckoutSession
 from app.payments.base import PaymentError
 from app.payments.base import PaymentEvent
 from app.payments.base import PaymentProvider
+from app.payments.base import RefundInfo
 from app.payments.base import SignatureError
 
 TEST_METHOD = "test"
@@ -36,6 +38,17 @@ def to_session(row):
         amount_total=row.amount_cents,
         currency=row.currency.lower(),
         payment_method=TEST_METHOD if row.payment_status == "paid" else "",
+        payment_intent=row.payment_intent,
+    )
+
+
+def _refund_info(row):
+    return RefundInfo(
+        id=row.refund_id,
+        status="succeeded",
+        amount=row.amount_cents,
+        currency="",
+        payment_intent=row.payment_intent,
     )
 
 
@@ -79,10 +92,40 @@ class LocalTestCheckout(PaymentProvider):
         if row.status != "open":
             raise PaymentError(f"session {session_id} is {row.status}")
         row.status, row.payment_status = "complete", "paid"
-        row.save(only=[TestCheckout.status, TestCheckout.payment_status])
+        row.payment_intent = "pi_test_" + secrets.token_hex(12)
+        row.save(only=[TestCheckout.status, TestCheckout.payment_status, TestCheckout.payment_intent])
         return PaymentEvent(
             id="evt_test_" + secrets.token_hex(12), type="checkout.session.completed", session=to_session(row)
         )
+
+    def refund(self, payment_intent, amount_cents, reason, idempotency_key):
+        """Refunds as Stripe makes them: the same key gives the same refund, never more than was paid."""
+        earlier = TestRefund.get_or_none(TestRefund.idempotency_key == idempotency_key)
+        if earlier is not None:
+            return _refund_info(earlier)
+        paid = TestCheckout.get_or_none(
+            TestCheckout.payment_intent == payment_intent, TestCheckout.payment_intent != ""
+        )
+        if paid is None:
+            raise PaymentError(f"no such test payment {payment_intent}")
+        refunded = sum(
+            r.amount_cents for r in TestRefund.select().where(TestRefund.payment_intent == payment_intent)
+        )
+        if amount_cents <= 0 or refunded + amount_cents > paid.amount_cents:
+            raise PaymentError(f"refund of {amount_cents} exceeds what is left of {payment_intent}")
+        row = TestRefund.create(
+            refund_id="re_test_" + secrets.token_hex(12),
+            idempotency_key=idempotency_key,
+            payment_intent=payment_intent,
+            amount_cents=amount_cents,
+        )
+        return _refund_info(row)
+
+    def retrieve_refund(self, refund_id):
+        row = TestRefund.get_or_none(TestRefund.refund_id == refund_id)
+        if row is None:
+            raise PaymentError(f"no such test refund {refund_id}")
+        return _refund_info(row)
 
     def success_url(self, session_id):
         row = self._row(session_id)

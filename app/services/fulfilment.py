@@ -25,6 +25,7 @@ from app.operators.base import PlanRequest
 from app.services import jobs
 from app.services import notifications
 from app.services import provisioning
+from app.services import refunds
 from app.services import usage
 from app.services.renewal import move
 
@@ -78,7 +79,7 @@ def apply(order_id, now=None):
     if order is None or order.status != "paid":
         return
     if order.attempts > len(RETRY_PAUSES):
-        move(order, "paid", "failed", "system", note="operator_gave_up", failure_reason="operator")
+        fail(order, "paid", "operator_gave_up")
         return
     if not _claim(order, now):
         return
@@ -93,7 +94,7 @@ def apply(order_id, now=None):
             _retry_later(order, tried, now, str(exc))
         return
     except OperatorRefused as exc:
-        move(order, "paid", "failed", "system", note=str(exc)[:250], failure_reason="operator")
+        fail(order, "paid", str(exc))
         return
     except OperatorError as exc:
         _retry_later(order, tried, now, str(exc))
@@ -101,10 +102,19 @@ def apply(order_id, now=None):
     _start_following(order, reference, now)
 
 
+def fail(order, from_status, note):
+    """The operator will not apply the order: failed, and its payment refunded (queued at once)."""
+    with jobs.transaction():
+        if move(order, from_status, "failed", "system", note=note[:250], failure_reason="operator"):
+            payment = refunds.order_payment(order)
+            if payment is not None and refunds.refundable_cents(payment) > 0:
+                refunds.refund(order, refunds.refundable_cents(payment), "operator_failed", payment=payment)
+
+
 def _retry_later(order, tried, now, reason):
     current_app.logger.warning("order %s: operator try %s failed: %s", order.number, tried, reason)
     if tried > len(RETRY_PAUSES):
-        move(order, "paid", "failed", "system", note=reason[:250], failure_reason="operator")
+        fail(order, "paid", reason)
         return
     pause = RETRY_PAUSES[tried - 1]
     Order.update(next_attempt_at=now + timedelta(seconds=pause)).where(
@@ -157,10 +167,10 @@ def follow(order_id, now=None, force=False):
     if state == APPLIED and order.esim_id:
         return _finish(order, now)
     if state == FAILED:
-        move(order, "applying", "failed", "system", failure_reason="operator")
+        fail(order, "applying", "")
         return "failed"
     if now - order.updated_at > timedelta(seconds=operator.apply_window_seconds):
-        move(order, "applying", "failed", "system", note="not_applied_in_time", failure_reason="operator")
+        fail(order, "applying", "not_applied_in_time")
         return "failed"
     pause = FOLLOW_PAUSES[min(order.attempts, len(FOLLOW_PAUSES) - 1)]
     Order.update(attempts=Order.attempts + 1, next_attempt_at=now + timedelta(seconds=pause)).where(

@@ -12,12 +12,16 @@ from app.extensions import db
 from app.i18n import LANGUAGES
 from app.i18n import plan_name
 from app.models import Order
+from app.models import OrderEvent
+from app.models import Payment
 from app.models import WebhookEvent
 from app.models import utcnow
 from app.payments import PaymentError
 from app.payments import get_provider
 from app.payments.base import CheckoutRequest
+from app.services import disputes
 from app.services import jobs
+from app.services import refunds
 from app.services import renewal
 
 # Stripe Checkout speaks English and Chinese but not Khmer: "auto" follows the browser.
@@ -54,7 +58,7 @@ def start_checkout(order, success_url, cancel_url):
             success_url=success_url,
             cancel_url=cancel_url,
             expires_at=int(time.time()) + CHECKOUT_LIFETIME_SECONDS,
-            idempotency_key=f"order-{order.id}-{order.number}-{int(time.time())}",
+            idempotency_key=f"order-{order.number}-checkout-{_checkouts_started(order) + 1}",
         )
     session = provider.create_checkout(request)
     with db.atomic():
@@ -63,6 +67,12 @@ def start_checkout(order, success_url, cancel_url):
         ).execute()
         renewal.record(order, "pending", "pending", "customer", note="checkout_started")
     return session.url
+
+
+def _checkouts_started(order):
+    return (
+        OrderEvent.select().where(OrderEvent.order == order.id, OrderEvent.note == "checkout_started").count()
+    )
 
 
 def _order_for(session):
@@ -83,34 +93,66 @@ def _amount_matches(order, session):
 def settle(session, source):
     """Act on a checkout session as the provider reports it; returns its order (or None).
 
-    Paid with the right amount: fulfil (exactly once). Completed but unpaid: a
-    delayed method is still processing. Expired: the order expires. A wrong
-    amount is never fulfilled: it is flagged for the support team.
+    Paid with the right amount: fulfil (exactly once). Paid again, for an order
+    already paid or closed, or with the wrong amount or currency: the payment is
+    recorded and refunded automatically (the order stays payable after a wrong
+    amount). Completed but unpaid: a delayed method is still processing.
+    Expired: the order expires.
     """
     order = _order_for(session)
     if order is None:
         current_app.logger.warning("checkout session %s names no order", session.id)
         return None
     if session.payment_status in ("paid", "no_payment_required") and session.status == "complete":
-        if not _amount_matches(order, session):
-            _flag(order, source, "amount_mismatch", f"{session.amount_total} {session.currency}")
-        elif renewal.fulfil(order, source, payment_method=session.payment_method):
-            if not session.payment_method:
-                jobs.enqueue("remember_payment_method", order.id)
-            return order  # the first to report the payment: `order` is up to date
-        elif session.id != order.provider_ref and order.status != "pending":
-            _flag(order, source, "duplicate_payment", session.id)
-    elif session.status == "complete":
+        return _take_payment(order, session, source)
+    if session.status == "complete":
         if order.status == "pending" and order.payment_note != "processing":
-            Order.update(payment_note="processing").where(Order.id == order.id).execute()
-            renewal.record(order, "pending", "pending", source, note="payment_processing")
+            with db.atomic():
+                Order.update(payment_note="processing").where(Order.id == order.id).execute()
+                renewal.record(order, "pending", "pending", source, note="payment_processing")
     elif session.status == "expired" and session.id == order.provider_ref:
         renewal.close_unpaid(order, "expired", source)
     return Order.get_by_id(order.id)
 
 
+def _take_payment(order, session, source):
+    """A paid session: the order's payment, or an extra one to refund; each recorded once."""
+    provider = get_provider().name
+    known = Payment.select().where(Payment.provider == provider, Payment.session_ref == session.id)
+    if known.exists():
+        return Order.get_by_id(order.id)  # this payment was taken already (a replay, or the other path)
+    matches = _amount_matches(order, session)
+    fields = dict(
+        order=order.id,
+        provider=provider,
+        session_ref=session.id,
+        intent_ref=session.payment_intent or "",
+        amount_cents=session.amount_total or 0,
+        currency=(session.currency or order.currency).upper(),
+    )
+    try:
+        with jobs.transaction():
+            if matches and renewal.fulfil(order, source, payment_method=session.payment_method):
+                Payment.create(kind="order", **fields)
+                if not session.payment_method:
+                    jobs.enqueue("remember_payment_method", order.id)
+                taken = True
+            else:
+                taken = False
+                kind, note = ("extra", "duplicate_payment") if matches else ("mismatch", "amount_mismatch")
+                payment = Payment.create(kind=kind, **fields)
+                detail = session.id if matches else f"{session.amount_total} {session.currency}"
+                _flag(order, source, note, detail)
+                if payment.amount_cents > 0:
+                    refunds.refund(order, payment.amount_cents, note, payment=payment)
+    except IntegrityError:
+        return Order.get_by_id(order.id)  # the same session, reported by the other path at once
+    return order if taken else Order.get_by_id(order.id)
+
+
 def _flag(order, source, note, detail):
-    Order.update(payment_note=note).where(Order.id == order.id).execute()
+    if order.status == "pending":
+        Order.update(payment_note=note).where(Order.id == order.id).execute()
     renewal.record(order, order.status, order.status, source, note=f"{note}: {detail}"[:250])
 
 
@@ -124,22 +166,46 @@ def remember_method(order_id):
         Order.update(payment_method=method).where(Order.id == order.id, Order.payment_method == "").execute()
 
 
+SESSION_EVENTS = PAID_EVENTS + ("checkout.session.expired", "checkout.session.async_payment_failed")
+REFUND_EVENTS = ("refund.created", "refund.updated", "refund.failed", "charge.refund.updated")
+DISPUTE_EVENTS = ("charge.dispute.created", "charge.dispute.updated", "charge.dispute.closed")
+
+
 def handle_event(event, source="webhook"):
-    """Act on a verified provider event once; a replayed event id does nothing (False).
+    """Act on a verified provider event once; a replay, or an event we do not act on, is False.
 
     The event's id and what it changes are written in one transaction: if acting
-    on it fails, neither is kept, and the provider's retry is handled afresh.
+    on it fails, neither is kept, and the provider's retry is handled afresh. An
+    event of a kind we do not act on, or whose object we cannot read, is logged
+    and acknowledged, so the provider does not send it again for days.
     """
+    if not event.id:
+        current_app.logger.warning("provider event of type %r without an id ignored", event.type)
+        return False
     try:
         with jobs.transaction():
-            WebhookEvent.create(event_id=event.id, type=event.type)
-            if event.type in PAID_EVENTS or event.type == "checkout.session.expired":
-                settle(event.session, source)
-            elif event.type == "checkout.session.async_payment_failed":
-                order = _order_for(event.session)
-                if order is not None:
-                    renewal.close_unpaid(order, "cancelled", source, note="payment_failed")
+            WebhookEvent.create(event_id=event.id[:255], type=(event.type or "")[:255])
+            return _act_on(event, source)
     except IntegrityError:
+        return False
+
+
+def _act_on(event, source):
+    if event.type in SESSION_EVENTS and event.session is not None:
+        if event.type == "checkout.session.async_payment_failed":
+            order = _order_for(event.session)
+            if order is not None:
+                renewal.close_unpaid(order, "cancelled", source, note="payment_failed")
+        else:
+            settle(event.session, source)
+    elif event.type in REFUND_EVENTS and event.refund is not None:
+        refunds.provider_update(event.refund)
+    elif event.type == "charge.refunded" and event.charge is not None:
+        refunds.charge_refunded(event.charge)
+    elif event.type in DISPUTE_EVENTS and event.dispute is not None:
+        disputes.record_dispute(event.dispute)
+    else:
+        current_app.logger.info("provider event %s (%s) not acted on", event.id, event.type)
         return False
     return True
 

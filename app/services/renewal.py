@@ -78,9 +78,21 @@ def place_order(user, plan, esim=None, promo_code="", source="customer", assiste
     The price comes from the plan and the promo code, never from the customer;
     a code with a redemption limit holds one redemption until the order is paid
     or given up. Raises PromoError for an unusable code.
+
+    One intention, one order: while the customer has an unpaid order for the same
+    eSIM (or new eSIM) and plan, that order is given back instead of a second one
+    (a double tap, or a second try at paying). With another promo code the old one
+    is cancelled and a new one made, unless its payment is already processing.
     """
     discount = promotions.evaluate(promo_code, plan)
+    promo_id = discount.promo.id if discount.promo else None
     for _attempt in range(5):
+        existing = open_order(user, esim, plan)
+        if existing is not None:
+            if existing.promo_id == promo_id or existing.payment_note == "processing":
+                return existing
+            close_unpaid(existing, "cancelled", source, note="replaced_by_new_order")
+            continue
         try:
             with db.atomic():
                 order = Order.create(
@@ -103,8 +115,18 @@ def place_order(user, plan, esim=None, promo_code="", source="customer", assiste
                 record(order, "", "pending", source)
                 return order
         except IntegrityError:
-            continue  # an order number collided; draw another
+            continue  # the same order made at the same moment (then found above), or a number collided
     raise RuntimeError("could not allocate an order number")
+
+
+def open_order(user, esim, plan):
+    """The customer's unpaid order for this eSIM (None: a new eSIM) and plan, if there is one."""
+    return Order.get_or_none(
+        Order.user == user,
+        Order.esim.is_null() if esim is None else Order.esim == esim,
+        Order.plan == plan,
+        Order.status == "pending",
+    )
 
 
 def move(order, from_status, to_status, source, note="", **fields):

@@ -5,14 +5,15 @@ import secrets
 
 from peewee import fn
 
-from app.extensions import db
 from app.models import AuditLog
 from app.models import Esim
 from app.models import Order
 from app.models import OrderEvent
+from app.models import Payment
 from app.models import Reminder
 from app.models import User
 from app.services import accounts
+from app.services import jobs
 from app.services import notifications
 from app.services import renewal
 from app.services import signed
@@ -164,10 +165,18 @@ def record_cash(agent, order, amount_cents):
         raise SupportError("not_pending")
     if amount_cents != order.amount_cents:
         raise SupportError("wrong_amount")
-    with db.atomic():
+    with jobs.transaction():
         Order.update(provider="cash", payment_method="cash").where(Order.id == order.id).execute()
+        if not renewal.fulfil(order, "agent", payment_method="cash"):
+            raise SupportError("not_pending")
+        Payment.create(
+            order=order.id,
+            provider="cash",
+            session_ref=f"cash-{order.number}",
+            amount_cents=amount_cents,
+            currency=order.currency,
+        )
         audit(agent, order.user, "cash_payment", f"{order.number} {amount_cents} {order.currency}")
-    renewal.fulfil(order, "agent")
     return Order.get_by_id(order.id)
 
 

@@ -1,0 +1,242 @@
+"""Money back: each refund is recorded first, then sent through the payment provider by the worker.
+
+A refund row carries its own idempotency key, so a retried job (or two workers)
+never refunds twice. Refunds are made automatically when the operator fails an
+order, for every extra payment on an order and for a payment that does not match
+it; admins make the others. Cash cannot go back through a provider: its refund
+stays owed until an admin records that it was handed back.
+"""
+
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+
+from app.models import Order
+from app.models import Payment
+from app.models import Refund
+from app.models import utcnow
+from app.payments import PaymentError
+from app.payments import get_provider
+from app.services import jobs
+from app.services.renewal import move
+from app.services.renewal import record
+
+CLAIM = timedelta(minutes=2)
+# Pauses between tries when the provider cannot be reached; then the refund is failed (owed).
+RETRY_PAUSES = (30, 60, 300, 900, 3600)
+COUNTS = ("queued", "pending", "succeeded", "manual")  # refunds that take from what is refundable
+PROVIDER_STATUS = {"succeeded": "succeeded", "failed": "failed", "canceled": "failed"}
+RETRY_BATCH = 100
+
+
+class RefundError(Exception):
+    """A refund that cannot be made; `reason` says why (nothing_paid, bad_amount)."""
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def order_payment(order):
+    """The payment that paid `order`, or None."""
+    return (
+        Payment.select()
+        .where(Payment.order == order.id, Payment.kind == "order")
+        .order_by(Payment.id.desc())
+        .first()
+    )
+
+
+def refundable_cents(payment):
+    taken = sum(r.amount_cents for r in payment.refunds if r.status in COUNTS)
+    return payment.amount_cents - taken
+
+
+def refund(order, amount_cents, reason, actor=None, payment=None, note=""):
+    """Record a refund of part or all of a payment (the order's own by default) and queue it."""
+    payment = payment or order_payment(order)
+    if payment is None:
+        raise RefundError("nothing_paid")
+    with jobs.transaction():
+        if not 0 < amount_cents <= refundable_cents(payment):
+            raise RefundError("bad_amount")
+        row = Refund.create(
+            order=order.id,
+            payment=payment,
+            amount_cents=amount_cents,
+            currency=payment.currency,
+            reason=reason,
+            note=note[:500],
+            actor=actor,
+            status="manual" if payment.provider == "cash" else "queued",
+            idempotency_key=f"refund-{order.number}-{secrets.token_hex(8)}",
+        )
+        record(order, order.status, order.status, "agent" if actor else "system", note=f"refund_{reason}")
+        if row.status == "queued":
+            jobs.enqueue("send_refund", row.id)
+    return row
+
+
+def send(refund_id, now=None):
+    """One try at sending a recorded refund to the provider (the worker)."""
+    now = now or utcnow()
+    claimed = (
+        Refund.update(attempts=Refund.attempts + 1, locked_until=now + CLAIM, updated_at=now)
+        .where(
+            Refund.id == refund_id,
+            Refund.status == "queued",
+            Refund.next_try_at <= now,
+            Refund.locked_until.is_null() | (Refund.locked_until < now),
+        )
+        .execute()
+    )
+    if not claimed:
+        return None
+    row = Refund.get_by_id(refund_id)
+    payment = row.payment
+    try:
+        provider = get_provider()
+        if provider.name != payment.provider:
+            raise PaymentError(f"the payment was taken by {payment.provider}, not {provider.name}")
+        info = provider.refund(payment.intent_ref, row.amount_cents, row.reason, row.idempotency_key)
+    except PaymentError as exc:
+        return _retry_later(row, now, str(exc))
+    status = PROVIDER_STATUS.get(info.status, "pending")
+    Refund.update(
+        status=status, provider_ref=info.id, locked_until=None, last_error="", updated_at=now
+    ).where(Refund.id == row.id).execute()
+    _close_order(row.order_id)
+    return status
+
+
+def _retry_later(row, now, reason):
+    current_app.logger.warning("refund %s (try %s) not sent: %s", row.id, row.attempts, reason)
+    if row.attempts > len(RETRY_PAUSES):
+        Refund.update(status="failed", locked_until=None, last_error=reason[:500], updated_at=now).where(
+            Refund.id == row.id
+        ).execute()
+        return "failed"
+    pause = RETRY_PAUSES[row.attempts - 1]
+    Refund.update(
+        next_try_at=now + timedelta(seconds=pause), locked_until=None, last_error=reason[:500], updated_at=now
+    ).where(Refund.id == row.id).execute()
+    jobs.enqueue("send_refund", row.id, delay=pause + 1)
+    return "queued"
+
+
+def retry(refund_row, admin):
+    """An admin sends a failed refund again (a new key: the failed one is over)."""
+    if refund_row.status != "failed":
+        raise RefundError("not_failed")
+    with jobs.transaction():
+        Refund.update(
+            status="queued",
+            attempts=0,
+            next_try_at=utcnow(),
+            idempotency_key=f"refund-{refund_row.order.number}-{secrets.token_hex(8)}",
+            note=(refund_row.note + f" (sent again by {admin.email})")[:500],
+        ).where(Refund.id == refund_row.id).execute()
+        jobs.enqueue("send_refund", refund_row.id)
+
+
+def handed_back(refund_row, admin):
+    """Cash was given back at the counter: that refund is done."""
+    changed = (
+        Refund.update(status="succeeded", actor=admin, updated_at=utcnow())
+        .where(Refund.id == refund_row.id, Refund.status == "manual")
+        .execute()
+    )
+    if not changed:
+        raise RefundError("not_manual")
+    _close_order(refund_row.order_id)
+
+
+def _close_order(order_id):
+    """A failed order whose payment has all gone back is refunded."""
+    order = Order.get_by_id(order_id)
+    payment = order_payment(order)
+    if order.status != "failed" or payment is None:
+        return
+    back = sum(r.amount_cents for r in payment.refunds if r.status == "succeeded")
+    if back >= payment.amount_cents:
+        move(order, "failed", "refunded", "system", note="refunded")
+
+
+def provider_update(info):
+    """The provider says what became of a refund (refund.updated, refund.failed)."""
+    status = PROVIDER_STATUS.get(info.status, "pending")
+    row = Refund.get_or_none(Refund.provider_ref == info.id)
+    if row is None:
+        return _made_elsewhere(info.payment_intent, info.amount, info.id, status)
+    if row.status != status:
+        note = {"last_error": "refused by the provider or the bank"} if status == "failed" else {}
+        Refund.update(status=status, updated_at=utcnow(), **note).where(Refund.id == row.id).execute()
+        _close_order(row.order_id)
+    return row
+
+
+def charge_refunded(charge):
+    """charge.refunded: refunds we are waiting on are done; any made in the dashboard are recorded."""
+    payment = Payment.get_or_none(Payment.intent_ref == charge.payment_intent, Payment.intent_ref != "")
+    if payment is None:
+        return None
+    ours = [r for r in payment.refunds if r.status in ("queued", "pending", "succeeded")]
+    if sum(r.amount_cents for r in ours) <= charge.amount_refunded:
+        for row in ours:
+            if row.status == "pending":
+                Refund.update(status="succeeded", updated_at=utcnow()).where(Refund.id == row.id).execute()
+    missing = charge.amount_refunded - sum(r.amount_cents for r in ours)
+    if missing > 0:
+        _made_elsewhere(charge.payment_intent, missing, f"{charge.id}-{charge.amount_refunded}", "succeeded")
+    _close_order(payment.order_id)
+    return payment
+
+
+def _made_elsewhere(intent, amount, ref, status):
+    """A refund someone made in the provider's dashboard: recorded, so what is shown adds up."""
+    payment = Payment.get_or_none(Payment.intent_ref == intent, Payment.intent_ref != "")
+    if payment is None or amount <= 0:
+        return None
+    row, _created = Refund.get_or_create(
+        idempotency_key=f"provider-{ref}",
+        defaults=dict(
+            order=payment.order_id,
+            payment=payment,
+            amount_cents=amount,
+            currency=payment.currency,
+            reason="staff",
+            note="made at the payment provider",
+            status=status,
+            provider_ref=ref,
+        ),
+    )
+    return row
+
+
+def retry_due(now=None):
+    """Queue every refund whose next try is due (the sweep); returns how many."""
+    now = now or utcnow()
+    due = (
+        Refund.select(Refund.id)
+        .where(
+            Refund.status == "queued",
+            Refund.next_try_at <= now,
+            Refund.locked_until.is_null() | (Refund.locked_until < now),
+        )
+        .limit(RETRY_BATCH)
+    )
+    ids = [row.id for row in due]
+    for refund_id in ids:
+        jobs.enqueue("send_refund", refund_id)
+    return len(ids)
+
+
+def owed():
+    """Every refund still owed to a customer, oldest first, with its order and customer."""
+    return list(
+        Refund.select(Refund, Order)
+        .join(Order)
+        .where(Refund.status.in_(Refund.OWED))
+        .order_by(Refund.created_at, Refund.id)
+    )
