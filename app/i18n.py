@@ -28,7 +28,9 @@ from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup
 
+from app import labels
 from app.extensions import babel
+from app.labels import N_
 from app.models import utcnow
 from app.payments import test_mode
 
@@ -39,13 +41,8 @@ LANG_COOKIE = "lang"
 PENDING_SWITCH = "lang_switch"
 
 
-def N_(message):
-    """Marks a message for extraction only: templates translate it with _() where it is shown.
-
-    A lazy string is translated afresh on every use, which costs a page more than a
-    lookup in the catalog the render already holds.
-    """
-    return message
+# A lazy string is translated afresh on every use, which costs a page more than a lookup
+# in the catalog the render already holds: label tables hold message ids (N_) instead.
 
 
 # Message ids, translated in templates: {{ _(STATE_LABELS[state]) }}.
@@ -105,7 +102,9 @@ AUDIT_LABELS = {
     "registered_at_counter": _l("Registered at the counter"),
     "counter_sale": _l("Counter sale"),
     "cash_payment": _l("Cash payment recorded"),
-    "refund": _l("Marked refunded"),
+    "refund": _l("Refund"),
+    "refund_retry": _l("Refund sent again"),
+    "refund_handed_back": _l("Cash refund handed back"),
     "resend_install": _l("Install email sent again"),
     "resend_receipt": _l("Receipt sent again"),
     "email_payment_link": _l("Payment link emailed"),
@@ -118,8 +117,15 @@ EVENT_LABELS = {
     "payment_processing": _l("Your bank is processing the payment"),
     "payment_failed": _l("The payment failed"),
     "cancelled_by_customer": _l("You cancelled the order"),
-    "amount_mismatch": _l("The payment did not match the order: our team is checking it"),
-    "duplicate_payment": _l("A second payment arrived: it will be refunded"),
+    "amount_mismatch": _l("The payment did not match the order: it is being refunded"),
+    "duplicate_payment": _l("A second payment arrived: it is being refunded"),
+    "refund_operator_failed": _l("Refund started: the operator could not apply the plan"),
+    "refund_duplicate_payment": _l("Refund started for the second payment"),
+    "refund_amount_mismatch": _l("Refund started for the payment that did not match"),
+    "refund_staff": _l("Refund started by our support team"),
+    "refunded_in_full": _l("Refunded in full"),
+    "dispute": _l("The bank opened a dispute about this payment"),
+    "replaced_by_new_order": _l("Replaced by a newer order"),
     "pending": _l("Order created"),
     "paid": _l("Payment received"),
     "applying": _l("Sent to the operator"),
@@ -373,6 +379,10 @@ def init_app(app):
         REMINDER_LABELS=REMINDER_LABELS,
         AUDIT_LABELS=AUDIT_LABELS,
         ORDER_STATUS_LABELS=ORDER_STATUS_LABELS,
+        REFUND_REASON_LABELS=labels.REFUND_REASON_LABELS,
+        REFUND_STATUS_LABELS=labels.REFUND_STATUS_LABELS,
+        PAYMENT_KIND_LABELS=labels.PAYMENT_KIND_LABELS,
+        DISPUTE_STATUS_LABELS=labels.DISPUTE_STATUS_LABELS,
         current_language=current_language,
         event_label=event_label,
         payment_method_label=payment_method_label,

@@ -105,3 +105,24 @@ def auth(client):
 @pytest.fixture
 def outbox(app):
     return Outbox(app.config["OUTBOX_DIR"])
+
+
+@pytest.fixture(scope="session")
+def stripe_api():
+    """The local Stripe-compatible server (tests/stripe_server.py), for the whole run."""
+    import stripe_server
+
+    fake, url, server = stripe_server.start()
+    yield fake, url
+    server.shutdown()
+
+
+@pytest.fixture
+def fake_stripe(seeded, stripe_api):
+    """The app paying through Stripe at the local server, with a webhook secret."""
+    from payment_helpers import SECRET
+
+    fake, url = stripe_api
+    fake.__init__()
+    seeded.config.update(STRIPE_SECRET_KEY="sk_test_local", STRIPE_API_BASE=url, STRIPE_WEBHOOK_SECRET=SECRET)
+    return fake

@@ -114,16 +114,20 @@ def time_passes_for_the_worker(app):
 
     from app.models import Order
     from app.models import OutgoingMail
+    from app.models import Refund
     from app.models import utcnow
     from app.services import fulfilment
     from app.services import mail
+    from app.services import refunds
 
     def run():
         past = utcnow() - timedelta(seconds=1)
         Order.update(next_attempt_at=past).where(Order.status.in_(["paid", "applying"])).execute()
         OutgoingMail.update(next_try_at=past).where(OutgoingMail.sent_at.is_null()).execute()
+        Refund.update(next_try_at=past).where(Refund.status == "queued").execute()
         fulfilment.sweep()
         mail.retry_due()
+        refunds.retry_due()
 
     in_app(app, run)
 

@@ -1,8 +1,11 @@
 """A small Stripe-compatible HTTP server for the endpoints the portal calls.
 
-It answers POST /v1/checkout/sessions and GET /v1/checkout/sessions/<id> with
-the shapes Stripe documents, honours Idempotency-Key, and lets a test play the
-customer (complete, expire) and build signed webhook events the way Stripe does.
+It answers POST /v1/checkout/sessions, GET /v1/checkout/sessions/<id>, POST
+/v1/refunds and GET /v1/refunds/<id> with the shapes Stripe documents, honours
+Idempotency-Key, and lets a test play the customer (complete, expire, dispute)
+and build signed webhook events the way Stripe does. The shapes follow
+docs.stripe.com/api: checkout/sessions/object, refunds/object, refunds/create,
+charges/object, disputes/object, events/object and errors.
 """
 
 import hashlib
@@ -50,6 +53,9 @@ class FakeStripe:
         self.idempotent = {}
         self.fail_next = 0
         self.lock = threading.Lock()
+        self.charges = {}  # by PaymentIntent id: the charge a completed session made
+        self.refunds = {}
+        self.refund_status = "succeeded"  # what a new refund says (Stripe: pending for some methods)
 
     # --- what the API does ---------------------------------------------------
     def create_session(self, params, key):
@@ -105,13 +111,104 @@ class FakeStripe:
         return {k: v for k, v in session.items() if not k.startswith("_")}
 
     # --- what the customer does ---------------------------------------------
-    def complete(self, sid, paid=True, method="card", amount=None):
+    def complete(self, sid, paid=True, method="card", amount=None, currency=None):
         session = self.sessions[sid]
         session.update(status="complete", payment_status="paid" if paid else "unpaid", _method=method)
         session["payment_intent"] = "pi_" + secrets.token_hex(8)
         if amount is not None:
             session["amount_total"] = amount
+        if currency is not None:
+            session["currency"] = currency
+        if paid:
+            self.charges[session["payment_intent"]] = {
+                "id": "ch_" + secrets.token_hex(8),
+                "amount": session["amount_total"],
+                "currency": session["currency"],
+                "refunded": 0,
+            }
         return session
+
+    # --- refunds (docs.stripe.com/api/refunds/create, refunds/object) ---------
+    def create_refund(self, params, key):
+        """A refund object, or (status, error body) as Stripe answers a refund it will not make."""
+        with self.lock:
+            if key and key in self.idempotent:
+                return self.idempotent[key]
+            intent = params.get("payment_intent")
+            charge = self.charges.get(intent)
+            if charge is None:
+                message = f"No such payment_intent: '{intent}'"
+                return 400, {
+                    "error": {"type": "invalid_request_error", "code": "resource_missing", "message": message}
+                }
+            amount = int(params.get("amount") or charge["amount"] - charge["refunded"])
+            if amount > charge["amount"] - charge["refunded"]:
+                message = f"Refund amount ({amount}) is greater than unrefunded amount on charge"
+                return 400, {
+                    "error": {"type": "invalid_request_error", "code": "amount_too_large", "message": message}
+                }
+            charge["refunded"] += amount
+            refund = {
+                "id": "re_" + secrets.token_hex(12),
+                "object": "refund",
+                "amount": amount,
+                "balance_transaction": "txn_" + secrets.token_hex(8),
+                "charge": charge["id"],
+                "created": int(time.time()),
+                "currency": charge["currency"],
+                "metadata": params.get("metadata", {}),
+                "payment_intent": intent,
+                "reason": params.get("reason"),
+                "receipt_number": None,
+                "source_transfer_reversal": None,
+                "status": self.refund_status,
+                "transfer_reversal": None,
+            }
+            self.refunds[refund["id"]] = refund
+            if key:
+                self.idempotent[key] = refund
+            return refund
+
+    def charge_view(self, intent):
+        """The charge behind a PaymentIntent (docs.stripe.com/api/charges/object, in part)."""
+        charge = self.charges[intent]
+        return {
+            "id": charge["id"],
+            "object": "charge",
+            "amount": charge["amount"],
+            "amount_captured": charge["amount"],
+            "amount_refunded": charge["refunded"],
+            "captured": True,
+            "created": int(time.time()),
+            "currency": charge["currency"],
+            "disputed": False,
+            "livemode": False,
+            "metadata": {},
+            "paid": True,
+            "payment_intent": intent,
+            "refunded": charge["refunded"] >= charge["amount"],
+            "status": "succeeded",
+        }
+
+    def dispute_view(self, intent, status="warning_needs_response", reason="general"):
+        """A dispute of that charge (docs.stripe.com/api/disputes/object, in part)."""
+        charge = self.charges[intent]
+        return {
+            "id": "du_" + charge["id"][3:],
+            "object": "dispute",
+            "amount": charge["amount"],
+            "balance_transactions": [],
+            "charge": charge["id"],
+            "created": int(time.time()),
+            "currency": charge["currency"],
+            "evidence_details": {"due_by": int(time.time()) + 7 * 86400, "has_evidence": False},
+            "is_charge_refundable": True,
+            "livemode": False,
+            "metadata": {},
+            "payment_intent": intent,
+            "reason": reason,
+            "status": status,
+        }
 
     def settle_async(self, sid, paid=True):
         self.sessions[sid]["payment_status"] = "paid" if paid else "unpaid"
@@ -121,6 +218,11 @@ class FakeStripe:
 
     # --- webhooks --------------------------------------------------------------
     def event(self, event_type, sid, event_id=None):
+        return self.event_about(event_type, self.session_view(sid, ()), event_id)
+
+    @staticmethod
+    def event_about(event_type, obj, event_id=None):
+        """An event (docs.stripe.com/api/events/object) whose data.object is `obj`."""
         return {
             "id": event_id or "evt_" + secrets.token_hex(12),
             "object": "event",
@@ -128,7 +230,7 @@ class FakeStripe:
             "created": int(time.time()),
             "type": event_type,
             "livemode": False,
-            "data": {"object": self.session_view(sid, ())},
+            "data": {"object": obj},
         }
 
     @staticmethod
@@ -176,6 +278,9 @@ def make_handler(fake):
                 return self._send(500, {"error": {"type": "api_error", "message": "boom"}})
             if self.path == "/v1/checkout/sessions":
                 return self._send(200, fake.create_session(params, self.headers.get("Idempotency-Key")))
+            if self.path == "/v1/refunds":
+                answer = fake.create_refund(params, self.headers.get("Idempotency-Key"))
+                return self._send(*answer) if isinstance(answer, tuple) else self._send(200, answer)
             self._send(
                 404, {"error": {"type": "invalid_request_error", "message": "Unrecognized request URL"}}
             )
@@ -189,6 +294,9 @@ def make_handler(fake):
             match = re.fullmatch(r"/v1/checkout/sessions/([\w]+)", url.path)
             if match and match.group(1) in fake.sessions:
                 return self._send(200, fake.session_view(match.group(1), expand))
+            match = re.fullmatch(r"/v1/refunds/([\w]+)", url.path)
+            if match and match.group(1) in fake.refunds:
+                return self._send(200, fake.refunds[match.group(1)])
             self._send(
                 404,
                 {

@@ -21,20 +21,27 @@ from app.payments import SignatureError
 from app.payments import get_provider
 from app.payments import test_mode
 from app.services import payments
+from app.services import refunds
 from app.services import reminders
 from app.services import renewal
 from app.services import signed
 from app.services import support
 
 
-def send_to_checkout(order):
-    """Redirect to where `order` is paid; a free order (100 % off) is fulfilled at once."""
+def send_to_checkout(order, via_link=None):
+    """Redirect to where `order` is paid; a free order (100 % off) is fulfilled at once.
+
+    `via_link` is the payment link's token when the customer came by one (an agent's
+    link, maybe on another device): the return then leads back to that link's page.
+    """
     if order.status != "pending" or order.payment_note == "processing":
         return redirect(url_for("orders.detail", order_id=order.id), code=303)  # nothing to pay now
     if order.amount_cents == 0:
         renewal.fulfil(order, "system")
         return redirect(url_for("orders.detail", order_id=order.id), code=303)
     success = url_for("checkout.returned", _external=True) + "?session_id={CHECKOUT_SESSION_ID}"
+    if via_link:
+        success += "&via=" + via_link
     cancel = url_for("checkout.cancelled", token=_cancel_token(order), _external=True)
     try:
         url = payments.start_checkout(order, success, cancel)
@@ -45,10 +52,18 @@ def send_to_checkout(order):
     return redirect(url, code=303)
 
 
+def _usable_session_id(value):
+    value = (value or "").strip()
+    return value if 0 < len(value) <= 255 and value.replace("_", "").isalnum() else ""
+
+
 @bp.route("/checkout/return")
 def returned():
-    """Back from checkout: confirm the payment with the provider, then show the order."""
-    session_id = request.args.get("session_id", "")
+    """Back from checkout: confirm the payment with the provider, then show the order to its owner."""
+    session_id = _usable_session_id(request.args.get("session_id"))
+    if not session_id:
+        flash(_("We could not tell which payment you came back from. Your orders are below."), "warning")
+        return redirect(url_for("orders.history"))
     try:
         session = get_provider().retrieve(session_id)
     except PaymentError:
@@ -60,25 +75,32 @@ def returned():
     order = payments.settle(session, "return")
     if order is None:
         abort(404)
+    via = request.args.get("via", "")
+    if via and getattr(support.order_for_payment_token(via), "id", None) == order.id:
+        # Paid through a payment link (maybe on another device): back to that link's page.
+        return redirect(url_for("checkout.pay_link", token=via), code=303)
+    if not (current_user.is_authenticated and current_user.id == order.user_id):
+        return render_template("checkout/not_yours.html"), 403
     if order.payment_note == "amount_mismatch":
         flash(
-            _("We received a payment that does not match this order. Our support team will contact you."),
+            _("We received a payment that does not match this order. It is being refunded to you."),
             "error",
         )
-    if current_user.is_authenticated and current_user.id == order.user_id:
-        return redirect(url_for("orders.detail", order_id=order.id), code=303)
-    # Paid on another device (a link an agent gave): the order's own status page.
-    return redirect(url_for("checkout.pay_link", token=support.payment_token(order)), code=303)
+    return redirect(url_for("orders.detail", order_id=order.id), code=303)
 
 
 @bp.route("/pay/<token>")
 def pay_link(token):
-    """A payment link made by an agent: to checkout while unpaid, then the order's status."""
+    """A payment link made by an agent: to checkout while unpaid, then the order's status.
+
+    It works for the order's payment window; after that, or once the order was
+    cancelled or expired, it says so and shows nothing of the order.
+    """
     order = support.order_for_payment_token(token)
-    if order is None:
-        abort(404)
+    if order is None or order.status in ("cancelled", "expired"):
+        return render_template("checkout/link_expired.html"), 410
     if order.status == "pending" and order.payment_note != "processing" and not request.htmx:
-        return send_to_checkout(order)
+        return send_to_checkout(order, via_link=token)
     return render_page_or_fragment(
         "orders/tracked.html",
         "orders/_status.html",
@@ -86,6 +108,7 @@ def pay_link(token):
         order=order,
         events=list(order.events.order_by(OrderEvent.created_at, OrderEvent.id)),
         status_url=url_for("checkout.pay_link", token=token),
+        money=refunds.money_of(order),
     )
 
 
@@ -93,18 +116,29 @@ def _cancel_token(order):
     return signed.sign("checkout-cancel", order.id)
 
 
-@bp.route("/checkout/cancel/<token>")
+def _order_for_cancel_token(token):
+    max_age = int(payments.PAYMENT_WINDOW.total_seconds())
+    order_id = signed.unsign("checkout-cancel", token, max_age=max_age)
+    return Order.get_or_none(Order.id == order_id) if isinstance(order_id, int) else None
+
+
+@bp.route("/checkout/cancel/<token>", methods=["GET", "POST"])
 def cancelled(token):
-    """Left checkout without paying: the order stays pending; back to plan selection."""
-    order_id = signed.unsign("checkout-cancel", token)
-    order = Order.get_or_none(Order.id == order_id) if isinstance(order_id, int) else None
+    """Left checkout without paying: a page that says nothing was charged, and a button that cancels.
+
+    Opening it changes nothing; the order stays payable until the button is pressed.
+    """
+    order = _order_for_cancel_token(token)
     if order is None:
-        abort(404)
-    payments.cancel_checkout(order)
-    flash(_("Payment cancelled. Nothing was charged. Choose a plan again, or pay this order later."), "info")
-    if order.esim_id and order.kind == "renewal":
-        return redirect(url_for("plans.renew", esim_id=order.esim_id, plan=order.plan.code))
-    return redirect(url_for("orders.detail", order_id=order.id))
+        return render_template("checkout/link_expired.html"), 410
+    if request.method == "POST":
+        if renewal.close_unpaid(order, "cancelled", "customer", note="checkout_cancelled"):
+            flash(_("The order is cancelled. Nothing was charged."), "info")
+        if order.esim_id and order.kind == "renewal":
+            return redirect(url_for("plans.renew", esim_id=order.esim_id, plan=order.plan.code), code=303)
+        return redirect(url_for("shop.buy"), code=303)
+    owner = current_user.is_authenticated and current_user.id == order.user_id
+    return render_template("checkout/cancelled.html", order=order, owner=owner, token=token)
 
 
 @bp.route("/webhooks/stripe", methods=["POST"])
@@ -115,8 +149,8 @@ def stripe_webhook():
         event = get_provider().verify_webhook(request.get_data(), request.headers.get("Stripe-Signature"))
     except SignatureError:
         return {"error": "invalid signature"}, 400
-    handled = payments.handle_event(event)
-    return {"received": True, "replay": not handled}, 200
+    payments.handle_event(event)
+    return {"received": True}, 200
 
 
 @bp.route("/webhooks/airalo", methods=["POST", "HEAD"])

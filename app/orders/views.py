@@ -14,6 +14,7 @@ from app.models import Order
 from app.models import OrderEvent
 from app.orders import bp
 from app.partials import render_page_or_fragment
+from app.services import refunds
 from app.services import renewal
 
 
@@ -48,6 +49,7 @@ def detail(order_id):
         target=f"order-status-{order.id}",
         order=order,
         events=order_events(order),
+        money=refunds.money_of(order),
     )
 
 
@@ -78,4 +80,6 @@ def receipt(order_id):
     order = owned_order_or_404(order_id)
     if order.paid_at is None:
         abort(404)
-    return render_template("orders/receipt.html", order=order, events=order_events(order))
+    return render_template(
+        "orders/receipt.html", order=order, events=order_events(order), money=refunds.money_of(order)
+    )

@@ -28,6 +28,9 @@ from app.services import renewal
 CHECKOUT_LOCALES = {"en": "en", "zh": "zh", "km": "auto"}
 # Stripe wants at least 30 minutes; the extra minute absorbs clock skew.
 CHECKOUT_LIFETIME_SECONDS = 31 * 60
+# How long an order may wait for payment (an agent's emailed link, a QR code at the counter);
+# its payment and cancel links end with it.
+PAYMENT_WINDOW = timedelta(hours=24)
 
 PAID_EVENTS = ("checkout.session.completed", "checkout.session.async_payment_succeeded")
 
@@ -210,27 +213,29 @@ def _act_on(event, source):
     return True
 
 
-def cancel_checkout(order):
-    """The customer left checkout without paying: the order stays pending, noted."""
-    if order.status == "pending":
-        renewal.record(order, "pending", "pending", "return", note="checkout_cancelled")
-
-
 def expire_abandoned(older_than_seconds=CHECKOUT_LIFETIME_SECONDS):
     """Settle pending orders whose checkout has run out (for cron); returns how many expired.
 
     Stripe also says so by webhook; this catches what no webhook reports
     (test payments, or a webhook that never arrived).
     """
-    cutoff = utcnow() - timedelta(seconds=older_than_seconds)
+    now = utcnow()
+    cutoff = now - timedelta(seconds=older_than_seconds)
     provider = get_provider()
+    # Past the payment window with no checkout open: it will not be paid now.
+    unopened = Order.select().where(
+        Order.status == "pending",
+        Order.provider_ref == "",
+        Order.created_at < now - PAYMENT_WINDOW,
+        Order.payment_note != "processing",
+    )
+    expired = sum(1 for order in list(unopened) if renewal.close_unpaid(order, "expired", "system"))
     stale = Order.select().where(
         Order.status == "pending",
         Order.provider == provider.name,
         Order.provider_ref != "",
         Order.updated_at < cutoff,
     )
-    expired = 0
     for order in stale:
         try:
             session = provider.retrieve(order.provider_ref)

@@ -15,6 +15,8 @@ from app.models import User
 from app.services import accounts
 from app.services import jobs
 from app.services import notifications
+from app.services import payments
+from app.services import refunds
 from app.services import renewal
 from app.services import signed
 
@@ -108,7 +110,14 @@ def overview(customer):
         .where(AuditLog.customer == customer)
         .order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
     )
-    return {"esims": esims, "orders": orders, "events": events, "reminders": reminders, "log": log}
+    return {
+        "esims": esims,
+        "orders": orders,
+        "events": events,
+        "reminders": reminders,
+        "log": log,
+        "owing": refunds.owing(orders),
+    }
 
 
 def add_note(agent, customer, text):
@@ -208,5 +217,6 @@ def payment_token(order):
 
 
 def order_for_payment_token(token):
-    order_id = signed.unsign("payment-link", token)
+    """The order a payment link names, or None when it is forged or older than the payment window."""
+    order_id = signed.unsign("payment-link", token, max_age=int(payments.PAYMENT_WINDOW.total_seconds()))
     return Order.get_or_none(Order.id == order_id) if isinstance(order_id, int) else None

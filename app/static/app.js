@@ -26,6 +26,25 @@
     });
   });
 
+  // A button that starts a payment is pressed once: it is disabled while its request runs.
+  // (After the form's data is taken, so the pressed button's own value still goes with it;
+  // without JavaScript the server gives a second press the same order.)
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute("data-submit-once") || event.defaultPrevented) return;
+    var button = event.submitter;
+    setTimeout(function () {
+      form.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+      if (button) button.setAttribute("aria-busy", "true");
+    }, 0);
+  });
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-submit-once] button[disabled]").forEach(function (b) {
+      b.disabled = false;
+      b.removeAttribute("aria-busy");
+    });
+  });
+
   // Coming back to the page refreshes what may have gone stale meanwhile.
   document.addEventListener("visibilitychange", function () {
     if (document.hidden || !window.htmx) return;

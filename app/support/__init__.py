@@ -2,4 +2,5 @@ from flask import Blueprint
 
 bp = Blueprint("support", __name__, url_prefix="/support")
 
+from app.support import refunds  # noqa: E402,F401
 from app.support import views  # noqa: E402,F401

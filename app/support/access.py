@@ -6,6 +6,8 @@ from flask import abort
 from flask_login import current_user
 from flask_login import login_required
 
+from app.models import Order
+
 
 def staff_required(view):
     """Agents and admins; anyone else logged in gets 403, anonymous visitors the login page."""
@@ -29,3 +31,11 @@ def admin_required(view):
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def order_or_404(order_id):
+    """A customer's order by id; staff accounts' orders are not the console's business."""
+    order = Order.get_or_none(Order.id == order_id)
+    if order is None or order.user.role != "customer":
+        abort(404)
+    return order

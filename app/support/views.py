@@ -13,18 +13,19 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.models import Esim
-from app.models import Order
 from app.models import OrderEvent
 from app.models import User
 from app.partials import render_page_or_fragment
 from app.services import catalogue
 from app.services import provisioning
+from app.services import refunds
 from app.services import support
 from app.services import usage
 from app.services.promotions import PromoError
 from app.support import bp
-from app.support.access import admin_required
+from app.support.access import order_or_404
 from app.support.access import staff_required
+from app.support.forms import RefundForm
 
 ERRORS = {
     "bad_choice": lambda: _("Please choose one of the customer's eSIMs and a plan."),
@@ -42,13 +43,6 @@ def _customer_or_404(customer_id):
     if customer is None:
         abort(404)
     return customer
-
-
-def _order_or_404(order_id):
-    order = Order.get_or_none(Order.id == order_id)
-    if order is None or order.user.role != "customer":
-        abort(404)
-    return order
 
 
 def _back_to(customer):
@@ -173,7 +167,7 @@ def _payment_link(order):
 @staff_required
 def order(order_id):
     """An order as the agent sees it: status, payment link as a QR code, cash, install QR."""
-    item = _order_or_404(order_id)
+    item = order_or_404(order_id)
     link = _payment_link(item)
     install_code = provisioning.activation_code(item.esim) if item.esim_id else None
     return render_page_or_fragment(
@@ -186,13 +180,15 @@ def order(order_id):
         install_code=install_code,
         install_qr=provisioning.qr_svg(install_code) if install_code else None,
         events=list(item.events.order_by(OrderEvent.created_at, OrderEvent.id)),
+        money=refunds.money_of(item),
+        refund_form=RefundForm(formdata=None) if item.paid_at else None,
     )
 
 
 @bp.route("/orders/<int:order_id>/email-link", methods=["POST"])
 @staff_required
 def email_link(order_id):
-    item = _order_or_404(order_id)
+    item = order_or_404(order_id)
     support.email_payment_link(current_user, item, _payment_link(item))
     flash(_("The payment link was emailed to the customer in their language."), "success")
     return redirect(url_for("support.order", order_id=item.id), code=303)
@@ -201,7 +197,7 @@ def email_link(order_id):
 @bp.route("/orders/<int:order_id>/cash", methods=["POST"])
 @staff_required
 def cash(order_id):
-    item = _order_or_404(order_id)
+    item = order_or_404(order_id)
     try:
         cents = int((Decimal(request.form.get("amount", "").strip()) * 100).to_integral_exact())
     except (InvalidOperation, ValueError):
@@ -216,33 +212,20 @@ def cash(order_id):
     return redirect(url_for("support.order", order_id=item.id), code=303)
 
 
-@bp.route("/orders/<int:order_id>/refund", methods=["POST"])
-@admin_required
-def refund(order_id):
-    item = _order_or_404(order_id)
-    try:
-        support.mark_refunded(current_user, item)
-    except support.SupportError as exc:
-        _fail(exc)
-    else:
-        flash(_("The order is marked refunded."), "success")
-    return _back_to(item.user)
-
-
 @bp.route("/orders/<int:order_id>/receipt")
 @staff_required
 def receipt(order_id):
     """The customer's receipt, to print at the counter (in the agent's language)."""
-    item = _order_or_404(order_id)
+    item = order_or_404(order_id)
     if item.paid_at is None:
         abort(404)
-    return render_template("orders/receipt.html", order=item)
+    return render_template("orders/receipt.html", order=item, money=refunds.money_of(item))
 
 
 @bp.route("/orders/<int:order_id>/receipt", methods=["POST"])
 @staff_required
 def resend_receipt(order_id):
-    item = _order_or_404(order_id)
+    item = order_or_404(order_id)
     try:
         support.resend_receipt(current_user, item)
     except support.SupportError as exc:

@@ -1,0 +1,43 @@
+"""Message ids for money going back, shown by customer and support pages alike.
+
+Templates translate them with _() in the render's own language; nothing here
+reads a request, so services and emails may import it too.
+"""
+
+
+def N_(message):
+    """Marks a message for extraction only: it is translated where it is shown."""
+    return message
+
+
+REFUND_REASON_LABELS = {
+    "operator_failed": N_("The operator could not apply the plan"),
+    "duplicate_payment": N_("A second payment for the same order"),
+    "amount_mismatch": N_("A payment that did not match the order"),
+    "staff": N_("Refund by our support team"),
+}
+
+REFUND_STATUS_LABELS = {
+    "queued": N_("Being sent to your bank"),
+    "pending": N_("On its way to you"),
+    "succeeded": N_("Refunded"),
+    "failed": N_("Refused by the bank: our support team will contact you"),
+    "manual": N_("To be handed back in cash"),
+}
+
+PAYMENT_KIND_LABELS = {
+    "order": N_("Paid the order"),
+    "extra": N_("Extra payment (refunded)"),
+    "mismatch": N_("Wrong amount (refunded)"),
+}
+
+DISPUTE_STATUS_LABELS = {
+    "warning_needs_response": N_("Inquiry: needs a response"),
+    "needs_response": N_("Needs a response"),
+    "warning_under_review": N_("Inquiry under review"),
+    "under_review": N_("Under review"),
+    "warning_closed": N_("Inquiry closed"),
+    "won": N_("Won"),
+    "lost": N_("Lost"),
+    "prevented": N_("Prevented"),
+}

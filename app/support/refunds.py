@@ -1,0 +1,105 @@
+"""Money going back, as support sees it: refunds owed, an admin's refund, retries and cash handed back."""
+
+from decimal import ROUND_HALF_UP
+
+from flask import abort
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.models import Refund
+from app.services import refunds
+from app.services import support
+from app.support import bp
+from app.support.access import admin_required
+from app.support.access import order_or_404
+from app.support.access import staff_required
+from app.support.forms import RefundForm
+
+REFUND_ERRORS = {
+    "nothing_paid": lambda: _("This order has no payment to refund."),
+    "bad_amount": lambda: _("The amount must be more than 0 and no more than what is left to refund."),
+    "not_failed": lambda: _("Only a refused refund can be sent again."),
+    "not_manual": lambda: _("This refund is not a cash refund waiting to be handed back."),
+}
+
+
+def _order_page(order_id):
+    return redirect(url_for("support.order", order_id=order_id), code=303)
+
+
+@bp.route("/refunds")
+@staff_required
+def refunds_owed():
+    """Every refund still owed to a customer, oldest first."""
+    return render_template("support/refunds.html", owed=refunds.owed())
+
+
+@bp.route("/orders/<int:order_id>/refund", methods=["POST"])
+@admin_required
+def refund(order_id):
+    """An admin refunds part or all of a paid order, with a reason; a failed order from before
+    payments were recorded can only be marked refunded."""
+    order = order_or_404(order_id)
+    if refunds.order_payment(order) is None and order.status == "failed":
+        try:
+            support.mark_refunded(current_user, order)
+        except support.SupportError:
+            flash(_("Only a failed order can be marked refunded."), "error")
+        else:
+            flash(_("The order is marked refunded."), "success")
+        return _order_page(order.id)
+    form = RefundForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            flash(str(errors[0]), "error")
+        return _order_page(order.id)
+    cents = int((form.amount.data * 100).quantize(1, rounding=ROUND_HALF_UP))
+    try:
+        row = refunds.refund(order, cents, "staff", actor=current_user, note=form.reason.data.strip())
+    except refunds.RefundError as exc:
+        flash(REFUND_ERRORS[exc.reason](), "error")
+        return _order_page(order.id)
+    support.audit(current_user, order.user, "refund", f"{order.number} {cents} {row.currency}: {row.note}")
+    flash(_("The refund is on its way to the customer."), "success")
+    return _order_page(order.id)
+
+
+def _refund_or_404(refund_id):
+    row = Refund.get_or_none(Refund.id == refund_id)
+    if row is None or row.order.user.role != "customer":
+        abort(404)
+    return row
+
+
+@bp.route("/refunds/<int:refund_id>/retry", methods=["POST"])
+@admin_required
+def retry_refund(refund_id):
+    row = _refund_or_404(refund_id)
+    try:
+        refunds.retry(row, current_user)
+    except refunds.RefundError as exc:
+        flash(REFUND_ERRORS[exc.reason](), "error")
+    else:
+        support.audit(current_user, row.order.user, "refund_retry", f"{row.order.number} {row.amount_cents}")
+        flash(_("The refund was sent again."), "success")
+    return _order_page(row.order_id)
+
+
+@bp.route("/refunds/<int:refund_id>/handed-back", methods=["POST"])
+@admin_required
+def handed_back(refund_id):
+    row = _refund_or_404(refund_id)
+    try:
+        refunds.handed_back(row, current_user)
+    except refunds.RefundError as exc:
+        flash(REFUND_ERRORS[exc.reason](), "error")
+    else:
+        support.audit(
+            current_user, row.order.user, "refund_handed_back", f"{row.order.number} {row.amount_cents}"
+        )
+        flash(_("Recorded: the cash was handed back."), "success")
+    return _order_page(row.order_id)
