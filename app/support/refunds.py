@@ -75,31 +75,29 @@ def _refund_or_404(refund_id):
     return row
 
 
-@bp.route("/refunds/<int:refund_id>/retry", methods=["POST"])
-@admin_required
-def retry_refund(refund_id):
+def _act_on_refund(refund_id, act, audit_action, done):
+    """An admin's action on one refund: done, audited and said, or the reason it cannot be."""
     row = _refund_or_404(refund_id)
     try:
-        refunds.retry(row, current_user)
+        act(row, current_user)
     except refunds.RefundError as exc:
         flash(REFUND_ERRORS[exc.reason](), "error")
     else:
-        support.audit(current_user, row.order.user, "refund_retry", f"{row.order.number} {row.amount_cents}")
-        flash(_("The refund was sent again."), "success")
+        support.audit(current_user, row.order.user, audit_action, f"{row.order.number} {row.amount_cents}")
+        flash(done(), "success")
     return _order_page(row.order_id)
+
+
+@bp.route("/refunds/<int:refund_id>/retry", methods=["POST"])
+@admin_required
+def retry_refund(refund_id):
+    """A refund the bank refused is sent again."""
+    return _act_on_refund(refund_id, refunds.retry, "refund_retry", lambda: _("The refund was sent again."))
 
 
 @bp.route("/refunds/<int:refund_id>/handed-back", methods=["POST"])
 @admin_required
 def handed_back(refund_id):
-    row = _refund_or_404(refund_id)
-    try:
-        refunds.handed_back(row, current_user)
-    except refunds.RefundError as exc:
-        flash(REFUND_ERRORS[exc.reason](), "error")
-    else:
-        support.audit(
-            current_user, row.order.user, "refund_handed_back", f"{row.order.number} {row.amount_cents}"
-        )
-        flash(_("Recorded: the cash was handed back."), "success")
-    return _order_page(row.order_id)
+    """The cash of a cash refund was handed back at the counter."""
+    done = lambda: _("Recorded: the cash was handed back.")  # noqa: E731
+    return _act_on_refund(refund_id, refunds.handed_back, "refund_handed_back", done)
