@@ -77,7 +77,9 @@ def from_environment(instance_path):
         # How long an unanswered order is left before reconcile retries or fails it: Airalo's
         # package history may lag that long behind an order that did go through.
         "AIRALO_RECONCILE_GRACE": float(os.environ.get("AIRALO_RECONCILE_GRACE", "1200")),
-        "AIRALO_USAGE_INTERVAL": float(os.environ.get("AIRALO_USAGE_INTERVAL", "60")),
+        # Airalo's usage figures are cached for 20 minutes on its side, and older pages allow one
+        # read per eSIM every 15 minutes: reading more often shows nothing new.
+        "AIRALO_USAGE_INTERVAL": float(os.environ.get("AIRALO_USAGE_INTERVAL", "900")),
         "REDIS_URL": os.environ.get("REDIS_URL"),
         "SUPPORT_EMAIL": os.environ.get("SUPPORT_EMAIL", "support@esim-cambodia.example"),
         "SUPPORT_PHONE": os.environ.get("SUPPORT_PHONE", "+855 23 000 000"),

@@ -113,6 +113,7 @@ class Esim(BaseModel):
     label = CharField(default="")
     smdp_address = CharField(default="")
     matching_id = CharField(default="")
+    apple_install_url = CharField(default="", max_length=1000)  # the operator's own iOS one-tap link
     plan = ForeignKeyField(Plan, null=True)
     installed_at = DateTimeField(null=True)
     expires_at = DateTimeField(null=True)

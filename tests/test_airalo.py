@@ -2,7 +2,6 @@
 
 import hashlib
 import hmac
-import json
 from datetime import timedelta
 
 import airalo_server
@@ -19,9 +18,9 @@ from app.models import Reminder
 from app.models import TestRefund
 from app.models import User
 from app.models import utcnow
+from app.services import provisioning
 from app.services.demo import DEMO_ICCID
 
-WEBHOOK_SECRET = "airalo-webhook-secret"
 NEW_VISITOR = {"email": "dara@example.com", "password": "long-enough-pw", "confirm": "long-enough-pw"}
 
 
@@ -43,7 +42,6 @@ def fake_airalo(seeded, airalo_api):
         AIRALO_CLIENT_ID=airalo_server.CLIENT_ID,
         AIRALO_CLIENT_SECRET=airalo_server.CLIENT_SECRET,
         AIRALO_MARKUP_PERCENT=25,
-        AIRALO_WEBHOOK_SECRET=WEBHOOK_SECRET,
         AIRALO_TIMEOUT=0.5,
         AIRALO_RECONCILE_GRACE=0,
     )
@@ -141,7 +139,11 @@ def test_buying_an_esim_orders_it_at_airalo_and_shows_its_lpa_code(client, fake_
     )
     assert esim.installed_at is None  # Airalo says NOT_ACTIVE
     html = client.get(f"/esims/{esim.id}/install").get_data(as_text=True)
-    assert sim["lac"] in html
+    # "Submit order": lpa is the SM-DP+ address, matching_id the code, qrcode the whole LPA string;
+    # the page's QR code is exactly that string's, and the iPhone link is Airalo's own.
+    assert sim["qrcode"] == f"LPA:1${sim['lpa']}${sim['matching_id']}" and sim["qrcode"] in html
+    assert provisioning.qr_svg(sim["qrcode"]) in html
+    assert sim["direct_apple_installation_url"] in html
     assert fake_airalo.seen("POST", "/orders/topups") == []  # the order applied the plan already
 
 
@@ -158,7 +160,7 @@ def test_a_renewal_tops_up_and_the_dashboard_shows_airalo_usage(client, auth, fa
     assert in_app(seeded, OperatorAttempt.get).status == "done"
 
 
-def test_usage_is_asked_at_most_once_a_minute_per_esim(client, auth, fake_airalo, seeded):
+def test_usage_is_asked_at_most_once_in_fifteen_minutes_per_esim(client, auth, fake_airalo, seeded):
     _cli(seeded, "sync-plans")
     esim = _airalo_esim(seeded, fake_airalo)
     auth.login()
@@ -166,7 +168,7 @@ def test_usage_is_asked_at_most_once_a_minute_per_esim(client, auth, fake_airalo
         client.get("/dashboard")
         client.get(f"/esims/{esim.id}/usage", headers={"HX-Request": "true"})  # forces a refresh
     assert len(fake_airalo.seen("GET", f"/sims/{esim.iccid}/usage")) == 1
-    in_app(seeded, lambda: OperatorReading.update(read_at=utcnow() - timedelta(seconds=61)).execute())
+    in_app(seeded, lambda: OperatorReading.update(read_at=utcnow() - timedelta(seconds=901)).execute())
     client.get(f"/esims/{esim.id}/usage", headers={"HX-Request": "true"})
     assert len(fake_airalo.seen("GET", f"/sims/{esim.iccid}/usage")) == 2
 
@@ -239,10 +241,11 @@ def test_a_timed_out_new_esim_order_is_found_by_the_worker(client, fake_airalo, 
     assert len(fake_airalo.orders) == 1
 
 
-def _notify(client, payload, secret=WEBHOOK_SECRET, signature=None):
-    body = json.dumps(payload).encode()
+def _notify(client, payload, secret=airalo_server.CLIENT_SECRET, signature=None):
+    """POST a notification as Airalo sends one: compact JSON, signed with the API secret (SHA-512)."""
+    body = airalo_server.compact(payload)
     if signature is None:
-        signature = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+        signature = airalo_server.sign(body, secret)
     headers = {"Content-Type": "application/json"}
     if signature:
         headers["airalo-signature"] = signature
@@ -258,12 +261,57 @@ def test_the_webhook_refuses_bad_signatures_and_reminds_once_on_low_data(client,
     }
     assert _notify(client, notice, signature="").status_code == 400
     assert _notify(client, notice, secret="not-the-secret").status_code == 400
-    assert _notify(client, notice, signature="00" * 32).status_code == 400
+    assert _notify(client, notice, signature="00" * 64).status_code == 400
+    sha256 = hmac.new(airalo_server.CLIENT_SECRET.encode(), airalo_server.compact(notice), hashlib.sha256)
+    assert _notify(client, notice, signature=sha256.hexdigest()).status_code == 400
     assert outbox.messages() == []
     assert _notify(client, notice).status_code == 200
     assert _notify(client, notice).status_code == 200  # Airalo may say it again: one reminder
     [message] = outbox.messages()
     assert message["To"] == "demo@example.com"
-    assert in_app(seeded, lambda: [r.kind for r in Reminder.select()]) == ["data_80"]
+    assert "90%" in message["Subject"] and "90%" in message.get_body().get_content()  # says what Airalo said
+    assert in_app(seeded, lambda: [r.kind for r in Reminder.select()]) == ["data_90"]
     assert _notify(client, {**notice, "iccid": "8900000000000000000"}).status_code == 200
     assert client.head("/webhooks/airalo").status_code == 200  # Airalo's check when opting in
+
+
+def test_two_renewals_within_a_minute_both_top_up_without_the_package_history(
+    client, auth, fake_airalo, seeded
+):
+    _cli(seeded, "sync-plans")
+    esim = _airalo_esim(seeded, fake_airalo)
+    auth.login()
+    first = _renew(client, seeded, esim, "kh-connect-30days-10gb")
+    second = _renew(client, seeded, esim, "kh-connect-7days-3gb")
+    assert (first.status, second.status) == ("fulfilled", "fulfilled")
+    assert [t["package_id"] for t in fake_airalo.topups] == [
+        "kh-connect-30days-10gb-topup",
+        "kh-connect-7days-3gb-topup",
+    ]
+    # The package history is limited to one call per eSIM in 15 minutes: it is not needed at all.
+    assert fake_airalo.seen("GET", f"/sims/{esim.iccid}/packages") == []
+
+
+def test_a_429_on_a_top_up_is_waited_out_and_never_fails_the_order(client, auth, fake_airalo, seeded):
+    from helpers import time_passes_for_the_worker
+
+    _cli(seeded, "sync-plans")
+    esim = _airalo_esim(seeded, fake_airalo)
+    fake_airalo.next("POST", "/orders/topups", status=429, retry_after=900)
+    auth.login()
+    order = _renew(client, seeded, esim, "kh-connect-30days-10gb")
+    assert (order.status, order.attempts) == ("paid", 0)  # nothing bought, and no try counted
+    assert order.next_attempt_at > utcnow() + timedelta(seconds=800)  # after Retry-After
+    time_passes_for_the_worker(seeded)
+    assert in_app(seeded, Order.get_by_id, order.id).status == "fulfilled"
+    assert len(fake_airalo.topups) == 1
+
+
+def test_a_recycled_esim_is_not_counted_as_installed(client, auth, fake_airalo, seeded):
+    _cli(seeded, "sync-plans")
+    esim = _airalo_esim(seeded, fake_airalo)
+    fake_airalo.recycle(esim.iccid)
+    auth.login()
+    client.get("/dashboard")
+    reading = in_app(seeded, Esim.get_by_id, esim.id)
+    assert reading.installed_at is None and reading.expires_at is None

@@ -162,7 +162,8 @@ def airalo_webhook():
     sent = reminders.operator_webhook(
         request.get_data(),
         request.headers.get("airalo-signature"),
-        current_app.config.get("AIRALO_WEBHOOK_SECRET"),
+        # Airalo signs with the partner's API secret; AIRALO_WEBHOOK_SECRET overrides it if set.
+        current_app.config.get("AIRALO_WEBHOOK_SECRET") or current_app.config.get("AIRALO_CLIENT_SECRET"),
     )
     if sent is None:
         return {"error": "invalid signature"}, 400

@@ -2,6 +2,7 @@
 
 from flask import current_app
 
+from app.operators.base import OperatorBusy
 from app.operators.base import OperatorError
 from app.operators.base import OperatorRefused
 from app.operators.base import OperatorTimeout
@@ -21,4 +22,4 @@ def get_operator():
     raise OperatorError(f"unknown operator {name!r}")
 
 
-__all__ = ["OperatorError", "OperatorRefused", "OperatorTimeout", "get_operator"]
+__all__ = ["OperatorBusy", "OperatorError", "OperatorRefused", "OperatorTimeout", "get_operator"]

@@ -1,9 +1,10 @@
 """Airalo (Partner API v2) as the operator behind the eSIMs: orders, top-ups, usage, the catalogue.
 
-Airalo orders are synchronous and take no idempotency key, so every paid
-request is first written down as an OperatorAttempt; an attempt left without
-an answer is settled later (`flask reconcile`) by looking at what Airalo has,
-never by sending it again blindly.
+Airalo orders take no idempotency key, so every paid request is first written
+down as an OperatorAttempt, with our reference in the order's description; an
+attempt left without an answer is settled later by finding that reference in
+Airalo's order list ("Get order list", filter[description]), never by sending it
+again blindly. The rate-limited package history is not needed for that.
 """
 
 import hashlib
@@ -29,7 +30,8 @@ from app.operators.base import Provisioned
 from app.operators.base import Usage
 
 COUNTRY = "KH"
-NOT_INSTALLED = ("NOT_ACTIVE", "UNKNOWN")
+# "Get usage": NOT_ACTIVE, ACTIVE, FINISHED, UNKNOWN, EXPIRED, and RECYCLED for an eSIM that is gone.
+NOT_INSTALLED = ("NOT_ACTIVE", "UNKNOWN", "RECYCLED")
 RETRIES = 1  # a top-up that did not go through is sent once more, then the order fails
 
 
@@ -55,19 +57,43 @@ def _usage(data):
 
 
 def provisioned(sim, reference=""):
-    """What a phone needs, from an order's sim: the LPA string is LPA:1$<SM-DP+>$<matching id>."""
-    parts = (sim.get("lac") or "").split("$")
-    smdp = parts[1] if len(parts) == 3 else sim.get("smdp_address", "")
-    matching_id = sim.get("matching_id") or (parts[2] if len(parts) == 3 else "")
-    return Provisioned(iccid=sim["iccid"], smdp_address=smdp, matching_id=matching_id, reference=reference)
+    """What a phone needs, from an order's sim ("Submit order": sims[]).
+
+    `lpa` is the SM-DP+ address and `matching_id` the activation code; `qrcode` is
+    the whole LPA:1$<lpa>$<matching id> string, and wins if the two disagree.
+    """
+    smdp, matching_id = sim.get("lpa") or "", sim.get("matching_id") or ""
+    parts = (sim.get("qrcode") or "").split("$")
+    if len(parts) == 3 and parts[0] == "LPA:1" and (parts[1], parts[2]) != (smdp, matching_id):
+        smdp, matching_id = parts[1], parts[2]
+    return Provisioned(
+        iccid=sim["iccid"],
+        smdp_address=smdp,
+        matching_id=matching_id,
+        reference=reference,
+        apple_install_url=sim.get("direct_apple_installation_url") or "",
+    )
 
 
 def verify_signature(payload, signature, secret):
-    """True when `signature` is the hex HMAC-SHA256 of the raw body under our webhook secret."""
-    if not (secret and signature):
+    """True when `signature` is the hex HMAC-SHA512 of the body keyed with `secret` ("Webhook definition").
+
+    Airalo signs with the partner's API secret. Its SDKs sign the body as compact
+    JSON with escaped slashes, so that form of the same JSON is accepted too.
+    """
+    if not (secret and signature and payload):
         return False
-    expected = hmac.new(secret.encode(), payload, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, signature.strip().lower())
+    given = signature.strip().lower()
+    bodies = [payload]
+    try:
+        compact = json.dumps(json.loads(payload), separators=(",", ":"), ensure_ascii=False)
+        bodies.append(compact.replace("/", "\\/").encode())
+    except ValueError:
+        pass
+    return any(
+        hmac.compare_digest(hmac.new(secret.encode(), body, hashlib.sha512).hexdigest(), given)
+        for body in bodies
+    )
 
 
 def _description(attempt):
@@ -75,14 +101,13 @@ def _description(attempt):
     return f"esim-portal {attempt.reference}"
 
 
-def _record(kind, package_id, iccid="", seen_before=0, request_key=None):
+def _record(kind, package_id, iccid="", request_key=None):
     return OperatorAttempt.create(
         reference="AIR-" + secrets.token_hex(8).upper(),
         request_key=request_key,
         kind=kind,
         package_id=package_id,
         iccid=iccid,
-        seen_before=seen_before,
     )
 
 
@@ -162,13 +187,7 @@ class AiraloOperator(Operator):
         if earlier is not None:
             return earlier.reference
         package_id = self._topup_package(iccid, plan)
-        attempt = _record(
-            "topup",
-            package_id,
-            iccid=iccid,
-            seen_before=self._times_bought(iccid, package_id),
-            request_key=_key("topup", plan),
-        )
+        attempt = _record("topup", package_id, iccid=iccid, request_key=_key("topup", plan))
         form = {"package_id": package_id, "iccid": iccid, "description": _description(attempt)}
         data = self._send(attempt, "/orders/topups", form).get("data") or {}
         _mark(attempt, "done", operator_order=str(data.get("id", "")))
@@ -185,10 +204,6 @@ class AiraloOperator(Operator):
             if int(package.get("day") or 0) == plan.days and int(package.get("amount") or 0) == plan.data_mb:
                 return package["id"]
         raise OperatorError(f"Airalo offers no top-up {plan.package_id!r} for this eSIM")
-
-    def _times_bought(self, iccid, package_id):
-        history = self.client.get(f"/sims/{iccid}/packages").get("data") or []
-        return sum(1 for entry in history if (entry.get("package") or {}).get("id") == package_id)
 
     def application_status(self, reference):
         attempt = OperatorAttempt.get_or_none(OperatorAttempt.reference == reference)
@@ -220,13 +235,21 @@ class AiraloOperator(Operator):
         return FAILED
 
     def _went_through(self, attempt):
-        if attempt.kind == "topup":
-            if self._times_bought(attempt.iccid, attempt.package_id) > attempt.seen_before:
-                _mark(attempt, "done", note="found in the eSIM's package history")
-                return True
-            return False
+        """Look for the attempt's order in Airalo's order list, by our reference in its description."""
         params = {"filter[description]": _description(attempt), "include": "sims"}
         for order in self.client.get("/orders", params=params).get("data") or []:
+            if order.get("description") != _description(attempt):
+                continue  # the filter is a like search: another reference may contain ours
+            if attempt.kind == "topup":
+                if order.get("type") == "topup":
+                    _mark(
+                        attempt,
+                        "done",
+                        operator_order=str(order.get("id", "")),
+                        note="found in the order list",
+                    )
+                    return True
+                continue
             sims = order.get("sims") or []
             if sims:
                 sim = sims[0]
@@ -319,7 +342,9 @@ class AiraloOperator(Operator):
         while True:
             params = {"filter[country]": country, "filter[type]": "local", "limit": 100, "page": page}
             body = self.client.get("/packages", params=params)
-            for entry in body.get("data") or []:
+            data = body.get("data") or []
+            # From page 2 on, Airalo sends the countries keyed by their index, not as a list.
+            for entry in data.values() if isinstance(data, dict) else data:
                 if (entry.get("country_code") or country) != country:
                     continue
                 for operator in entry.get("operators") or []:

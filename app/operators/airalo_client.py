@@ -12,6 +12,7 @@ import requests
 
 from app.models import OperatorToken
 from app.models import utcnow
+from app.operators.base import OperatorBusy
 from app.operators.base import OperatorError
 from app.operators.base import OperatorRefused
 from app.operators.base import OperatorTimeout
@@ -161,12 +162,15 @@ class AiraloClient:
                 self.tokens.drop()
                 renewed = True
                 continue
-            if response.status_code == 429 and not write and not waited:
+            if response.status_code == 429:
+                # "Rate limits": nothing was done. A short wait is waited out once (reads only);
+                # otherwise the worker asks again after Retry-After.
                 delay = _retry_after(response)
-                if delay is not None and delay <= MAX_RETRY_AFTER:
+                if not write and not waited and delay is not None and delay <= MAX_RETRY_AFTER:
                     time.sleep(delay)
                     waited = True
                     continue
+                raise OperatorBusy(f"Airalo asks to wait before {method} {path}", retry_after=delay or 60)
             if response.status_code >= 500 and write:
                 # A gateway error may come after the order was taken: treat it as unanswered.
                 raise OperatorTimeout(f"Airalo answered {response.status_code} to {method} {path}")

@@ -15,6 +15,14 @@ class OperatorRefused(OperatorError):
     """The operator answered no (an unknown line, a package it won't sell): asking again won't help."""
 
 
+class OperatorBusy(OperatorError):
+    """The operator asks us to wait (a rate limit): nothing was done; ask again after `retry_after` s."""
+
+    def __init__(self, message, retry_after=60):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class OperatorTimeout(OperatorError):
     """A paid request was sent but no answer came: it may or may not have gone through.
 
@@ -35,6 +43,8 @@ class Provisioned:
     # Set when the operator sells the eSIM with its plan in one order (the plan is then
     # already being applied under this reference); empty when apply_plan must follow.
     reference: str = ""
+    # The operator's own one-tap link for iOS, when it gives one.
+    apple_install_url: str = ""
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from flask import current_app
 from app.models import Esim
 from app.models import Order
 from app.models import utcnow
+from app.operators import OperatorBusy
 from app.operators import OperatorError
 from app.operators import OperatorRefused
 from app.operators import OperatorTimeout
@@ -95,6 +96,14 @@ def apply(order_id, now=None):
         return
     except OperatorRefused as exc:
         fail(order, "paid", str(exc))
+        return
+    except OperatorBusy as exc:
+        # A rate limit bought nothing and is no failure: the try is given back, and made again later.
+        pause = max(1, int(exc.retry_after))
+        Order.update(attempts=Order.attempts - 1, next_attempt_at=now + timedelta(seconds=pause)).where(
+            Order.id == order.id, Order.status == "paid"
+        ).execute()
+        jobs.enqueue("apply_order", order.id, delay=pause + 1)
         return
     except OperatorError as exc:
         _retry_later(order, tried, now, str(exc))

@@ -33,6 +33,7 @@ def attach(order, made):
             user=order.user_id,
             smdp_address=made.smdp_address,
             matching_id=made.matching_id,
+            apple_install_url=made.apple_install_url,
             plan=order.plan_id,
         ),
     )
@@ -60,9 +61,9 @@ def qr_svg(text):
 
 
 def install_links(esim):
-    """One-tap install links for iPhone (iOS 17.4+) and Android."""
+    """One-tap install links for iPhone (iOS 17.4+) and Android; the operator's iOS link if it gave one."""
     data = quote(activation_code(esim), safe="")
-    return {"apple": APPLE_SETUP + data, "android": ANDROID_SETUP + data}
+    return {"apple": esim.apple_install_url or APPLE_SETUP + data, "android": ANDROID_SETUP + data}
 
 
 def install_token(esim):

@@ -42,14 +42,27 @@ def due(esim, status, now):
 
 SUBJECTS = {
     "expiry_7d": lambda: _("Your eSIM expires in a week"),
+    "expiry_3d": lambda: _("Your eSIM expires in 3 days"),
     "expiry_1d": lambda: _("Your eSIM expires within a day"),
+    "data_75": lambda: _("You have used %(percent)d%% of your eSIM data", percent=75),
     "data_80": lambda: _("You have used %(percent)d%% of your eSIM data", percent=80),
+    "data_90": lambda: _("You have used %(percent)d%% of your eSIM data", percent=90),
 }
+DATA_PERCENT = {"data_75": 75, "data_80": 80, "data_90": 90}
 
 
 def _send(esim, kind, status):
     link = external_url("plans.renew", esim_id=esim.id, lang=esim.user.language)
-    mail.send_template(esim.user, "reminder", SUBJECTS[kind], esim=esim, kind=kind, status=status, link=link)
+    mail.send_template(
+        esim.user,
+        "reminder",
+        SUBJECTS[kind],
+        esim=esim,
+        kind=kind,
+        percent=DATA_PERCENT.get(kind),
+        status=status,
+        link=link,
+    )
 
 
 def send_due(now=None):
@@ -83,9 +96,9 @@ def _send_once(esim, kind, status):
     return 1
 
 
-# What Airalo's low-data notification says ("level"), as the reminder it stands for. Its
-# 75 % level is left to our own 80 % reminder, which would otherwise be claimed too early.
-OPERATOR_LEVELS = {"90%": "data_80", "1days": "expiry_1d", "3days": "expiry_7d"}
+# What Airalo's low-data notification says ("Webhook definition": level "75%", "90%", "3days",
+# "1days"), as the reminder that says the same thing.
+OPERATOR_LEVELS = {"75%": "data_75", "90%": "data_90", "3days": "expiry_3d", "1days": "expiry_1d"}
 
 
 def operator_notice(iccid, level):
