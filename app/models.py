@@ -98,6 +98,11 @@ class Plan(BaseModel):
     sort = IntegerField(default=0)
     # The wholesale operator's own package id (Airalo's), set by sync-plans; empty for our own plans.
     operator_package = CharField(default="", index=True)
+    # The operator's rules for the package: when its days start ("" at once, or e.g. "first-usage"),
+    # whether it can be renewed on the same eSIM, and an APN to set by hand ("" when automatic).
+    activation_policy = CharField(default="")
+    rechargeable = BooleanField(default=True)
+    apn = CharField(default="")
 
     class Meta:
         table_name = "plans"

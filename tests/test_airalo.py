@@ -315,3 +315,32 @@ def test_a_recycled_esim_is_not_counted_as_installed(client, auth, fake_airalo, 
     client.get("/dashboard")
     reading = in_app(seeded, Esim.get_by_id, esim.id)
     assert reading.installed_at is None and reading.expires_at is None
+
+
+def test_the_pages_say_what_airalo_does_with_days_data_and_apn(client, auth, fake_airalo, seeded):
+    _cli(seeded, "sync-plans")
+    in_app(seeded, Plan.update(active=False).where(Plan.operator_package == "").execute)
+    buy = client.get("/buy").get_data(as_text=True)
+    assert "first connects to a network in Cambodia" in buy  # "first-usage", as Airalo's packages say
+    assert "start when you pay" not in buy
+
+    esim = _airalo_esim(seeded, fake_airalo)
+    auth.login()
+    summary = client.get(f"/esims/{esim.id}/renew?plan=kh-connect-7days-3gb").get_data(as_text=True)
+    assert "a package of its own" in summary and "does not carry over" in summary
+    assert "New expiry date" not in summary  # Airalo keeps each package's own days: no promise of ours
+    assert "loses nothing" not in client.get("/help").get_data(as_text=True)
+
+
+def test_a_package_that_cannot_be_topped_up_is_not_renewed(client, auth, fake_airalo, seeded):
+    _cli(seeded, "sync-plans")
+    esim = _airalo_esim(seeded, fake_airalo, pid="angkor-365days-50gb", iccid="8937204017000000025")
+    auth.login()
+    page = client.get(f"/esims/{esim.id}/renew").get_data(as_text=True)
+    assert "cannot be renewed" in page and 'href="/buy"' in page
+    token = csrf_token(client, "/profile")
+    client.post(f"/esims/{esim.id}/renew", data={"plan": "angkor-365days-50gb", "csrf_token": token})
+    assert in_app(seeded, lambda: Order.select().where(Order.esim == esim.id).count()) == 0
+    # Its operator wants the APN set by hand: the install page says so, with the value.
+    install = client.get(f"/esims/{esim.id}/install").get_data(as_text=True)
+    assert "Set the APN by hand" in install and "angkornet" in install

@@ -142,6 +142,9 @@ class AiraloOperator(Operator):
         self.usage_interval = timedelta(seconds=float(config.get("AIRALO_USAGE_INTERVAL", 60)))
         # An unanswered request is looked for, and a top-up retried, within the grace period.
         self.apply_window_seconds = 3 * self.grace.total_seconds()
+        # A top-up is a package of its own ("Get eSIM package history" lists each with its own
+        # expiry and data), and unused data ends with its package (Airalo's help centre).
+        self.renewal_carries_over = False
 
     # --- paid requests -------------------------------------------------------
     def _send(self, attempt, path, form):
@@ -348,6 +351,9 @@ class AiraloOperator(Operator):
                 if (entry.get("country_code") or country) != country:
                     continue
                 for operator in entry.get("operators") or []:
+                    # "Get packages": activation_policy, rechargeability and apn_type/apn_value
+                    # belong to the operator, and hold for each of its packages.
+                    manual = (operator.get("apn_type") or "") == "manual"
                     for package in operator.get("packages") or []:
                         yield Package(
                             package_id=package["id"],
@@ -356,6 +362,9 @@ class AiraloOperator(Operator):
                             minutes=int(package.get("voice") or 0),
                             net_price=Decimal(str(package["net_price"])),
                             unlimited=bool(package.get("is_unlimited")),
+                            activation_policy=operator.get("activation_policy") or "",
+                            rechargeable=operator.get("rechargeability") is not False,
+                            apn=(operator.get("apn_value") or "") if manual else "",
                         )
             if page >= int((body.get("meta") or {}).get("last_page") or 1):
                 return

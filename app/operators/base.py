@@ -79,6 +79,10 @@ class Package:
     minutes: int
     net_price: Decimal  # US dollars
     unlimited: bool = False
+    # When the days start: "" at once (when applied), or the operator's own policy ("first-usage").
+    activation_policy: str = ""
+    rechargeable: bool = True  # can be renewed (topped up) on the same eSIM
+    apn: str = ""  # an APN the customer must set by hand; empty when it is set by itself
 
 
 PENDING, APPLIED, FAILED = "pending", "applied", "failed"
@@ -103,6 +107,9 @@ class Operator(ABC):
 
     # How long the operator may take to apply a plan before the portal gives up on it.
     apply_window_seconds = 3600
+    # True when a renewal extends the current package (days after the expiry, data left kept);
+    # False when it is a package of its own beside the current one, with its own days and data.
+    renewal_carries_over = True
 
     def settle(self, reference: str) -> str:
         """Find out what became of a request the operator left unanswered; PENDING, APPLIED or FAILED.

@@ -26,7 +26,7 @@ def index():
 @bp.route("/help")
 def help_page():
     """Answers to what customers ask most, and how to reach support."""
-    return render_template("plans/help.html")
+    return render_template("plans/help.html", carries_over=renewal.carries_over())
 
 
 def _summary(esim, form):
@@ -48,6 +48,8 @@ def _summary(esim, form):
 def renew(esim_id):
     """Pick a plan; the summary updates in place (htmx) or on "Show the price" (no JS)."""
     esim = owned_esim_or_404(esim_id)
+    if not renewal.can_renew(esim):
+        return render_template("plans/not_rechargeable.html", esim=esim)
     if request.method == "POST":
         form = RenewForm()
         # "Show the price" (without JavaScript) posts the same form, so the CSRF token

@@ -18,6 +18,14 @@ def grouped_plans():
     return [(kind, items) for kind, items in groups if items]
 
 
+def days_start(groups):
+    """When the days of the plans on sale start: "payment", "first_use", or "mixed"."""
+    policies = {plan.activation_policy == "first-usage" for _kind, plans in groups for plan in plans}
+    if policies == {True}:
+        return "first_use"
+    return "mixed" if len(policies) > 1 else "payment"
+
+
 def retail_cents(net_price, markup_percent):
     """Our price for a wholesale net price (USD): net plus markup, rounded up to whole cents."""
     cents = Decimal(str(net_price)) * 100 * (100 + Decimal(str(markup_percent))) / 100
@@ -53,6 +61,9 @@ def sync_from_operator():
                 currency="USD",
                 active=True,
                 sort=package.days,
+                activation_policy=package.activation_policy[:50],
+                rechargeable=package.rechargeable,
+                apn=package.apn[:100],
             )
             seen.add(package.package_id)
             if Plan.update(**fields).where(Plan.operator_package == package.package_id).execute():

@@ -66,6 +66,11 @@ def install_links(esim):
     return {"apple": esim.apple_install_url or APPLE_SETUP + data, "android": ANDROID_SETUP + data}
 
 
+def manual_apn(esim):
+    """The APN the customer must set by hand for this eSIM's package, or ""."""
+    return esim.plan.apn if esim.plan_id else ""
+
+
 def install_token(esim):
     return signed.sign("install-page", esim.id)
 

@@ -14,6 +14,7 @@ from app.models import Esim
 from app.models import Reminder
 from app.models import User
 from app.models import utcnow
+from app.operators import get_operator
 from app.operators.airalo import verify_signature
 from app.services import jobs
 from app.services import mail
@@ -60,6 +61,7 @@ def _send(esim, kind, status):
         esim=esim,
         kind=kind,
         percent=DATA_PERCENT.get(kind),
+        carries_over=get_operator().renewal_carries_over,
         status=status,
         link=link,
     )

@@ -11,6 +11,7 @@ from app.models import Order
 from app.models import OrderEvent
 from app.models import Plan
 from app.models import utcnow
+from app.operators import get_operator
 from app.services import jobs
 from app.services import promotions
 from app.services import usage
@@ -23,6 +24,9 @@ class Quote:
     plan: Plan
     discount: promotions.Discount
     allowance: Allowance
+    # The operator's rule: True when renewing extends the current package (the allowance holds);
+    # False when the renewal is a package of its own, with its own days and data.
+    carries_over: bool = True
 
     @property
     def price_cents(self):
@@ -52,7 +56,17 @@ def quote(esim, plan, promo_code="", now=None):
         plan.minutes,
         now,
     )
-    return Quote(plan=plan, discount=discount, allowance=allowance)
+    return Quote(plan=plan, discount=discount, allowance=allowance, carries_over=carries_over())
+
+
+def carries_over():
+    """Whether renewing early keeps the days and data left (the operator's own rule)."""
+    return get_operator().renewal_carries_over
+
+
+def can_renew(esim):
+    """Only a package the operator can top up is renewed on the same eSIM."""
+    return esim.plan_id is None or esim.plan.rechargeable
 
 
 # A paid order that no worker has picked up by then is found by the sweep.

@@ -74,7 +74,8 @@ def buy():
         order = _place(form)
         if order is not None:
             return send_to_checkout(order)
-    return render_template("shop/buy.html", form=form, groups=catalogue.grouped_plans())
+    groups = catalogue.grouped_plans()
+    return render_template("shop/buy.html", form=form, groups=groups, days_start=catalogue.days_start(groups))
 
 
 def _esim_for_install(esim_id):
@@ -110,6 +111,7 @@ def install(esim_id):
         platform=platform,
         one_tap_ios=platform == "ios" and version is not None and version >= (17, 4),
         simulated=simulated_operator(),
+        apn=provisioning.manual_apn(esim),
     )
     return response, 200, {"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"}
 
