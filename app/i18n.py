@@ -129,6 +129,7 @@ EVENT_LABELS = {
     "refunded_in_full": _l("Refunded in full"),
     "dispute": _l("The bank opened a dispute about this payment"),
     "replaced_by_new_order": _l("Replaced by a newer order"),
+    "operator_refund_requested": _l("The unused eSIM was handed back to the operator"),
     "pending": _l("Order created"),
     "paid": _l("Payment received"),
     "applying": _l("Sent to the operator"),

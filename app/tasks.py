@@ -43,6 +43,14 @@ def send_refund(refund_id):
 
 
 @task()
+def request_operator_refund(order_id):
+    """Ask the operator to take back the never-installed eSIM of a refunded order."""
+    from app.services import operator_refunds
+
+    operator_refunds.request(order_id)
+
+
+@task()
 def remember_payment_method(order_id):
     """Ask the payment provider how a paid order was paid (card brand and last digits, wallet)."""
     from app.services import payments

@@ -344,3 +344,36 @@ def test_a_package_that_cannot_be_topped_up_is_not_renewed(client, auth, fake_ai
     # Its operator wants the APN set by hand: the install page says so, with the value.
     install = client.get(f"/esims/{esim.id}/install").get_data(as_text=True)
     assert "Set the APN by hand" in install and "angkornet" in install
+
+
+def test_a_refunded_esim_never_installed_is_handed_back_to_airalo_once(client, fake_airalo, seeded):
+    from helpers import Auth
+
+    from app.services import operator_refunds
+
+    _cli(seeded, "sync-plans")
+    token = csrf_token(client, "/buy")
+    data = {"plan": "kh-connect-7days-3gb", "csrf_token": token, "language": "en", **NEW_VISITOR}
+    _pay_test_checkout(client, client.post("/buy", data=data).location)
+    order = _last_order(seeded)
+    assert order.status == "fulfilled"
+    esim = in_app(seeded, Esim.get_by_id, order.esim_id)
+    result = seeded.test_cli_runner().invoke(
+        args=["create-agent", "admin@example.com", "--admin", "--password", "admin-pass-1234"]
+    )
+    assert "is now an admin" in result.output
+    admin = seeded.test_client()
+    admin.environ_base["HTTP_REFERER"] = "https://localhost/"
+    Auth(admin).login("admin@example.com", "admin-pass-1234")
+    token = csrf_token(admin, f"/support/orders/{order.id}")
+    url = f"/support/orders/{order.id}/refund"
+    admin.post(url, data={"amount": "1.00", "reason": "Part of it", "csrf_token": token})
+    assert fake_airalo.refunds == []  # a part refund leaves the eSIM with the customer
+    left = "%.2f" % ((order.amount_cents - 100) / 100)
+    admin.post(url, data={"amount": left, "reason": "Trip cancelled", "csrf_token": token})
+    [filed] = fake_airalo.refunds  # "Refund request": iccids, reason, notes
+    assert (filed["iccids"], filed["reason"]) == ([esim.iccid], "OTHERS") and order.number in filed["notes"]
+    page = admin.get(f"/support/orders/{order.id}").get_data(as_text=True)
+    assert "handed back to the operator" in page
+    in_app(seeded, operator_refunds.request, order.id)  # asked again (a retried job): nothing new
+    assert len(fake_airalo.refunds) == 1

@@ -307,6 +307,13 @@ class AiraloOperator(Operator):
             OperatorAttempt.reference == reference, OperatorAttempt.status == "found"
         ).execute()
 
+    # --- refunds ---------------------------------------------------------------
+    def request_refund(self, iccid, notes):
+        """ "Refund request": Airalo reviews it and credits the wholesale price back to our account."""
+        body = {"iccids": [iccid], "reason": "OTHERS", "notes": notes[:255]}
+        data = self.client.post("/refund", body, as_json=True).get("data") or {}
+        return str(data.get("refund_id") or "")
+
     # --- usage -----------------------------------------------------------------
     def read_usage(self, iccids):
         """One request per ICCID, at most once per AIRALO_USAGE_INTERVAL (Airalo's limit); else the last."""

@@ -139,17 +139,21 @@ class AiraloClient:
     def get(self, path, params=None):
         return self._call("GET", path, params=params, write=False)
 
-    def post(self, path, form):
-        """A request that buys something: when its outcome is unknown it raises OperatorTimeout."""
-        return self._call("POST", path, data=form, write=True)
+    def post(self, path, form, as_json=False):
+        """A request that buys something: when its outcome is unknown it raises OperatorTimeout.
 
-    def _call(self, method, path, params=None, data=None, write=False):
+        Sent as a form, or as JSON where the page documents a JSON body ("Refund request").
+        """
+        return self._call("POST", path, data=form, write=True, as_json=as_json)
+
+    def _call(self, method, path, params=None, data=None, write=False, as_json=False):
         renewed = waited = False
         while True:
             headers = {"Accept": "application/json", "Authorization": f"Bearer {self.token()}"}
             try:
+                body = {"json": data} if as_json else {"data": data}
                 response = requests.request(
-                    method, self.base + path, params=params, data=data, headers=headers, timeout=self.timeout
+                    method, self.base + path, params=params, headers=headers, timeout=self.timeout, **body
                 )
             except (requests.Timeout, requests.ConnectionError) as exc:
                 if write:

@@ -124,3 +124,10 @@ class Operator(ABC):
 
     def confirm(self, reference: str) -> None:  # noqa: B027 - most operators have nothing to confirm
         """The portal has attached the recovered eSIM."""
+
+    def request_refund(self, iccid: str, notes: str) -> str:
+        """Ask the operator to take back an eSIM that was never installed; returns its reference.
+
+        "" when the operator keeps no account of its own to refund (the simulated one).
+        """
+        return ""

@@ -155,14 +155,18 @@ def handed_back(refund_row, admin):
 
 
 def _close_order(order_id):
-    """A failed order whose payment has all gone back is refunded."""
+    """A failed order whose payment has all gone back is refunded; a new eSIM refunded in full and
+    never installed is also handed back to the operator."""
     order = Order.get_by_id(order_id)
     payment = order_payment(order)
-    if order.status != "failed" or payment is None:
+    if payment is None:
         return
     back = sum(r.amount_cents for r in payment.refunds if r.status == "succeeded")
-    if back >= payment.amount_cents:
+    if back < payment.amount_cents:
+        return
+    if order.status == "failed":
         move(order, "failed", "refunded", "system", note="refunded_in_full")
+    jobs.enqueue("request_operator_refund", order.id)
 
 
 def provider_update(info):
