@@ -19,11 +19,14 @@ def apply_order(order_id):
 
 
 @task()
-def follow_order(order_id):
-    """Check on an order the operator is applying; finish it once applied."""
+def follow_order(order_id, now_please=False):
+    """Check on an order the operator is applying; finish it once applied.
+
+    `now_please`: the operator just said something about it, so it is checked even if not due.
+    """
     from app.services import fulfilment
 
-    fulfilment.follow(order_id)
+    fulfilment.follow(order_id, force=now_please)
 
 
 @task()

@@ -149,6 +149,8 @@ class FakeAiralo:
         self.orders = []
         self.topups = []
         self.refunds = []
+        self.pending = {}  # async orders accepted and not yet made: request_id -> form
+        self.deliveries = {}  # request_id -> the body Airalo POSTs to the webhook_url
         self.read_at = {}  # (iccid, what) -> times asked, for the rate limits
         self.page_size = 2
 
@@ -325,6 +327,41 @@ class FakeAiralo:
         self.orders.append(order)
         return 200, {"data": order, "meta": {"message": "success"}}
 
+    def order_async(self, form):
+        """ "Submit order async": 202 with a request_id; the order is made later (`process`)."""
+        if not any(p["id"] == form.get("package_id") for _op, p in CATALOGUE):
+            return _invalid("package_id", "The selected package is invalid.")
+        request_id = "".join(
+            secrets.choice("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+            for _ in range(25)
+        )
+        self.pending[request_id] = form
+        return 202, {
+            "data": {"request_id": request_id, "accepted_at": _when(0)},
+            "meta": {"message": "success"},
+        }
+
+    def process(self, request_id):
+        """Airalo makes an accepted async order: it is in the order list, and its webhook body ready.
+
+        The docs say the body is the regular order's answer with one more field, request_id.
+        """
+        form = self.pending.pop(request_id)
+        status, body = self.order(form)
+        self.deliveries[request_id] = {
+            **body,
+            "request_id": request_id,
+            "_webhook_url": form.get("webhook_url"),
+        }
+        return self.deliveries[request_id]
+
+    def webhook(self, request_id):
+        """The delivery of a processed async order: (raw body, airalo-signature, webhook_url)."""
+        body = dict(self.deliveries[request_id])
+        url = body.pop("_webhook_url")
+        raw = compact(body)
+        return raw, sign(raw), url
+
     def topup_offers(self, iccid):
         """ "Get top-up package list": the packages of the eSIM's own operator, as top-ups."""
         name = next(op for op, p in CATALOGUE if p["id"] == self.sims[iccid]["package"])
@@ -424,6 +461,8 @@ class FakeAiralo:
             return self.packages(query)
         if method == "POST" and path == "/orders":
             return self.order(form)
+        if method == "POST" and path == "/orders-async":
+            return self.order_async(form)
         if method == "POST" and path == "/orders/topups":
             return self.topup(form)
         if method == "GET" and path == "/orders":

@@ -78,6 +78,18 @@ def _airalo_esim(app, fake, pid="kh-connect-30days-10gb", iccid="893720401700000
     return in_app(app, create)
 
 
+def deliver_async_order(client, fake):
+    """Airalo makes the accepted async order and POSTs it to our webhook, signed."""
+    [request_id] = list(fake.pending)
+    fake.process(request_id)
+    raw, signature, url = fake.webhook(request_id)
+    assert url.endswith("/webhooks/airalo")
+    headers = {"Content-Type": "application/json", "airalo-signature": signature}
+    response = client.post("/webhooks/airalo", data=raw, headers=headers)
+    assert response.status_code == 200
+    return response
+
+
 def _renew(client, app, esim, plan):
     token = csrf_token(client, f"/esims/{esim.id}/renew")
     response = client.post(f"/esims/{esim.id}/renew", data={"plan": plan, "promo": "", "csrf_token": token})
@@ -122,14 +134,25 @@ def test_buying_an_esim_orders_it_at_airalo_and_shows_its_lpa_code(client, fake_
     response = client.post("/buy", data=data)
     assert response.status_code == 303
     _pay_test_checkout(client, response.location)
-    order = _last_order(seeded)
-    assert (order.kind, order.status) == ("new_esim", "fulfilled")
-    [sent] = fake_airalo.seen("POST", "/orders")
+    # "Submit order async": accepted at once; the eSIM comes to our webhook, and nobody waits.
+    assert (_last_order(seeded).kind, _last_order(seeded).status) == ("new_esim", "applying")
+    [sent] = fake_airalo.seen("POST", "/orders-async")
     assert (sent[2]["package_id"], sent[2]["type"], sent[2]["quantity"]) == (
         "kh-connect-7days-3gb",
         "sim",
         "1",
     )
+    assert sent[2]["webhook_url"].endswith("/webhooks/airalo")
+    [request_id] = list(fake_airalo.pending)
+    forged = airalo_server.compact(
+        {"request_id": request_id, "data": {"sims": [{"iccid": "8900000000000000001"}]}}
+    )
+    headers = {"Content-Type": "application/json", "airalo-signature": airalo_server.sign(forged, "guessed")}
+    assert client.post("/webhooks/airalo", data=forged, headers=headers).status_code == 400
+    assert _last_order(seeded).status == "applying"
+    deliver_async_order(client, fake_airalo)
+    order = _last_order(seeded)
+    assert (order.kind, order.status) == ("new_esim", "fulfilled")
     sim = fake_airalo.orders[0]["sims"][0]
     esim = in_app(seeded, Esim.get_by_id, order.esim_id)
     assert (esim.iccid, esim.smdp_address, esim.matching_id) == (
@@ -226,13 +249,17 @@ def test_a_top_up_that_never_arrived_is_sent_once_more_after_the_grace_period(
     assert len(fake_airalo.topups) == 1
 
 
-def test_a_timed_out_new_esim_order_is_found_by_the_worker(client, fake_airalo, seeded):
+def test_an_async_order_whose_webhook_is_late_is_found_by_the_worker(client, fake_airalo, seeded):
+    from helpers import time_passes_for_the_worker
+
     _cli(seeded, "sync-plans")
-    seeded.config["AIRALO_RECONCILE_GRACE"] = 3600
-    fake_airalo.next("POST", "/orders", sleep=1.5, process=True)
+    seeded.config.update(AIRALO_RECONCILE_GRACE=3600, AIRALO_ASYNC_WAIT=0)
     token = csrf_token(client, "/buy")
     data = {"plan": "kh-connect-1day-1gb", "csrf_token": token, "language": "en", **NEW_VISITOR}
     _pay_test_checkout(client, client.post("/buy", data=data).location)
+    [request_id] = list(fake_airalo.pending)
+    fake_airalo.process(request_id)  # made at Airalo, but its webhook never arrives
+    time_passes_for_the_worker(seeded)
     order = _last_order(seeded)
     assert order.status == "fulfilled"  # Airalo's order list had it: its eSIM is attached
     assert client.get(f"/orders/{order.id}").status_code == 200
@@ -355,6 +382,7 @@ def test_a_refunded_esim_never_installed_is_handed_back_to_airalo_once(client, f
     token = csrf_token(client, "/buy")
     data = {"plan": "kh-connect-7days-3gb", "csrf_token": token, "language": "en", **NEW_VISITOR}
     _pay_test_checkout(client, client.post("/buy", data=data).location)
+    deliver_async_order(client, fake_airalo)
     order = _last_order(seeded)
     assert order.status == "fulfilled"
     esim = in_app(seeded, Esim.get_by_id, order.esim_id)

@@ -35,6 +35,9 @@ class Simulated:
     def __init__(self, app):
         self.app = app
 
+    def bought(self, client):
+        """The simulated operator makes the eSIM at once: nothing to wait for."""
+
     def install(self, esim):
         in_app(self.app, SimulatedOperator(self.app.config).mark_installed, esim.iccid)
 
@@ -48,6 +51,11 @@ class Airalo:
 
     def __init__(self, app, fake):
         self.app, self.fake = app, fake
+
+    def bought(self, client):
+        from test_airalo import deliver_async_order
+
+        deliver_async_order(client, self.fake)  # Airalo's webhook brings the eSIM of the async order
 
     def install(self, esim):
         self.fake.sims[esim.iccid]["usage"].update(status="ACTIVE", expired_at=airalo_server._when(30))
@@ -111,6 +119,7 @@ def test_buy_install_use_renew_and_be_reminded(client, seeded, outbox, operator)
     )
     assert response.status_code == 303
     _pay(client, response.location)
+    operator.bought(client)
     order = _last_order(seeded)
     assert (order.kind, order.status) == ("new_esim", "fulfilled"), operator.name
     esim = in_app(seeded, Esim.get_by_id, order.esim_id)

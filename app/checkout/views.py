@@ -20,9 +20,9 @@ from app.payments import PaymentError
 from app.payments import SignatureError
 from app.payments import get_provider
 from app.payments import test_mode
+from app.services import operator_webhooks
 from app.services import payments
 from app.services import refunds
-from app.services import reminders
 from app.services import renewal
 from app.services import signed
 from app.services import support
@@ -156,18 +156,13 @@ def stripe_webhook():
 @bp.route("/webhooks/airalo", methods=["POST", "HEAD"])
 @csrf.exempt
 def airalo_webhook():
-    """Airalo's low-data and expiry notifications, verified by their HMAC signature."""
+    """Airalo's async order deliveries and low-data and expiry notices, verified by their signature."""
     if request.method == "HEAD":
         return "", 200  # Airalo checks the address with HEAD when notifications are switched on
-    sent = reminders.operator_webhook(
-        request.get_data(),
-        request.headers.get("airalo-signature"),
-        # Airalo signs with the partner's API secret; AIRALO_WEBHOOK_SECRET overrides it if set.
-        current_app.config.get("AIRALO_WEBHOOK_SECRET") or current_app.config.get("AIRALO_CLIENT_SECRET"),
-    )
-    if sent is None:
+    done = operator_webhooks.receive(request.get_data(), request.headers.get("airalo-signature"))
+    if done is None:
         return {"error": "invalid signature"}, 400
-    return {"received": True, "reminders": sent}, 200
+    return {"received": True, **done}, 200
 
 
 def _test_session_or_404(session_id):

@@ -140,8 +140,13 @@ class AiraloOperator(Operator):
         self.markup = config.get("AIRALO_MARKUP_PERCENT") or 0
         self.grace = timedelta(seconds=float(config.get("AIRALO_RECONCILE_GRACE", 1200)))
         self.usage_interval = timedelta(seconds=float(config.get("AIRALO_USAGE_INTERVAL", 60)))
-        # An unanswered request is looked for, and a top-up retried, within the grace period.
-        self.apply_window_seconds = 3 * self.grace.total_seconds()
+        # An unanswered request is looked for, and a top-up retried, within the grace period; an
+        # async order is given at least an hour to arrive.
+        self.apply_window_seconds = max(3 * self.grace.total_seconds(), 3600)
+        # Async orders are delivered to our webhook; after this long we look in the order list too.
+        self.async_wait = timedelta(seconds=float(config.get("AIRALO_ASYNC_WAIT", 60)))
+        self.webhook_url = (config.get("PUBLIC_URL") or "").rstrip("/") + "/webhooks/airalo"
+        self.webhook_secret = config.get("AIRALO_WEBHOOK_SECRET") or config.get("AIRALO_CLIENT_SECRET")
         # A top-up is a package of its own ("Get eSIM package history" lists each with its own
         # expiry and data), and unused data ends with its package (Airalo's help centre).
         self.renewal_carries_over = False
@@ -158,7 +163,12 @@ class AiraloOperator(Operator):
             raise
 
     def provision(self, plan):
-        """A new eSIM with its package in one order: the plan is applied when Airalo answers."""
+        """A new eSIM with its package in one async order ("Submit order async").
+
+        Airalo accepts it at once (202, a request_id) and delivers the eSIM to our
+        webhook; the returned Provisioned has no ICCID yet, and its reference is
+        followed until the eSIM is delivered (`deliver`) or found in the order list.
+        """
         earlier = _earlier(_key("order", plan))
         if earlier is not None:
             return provisioned(json.loads(earlier.result), earlier.reference)
@@ -168,21 +178,39 @@ class AiraloOperator(Operator):
             "package_id": plan.package_id,
             "type": "sim",
             "description": _description(attempt),
+            "webhook_url": self.webhook_url,
         }
-        data = self._send(attempt, "/orders", form).get("data") or {}
-        sims = data.get("sims") or []
-        if not sims:
-            _mark(attempt, "unknown", note="order answered without a sim")
-            raise OperatorTimeout("Airalo answered the order without a sim", reference=attempt.reference)
-        sim = sims[0]
-        _mark(
-            attempt,
-            "done",
-            iccid=sim["iccid"],
-            operator_order=str(data.get("id", "")),
-            result=json.dumps(sim),
+        data = self._send(attempt, "/orders-async", form).get("data") or {}
+        request_id = str(data.get("request_id") or "")
+        if not request_id:
+            _mark(attempt, "unknown", note="async order answered without a request_id")
+            raise OperatorTimeout(
+                "Airalo accepted the order without a request_id", reference=attempt.reference
+            )
+        _mark(attempt, "accepted", operator_order=request_id)
+        return Provisioned(iccid="", smdp_address="", matching_id="", reference=attempt.reference)
+
+    def deliver(self, notice):
+        """An async order's result, POSTed to our webhook: the eSIM it made, kept for the portal.
+
+        Returns the attempt's reference, or "" for a delivery we do not know. The docs
+        say it is the order's usual answer plus `request_id`; it is looked for at the
+        top and inside `data`.
+        """
+        body = notice.get("data") if isinstance(notice.get("data"), dict) else notice
+        request_id = str(notice.get("request_id") or body.get("request_id") or "")
+        attempt = OperatorAttempt.get_or_none(
+            OperatorAttempt.kind == "order", OperatorAttempt.operator_order == request_id
         )
-        return provisioned(sim, attempt.reference)
+        if not request_id or attempt is None:
+            return ""
+        sims = body.get("sims") or []
+        if sims and attempt.status in ("accepted", "sending", "unknown"):
+            sim = sims[0]
+            _mark(attempt, "found", iccid=sim["iccid"], result=json.dumps(sim), note=str(body.get("id", "")))
+        elif not sims and attempt.status == "accepted":
+            _mark(attempt, "failed", note=str(notice.get("reason") or body.get("reason") or "no sim")[:250])
+        return attempt.reference
 
     def apply_plan(self, iccid, plan):
         """A top-up of `plan`'s package onto the eSIM, if Airalo offers it for that eSIM."""
@@ -223,8 +251,10 @@ class AiraloOperator(Operator):
         """
         now = now or utcnow()
         attempt = OperatorAttempt.get_or_none(OperatorAttempt.reference == reference)
-        if attempt is None or attempt.status not in ("sending", "unknown"):
+        if attempt is None or attempt.status not in ("sending", "unknown", "accepted"):
             return self.application_status(reference)
+        if attempt.status == "accepted" and now - attempt.sent_at < self.async_wait:
+            return PENDING  # the webhook usually brings it within seconds
         try:
             if self._went_through(attempt):
                 return self.application_status(reference)
@@ -293,6 +323,9 @@ class AiraloOperator(Operator):
             return FAILED
         _mark(attempt, "done", operator_order=str(data.get("id", "")))
         return APPLIED
+
+    def verify_webhook(self, payload, signature):
+        return verify_signature(payload, signature, self.webhook_secret)
 
     def recovered(self, reference):
         """The eSIM an unanswered order turned out to have made, or None."""

@@ -125,6 +125,15 @@ class Operator(ABC):
     def confirm(self, reference: str) -> None:  # noqa: B027 - most operators have nothing to confirm
         """The portal has attached the recovered eSIM."""
 
+    def verify_webhook(self, payload: bytes, signature: str | None) -> bool:
+        """True when a notification POSTed to us is really the operator's (an operator without
+        notifications sends none)."""
+        return False
+
+    def deliver(self, notice: dict) -> str:
+        """An order's result the operator POSTed; returns the reference it settles, or ""."""
+        return ""
+
     def request_refund(self, iccid: str, notes: str) -> str:
         """Ask the operator to take back an eSIM that was never installed; returns its reference.
 

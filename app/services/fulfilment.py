@@ -69,6 +69,8 @@ def _ask_operator(order):
     if order.esim_id:
         return operator.apply_plan(order.esim.iccid, request)
     made = operator.provision(request)
+    if not made.iccid:
+        return made.reference  # the operator delivers the eSIM later (an async order): follow it
     esim = provisioning.attach(order, made)
     return made.reference or operator.apply_plan(esim.iccid, request)
 

@@ -4,7 +4,6 @@ Each goes out once per eSIM, kind and expiry cycle: the row is written first
 under a unique index, so a second run (or two at once) sends nothing new.
 """
 
-import json
 from datetime import timedelta
 
 from flask_babel import gettext as _
@@ -15,7 +14,6 @@ from app.models import Reminder
 from app.models import User
 from app.models import utcnow
 from app.operators import get_operator
-from app.operators.airalo import verify_signature
 from app.services import jobs
 from app.services import mail
 from app.services import usage
@@ -118,14 +116,3 @@ def operator_notice(iccid, level):
     if esim.expires_at is None:
         return 0  # not installed yet: nothing to remind about
     return _send_once(esim, kind, usage.status(esim))
-
-
-def operator_webhook(payload, signature, secret):
-    """A notification the operator POSTed: None if its signature is wrong, else reminders sent."""
-    if not verify_signature(payload, signature, secret):
-        return None
-    try:
-        notice = json.loads(payload or b"{}")
-    except ValueError:
-        return 0
-    return operator_notice(notice.get("iccid"), notice.get("level")) if isinstance(notice, dict) else 0
