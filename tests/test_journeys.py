@@ -38,6 +38,10 @@ class Simulated:
     def bought(self, client):
         """The simulated operator makes the eSIM at once: nothing to wait for."""
 
+    def notice_low_data(self, client, esim):
+        """The simulated operator sends no notices."""
+        return None
+
     def install(self, esim):
         in_app(self.app, SimulatedOperator(self.app.config).mark_installed, esim.iccid)
 
@@ -56,6 +60,13 @@ class Airalo:
         from test_airalo import deliver_async_order
 
         deliver_async_order(client, self.fake)  # Airalo's webhook brings the eSIM of the async order
+
+    def notice_low_data(self, client, esim):
+        """Airalo's "90%" low data notification ("Webhook definition"), signed as Airalo signs it."""
+        notice = {"level": "90%", "package_name": "p", "remaining_percentage": 10, "iccid": esim.iccid}
+        raw = airalo_server.compact(notice)
+        headers = {"Content-Type": "application/json", "airalo-signature": airalo_server.sign(raw)}
+        return client.post("/webhooks/airalo", data=raw, headers=headers)
 
     def install(self, esim):
         self.fake.sims[esim.iccid]["usage"].update(status="ACTIVE", expired_at=airalo_server._when(30))
@@ -148,6 +159,20 @@ def test_buy_install_use_renew_and_be_reminded(client, seeded, outbox, operator)
     assert (renewal.kind, renewal.status) == ("renewal", "fulfilled"), operator.name
     assert "Done: your plan is active" in page
     assert in_app(seeded, Esim.get_by_id, esim.id).expires_at > before
+
+    # A second renewal within the minute goes through too (no rate-limited call stands in its way).
+    token = csrf_token(client, f"/esims/{esim.id}/renew")
+    response = client.post(f"/esims/{esim.id}/renew", data={"plan": plan.code, "csrf_token": token})
+    _pay(client, response.location)
+    assert _last_order(seeded).status == "fulfilled", operator.name
+
+    # The operator's own low-data notice, where it sends one: one reminder that says the same.
+    sent_before = len(outbox.messages())
+    notice = operator.notice_low_data(client, esim)
+    if notice is not None:
+        assert notice.status_code == 200
+        [reminder] = outbox.messages()[sent_before:]
+        assert "90%" in reminder["Subject"]
 
     # Five days before expiry: one reminder, in the customer's language; a second run sends none.
     operator.expire_in(esim, 5)
