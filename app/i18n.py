@@ -142,9 +142,6 @@ EVENT_LABELS = {
 
 
 # Payment method names are brands (not translated), except these.
-METHOD_NAMES = {"alipay": "Alipay", "wechat_pay": "WeChat Pay", "paypal": "PayPal", "link": "Link"}
-
-
 def payment_method_label(method):
     if not method:
         return _("Not known yet")
@@ -155,7 +152,10 @@ def payment_method_label(method):
     if method == "cash":
         return _("Cash")
     brand, _sep, rest = method.partition(" ")
-    return METHOD_NAMES.get(brand, brand.replace("_", " ").title()) + (" " + rest if rest else "")
+    name = labels.PAYMENT_METHOD_NAMES.get(brand)
+    # A brand we do not know is shown as Stripe writes it, not re-capitalised ("Us Bank Account").
+    label = _(name) if name else brand.replace("_", " ")
+    return label + (" " + rest if rest else "")
 
 
 def event_label(event):
@@ -173,7 +173,51 @@ def select_locale():
     cookie = request.cookies.get(LANG_COOKIE)
     if cookie in LANGUAGES:
         return cookie
-    return request.accept_languages.best_match(list(LANGUAGES)) or "en"
+    return negotiate(request.headers.get("Accept-Language", ""))[0]
+
+
+TRADITIONAL = ("tw", "hk", "mo", "hant")
+
+
+def _preferences(header):
+    """The header's language tags, most wanted first (by quality, then by their order)."""
+    wanted = []
+    for position, part in enumerate((header or "").split(",")[:32]):
+        tag, _sep, params = part.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            name, _eq, value = param.strip().partition("=")
+            if name.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if tag and quality > 0:
+            wanted.append((-quality, position, tag.strip().lower().replace("_", "-")))
+    return [tag for _q, _p, tag in sorted(wanted)]
+
+
+def negotiate(header):
+    """(language, traditional) for an Accept-Language header.
+
+    Region and script tags fold onto our languages (zh-CN, zh-SG, zh-Hans → zh;
+    km-KH → km; en-GB → en), in the order the reader asked for them. Traditional
+    Chinese (zh-TW, zh-HK, zh-Hant) gets our Simplified Chinese, and `traditional`
+    says so, so the page can tell them in a line.
+    """
+    for tag in _preferences(header):
+        parts = tag.split("-")
+        if parts[0] in LANGUAGES:
+            return parts[0], parts[0] == "zh" and any(p in TRADITIONAL for p in parts[1:])
+    return "en", False
+
+
+def reads_traditional_chinese():
+    """True on a page shown in Simplified Chinese to a reader whose browser asked for Traditional."""
+    if current_language() != "zh" or not request:
+        return False
+    language, traditional = negotiate(request.headers.get("Accept-Language", ""))
+    return language == "zh" and traditional
 
 
 def current_language():
@@ -391,6 +435,7 @@ def init_app(app):
         event_label=event_label,
         payment_method_label=payment_method_label,
         test_mode=test_mode,
+        reads_traditional_chinese=reads_traditional_chinese,
         html_lang=lambda: HTML_LANG[current_language()],
         language_links=language_links,
     )

@@ -31,6 +31,30 @@ PAYMENT_KIND_LABELS = {
     "mismatch": N_("Wrong amount (refunded)"),
 }
 
+# How a payment was made, as Stripe names it (payment method types and card brands), with the
+# brands' own capitalisation; Chinese readers know some by their Chinese names.
+PAYMENT_METHOD_NAMES = {
+    "alipay": N_("Alipay"),
+    "wechat_pay": N_("WeChat Pay"),
+    "unionpay": N_("UnionPay"),
+    "grabpay": "GrabPay",
+    "paypal": "PayPal",
+    "link": "Link",
+    "visa": "Visa",
+    "mastercard": "Mastercard",
+    "amex": "American Express",
+    "jcb": "JCB",
+    "discover": "Discover",
+    "diners": "Diners Club",
+    "apple_pay": "Apple Pay",
+    "google_pay": "Google Pay",
+    "paynow": "PayNow",
+    "promptpay": "PromptPay",
+    "klarna": "Klarna",
+    "us_bank_account": N_("US bank account"),
+    "sepa_debit": N_("SEPA Direct Debit"),
+}
+
 DISPUTE_STATUS_LABELS = {
     "warning_needs_response": N_("Inquiry: needs a response"),
     "needs_response": N_("Needs a response"),

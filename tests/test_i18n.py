@@ -124,3 +124,110 @@ def test_compiled_catalogs_are_fresh():
         assert mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime, (
             f"run: flask translate compile ({lang})"
         )
+
+
+# Accept-Language headers as phones and browsers send them, and the language each should get.
+REAL_HEADERS = [
+    ("zh-CN,zh;q=0.9", "zh"),  # Chrome, mainland China
+    ("zh-CN,en;q=0.9", "zh"),  # a mainland phone with English second
+    ("zh-Hans-CN;q=1, en-CN;q=0.9", "zh"),  # iOS Safari, Simplified Chinese first
+    ("zh-SG,zh;q=0.9,en;q=0.8", "zh"),  # Singapore
+    ("zh-TW,en;q=0.8", "zh"),  # Taiwan: Simplified, with a note, rather than English
+    ("zh-HK,zh-Hant;q=0.9,en;q=0.8", "zh"),  # Hong Kong
+    ("km-KH,en-US;q=0.9,en;q=0.8", "km"),  # Android in Khmer
+    ("km-KH,km;q=0.9", "km"),
+    ("km", "km"),
+    ("en-GB,km;q=0.9", "en"),  # English first, Khmer second
+    ("en-US,en;q=0.9", "en"),  # desktop Chrome
+    ("en-KH,km-KH;q=0.9", "en"),
+    ("fr-FR,fr;q=0.9,zh-CN;q=0.8,en;q=0.7", "zh"),  # French first: the first of ours asked for
+    ("ja-JP,ja;q=0.9", "en"),  # none of ours: English
+    ("de-DE,de;q=0.9,en-US;q=0.8,en;q=0.7", "en"),
+    ("en;q=0.5,km;q=0.8", "km"),  # quality before order
+    ("*", "en"),
+    ("", "en"),
+    ("zh_CN", "zh"),  # an old Android writes an underscore
+    ("km;q=0,zh;q=0.1", "zh"),  # q=0 means "not this one"
+]
+
+
+@pytest.mark.parametrize("header, expected", REAL_HEADERS)
+def test_the_browser_language_follows_the_headers_order(client, seeded, header, expected):
+    html = client.get("/login", headers={"Accept-Language": header}).get_data(as_text=True)
+    lang = {"en": "en", "km": "km", "zh": "zh-Hans"}[expected]
+    assert f'<html lang="{lang}"' in html, header
+
+
+def test_traditional_chinese_readers_are_told_the_page_is_simplified(client, seeded):
+    note = "Traditional Chinese is not available yet"
+    html = client.get("/login", headers={"Accept-Language": "zh-TW,en;q=0.8"}).get_data(as_text=True)
+    assert translated(seeded, "zh", note + ": this page is in Simplified Chinese.") in html
+    simplified = client.get("/login", headers={"Accept-Language": "zh-CN"}).get_data(as_text=True)
+    assert 'lang="zh-Hant"' not in simplified
+
+
+def _opened_in(app, link):
+    """The language of the page a link opens in a fresh browser (no cookies), after redirects."""
+    browser = app.test_client()
+    path = re.sub(r"^https?://[^/]+", "", link)
+    page = browser.get(path, follow_redirects=True).get_data(as_text=True)
+    return re.search(r'<html lang="([^"]+)"', page).group(1)
+
+
+def test_every_emailed_link_opens_in_the_recipients_language(client, seeded, outbox):
+    from helpers import Auth
+    from helpers import body
+    from helpers import csrf_token
+    from helpers import in_app
+    from helpers import make_customer
+    from helpers import make_esim
+
+    from app.models import Order
+    from app.services import notifications
+    from app.services import reminders
+    from app.services import renewal
+    from app.services.demo import DEMO_AGENT
+
+    customer = make_customer(seeded, "sokha@example.com", "sokha-pass-1234", language="km")
+    esim = make_esim(seeded, customer, "8985500000000004441", days_left=5)
+    order = in_app(seeded, renewal.create_order, customer, esim, renewal.find_plan("month-10gb"))
+    link_of = lambda: re.search(r"https?://\S+", body(outbox.last())).group(0)  # noqa: E731
+
+    token = csrf_token(client, "/forgot-password")
+    client.post("/forgot-password", data={"email": "sokha@example.com", "csrf_token": token})
+    links = {"reset": link_of()}
+    in_app(seeded, notifications.send_install_link, esim)
+    links["activation"] = link_of()
+    in_app(seeded, notifications.send_receipt, in_app(seeded, Order.get_by_id, order.id))
+    links["receipt"] = link_of()
+    agent = seeded.test_client()
+    agent.environ_base["HTTP_REFERER"] = "https://localhost/"
+    Auth(agent).login(*DEMO_AGENT)
+    token = csrf_token(agent, f"/support/orders/{order.id}")
+    agent.post(f"/support/orders/{order.id}/email-link", data={"csrf_token": token})  # as an agent does
+    links["payment link"] = link_of()
+    assert in_app(seeded, reminders.send_due) == 1
+    links["reminder"] = link_of()
+    for kind, link in links.items():
+        assert _opened_in(seeded, link) == "km", (kind, link)
+
+
+@pytest.mark.parametrize(
+    "method, lang, shown",
+    [
+        ("alipay", "zh", "支付宝"),
+        ("wechat_pay", "zh", "微信支付"),
+        ("unionpay •••• 4242", "zh", "银联 •••• 4242"),
+        ("jcb •••• 0005", "en", "JCB •••• 0005"),
+        ("grabpay", "km", "GrabPay"),
+        ("us_bank_account", "en", "US bank account"),
+        ("visa •••• 4242", "zh", "Visa •••• 4242"),
+    ],
+)
+def test_payment_methods_are_named_as_their_brands_and_readers_name_them(seeded, method, lang, shown):
+    from flask_babel import force_locale
+
+    from app.i18n import payment_method_label
+
+    with seeded.test_request_context(), force_locale(lang):
+        assert payment_method_label(method) == shown

@@ -101,7 +101,12 @@ def forgot_password():
     if form.validate_on_submit():
         user = User.by_email(form.email.data)
         if user:
-            link = url_for("auth.reset_password", token=accounts.make_reset_token(user), _external=True)
+            link = url_for(
+                "auth.reset_password",
+                token=accounts.make_reset_token(user),
+                lang=user.language,  # the page opens in the language the email is written in
+                _external=True,
+            )
             mail.send_template(
                 user, "reset_password", lambda: _("Reset your eSIM Cambodia password"), link=link
             )

@@ -51,7 +51,7 @@ def send_receipt(order):
         "receipt",
         lambda: _("Your receipt for order %(number)s", number=order.number),
         order=order,
-        link=external_url("orders.receipt", order_id=order.id),
+        link=external_url("orders.receipt", order_id=order.id, lang=order.user.language),
     )
 
 
