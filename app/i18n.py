@@ -266,6 +266,16 @@ def data_amount(mb, precise=False):
     return _("%(amount)s MB", amount=format_decimal(mb))
 
 
+# Khmer times on the 24-hour clock: CLDR's Khmer patterns write the Latin "AM"/"PM".
+KHMER_PATTERNS = {"short": "d/M/yy, HH:mm", "medium": "d MMM y, HH:mm:ss"}
+
+
+def local_datetime(value, fmt="medium"):
+    """A time as Cambodians read it, with the zone named in the reader's language ("Cambodia Time")."""
+    pattern = KHMER_PATTERNS.get(fmt, fmt) if current_language() == "km" else fmt
+    return f"{format_datetime(value, pattern)} {format_datetime(value, 'v')}"
+
+
 def updated_ago(moment):
     """ "Updated 2 minutes ago", or "Updated just now" for the last few seconds."""
     if moment is None:
@@ -412,7 +422,7 @@ def init_app(app):
     app.jinja_env.filters.update(
         money=money,
         date=per_locale(format_date),
-        datetime=lambda value, fmt="medium": format_datetime(value, fmt),
+        datetime=local_datetime,
         data_amount=data_amount,
         updated_ago=updated_ago,
         plan_name=plan_name,

@@ -1,5 +1,7 @@
 """What is left on each eSIM: the dashboard and the usage widget."""
 
+from datetime import timedelta
+
 import brotli
 import pytest
 from helpers import HTMX
@@ -28,7 +30,7 @@ def test_dashboard_shows_what_is_left(client, auth, seeded):
     assert "Active" in html
     assert "6.71 GB of 10.00 GB" in html  # 10 GB less 3,372 MB used
     assert "88 minutes" in html
-    assert "20 days" in html
+    assert "19 days" in html  # 20 days from the moment it was made, less the seconds since
     assert "<progress" in html
     assert f'href="/esims/{_demo_esim(seeded).id}/renew"' in html
 
@@ -192,3 +194,42 @@ def test_dashboard_query_count_does_not_grow_with_the_number_of_esims(client, au
     assert seven == one, (one, seven)
     # And when the readings are fresh, nothing is read from the operator at all.
     assert _queries_for(client, seeded, "/dashboard") < seven
+
+
+@pytest.mark.parametrize(
+    "left, shown",
+    [
+        (timedelta(days=5, minutes=37), "5 days"),
+        (timedelta(hours=23), "less than a day"),
+        (timedelta(days=30), "29 days"),
+    ],
+)
+def test_days_left_never_round_up(client, auth, seeded, left, shown):
+    from app.models import Esim
+    from app.models import SimLine
+    from app.models import utcnow
+
+    when = utcnow() + left
+    in_app(seeded, lambda: Esim.update(expires_at=when).where(Esim.iccid == DEMO_ICCID).execute())
+    in_app(seeded, lambda: SimLine.update(expires_at=when).where(SimLine.iccid == DEMO_ICCID).execute())
+    auth.login()
+    assert shown in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_times_are_on_the_24_hour_clock_in_khmer_and_say_their_zone(client, auth, seeded):
+    from flask_babel import force_locale
+
+    from app.i18n import local_datetime
+    from app.models import utcnow
+
+    with seeded.test_request_context():
+        moment = utcnow().replace(hour=9, minute=20)  # 16:20 in Phnom Penh
+        with force_locale("km"):
+            khmer = local_datetime(moment, "short")
+        with force_locale("zh"):
+            chinese = local_datetime(moment, "short")
+        with force_locale("en"):
+            english = local_datetime(moment, "short")
+    assert "16:20" in khmer and "PM" not in khmer and "កម្ពុជា" in khmer
+    assert "16:20" in chinese and "柬埔寨时间" in chinese
+    assert "Cambodia Time" in english

@@ -45,7 +45,8 @@ def status(esim, now=None):
     if esim.expires_at is None:
         days_left = 0
     else:
-        days_left = max(0, math.ceil((esim.expires_at - now).total_seconds() / 86400))
+        # Whole days left, never rounded up: 5 days and 37 minutes is 5 days.
+        days_left = max(0, math.floor((esim.expires_at - now).total_seconds() / 86400))
     if esim.installed_at is None:
         state = NOT_INSTALLED
     elif esim.expires_at is None or esim.expires_at <= now:
