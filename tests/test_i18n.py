@@ -231,3 +231,15 @@ def test_payment_methods_are_named_as_their_brands_and_readers_name_them(seeded,
 
     with seeded.test_request_context(), force_locale(lang):
         assert payment_method_label(method) == shown
+
+
+def test_khmer_readers_are_told_the_card_payment_page_is_in_english(client, auth, seeded, fake_stripe):
+    from payment_helpers import esim_of
+
+    note = (
+        "The payment page that opens next is in English: our card payment service does not offer Khmer yet."
+    )
+    auth.login()
+    renew = f"/esims/{esim_of(seeded).id}/renew"
+    assert translated(seeded, "km", note) in client.get(renew + "?lang=km").get_data(as_text=True)
+    assert translated(seeded, "zh", note) not in client.get(renew + "?lang=zh").get_data(as_text=True)
