@@ -1,5 +1,6 @@
 """Locale choice and the locale-aware formatting every template and email uses."""
 
+import json
 import math
 from datetime import UTC
 from datetime import timedelta
@@ -31,6 +32,7 @@ from markupsafe import Markup
 from app import labels
 from app.extensions import babel
 from app.labels import N_
+from app.models import Plan
 from app.models import utcnow
 from app.payments import test_mode
 
@@ -156,6 +158,27 @@ def payment_method_label(method):
     # A brand we do not know is shown as Stripe writes it, not re-capitalised ("Us Bank Account").
     label = _(name) if name else brand.replace("_", " ")
     return label + (" " + rest if rest else "")
+
+
+def audit_detail(entry):
+    """An audit entry's detail for the reader: its facts formatted and translated, or its text."""
+    try:
+        facts = json.loads(entry.detail) if entry.detail.startswith("{") else None
+    except ValueError:
+        facts = None
+    if not isinstance(facts, dict):
+        return entry.detail
+    parts = [str(facts[k]) for k in ("order",) if facts.get(k)]
+    if facts.get("plan"):
+        plan = Plan.get_or_none(Plan.code == facts["plan"])
+        parts.append(plan_name(plan) if plan else facts["plan"])
+    if facts.get("esim"):
+        parts.append(facts["esim"])
+    if facts.get("amount_cents") is not None:
+        parts.append(money(int(facts["amount_cents"]), facts.get("currency") or "USD"))
+    if facts.get("text"):
+        parts.append(facts["text"])
+    return " · ".join(parts)
 
 
 def event_label(event):
@@ -443,6 +466,8 @@ def init_app(app):
         DISPUTE_STATUS_LABELS=labels.DISPUTE_STATUS_LABELS,
         current_language=current_language,
         event_label=event_label,
+        audit_detail=audit_detail,
+        EVENT_SOURCE_LABELS=labels.EVENT_SOURCE_LABELS,
         payment_method_label=payment_method_label,
         test_mode=test_mode,
         reads_traditional_chinese=reads_traditional_chinese,

@@ -55,6 +55,15 @@ PAYMENT_METHOD_NAMES = {
     "sepa_debit": N_("SEPA Direct Debit"),
 }
 
+# Who moved an order on, as support reads its history.
+EVENT_SOURCE_LABELS = {
+    "customer": N_("the customer"),
+    "webhook": N_("the payment provider"),
+    "return": N_("back from payment"),
+    "agent": N_("an agent"),
+    "system": N_("the system"),
+}
+
 DISPUTE_STATUS_LABELS = {
     "warning_needs_response": N_("Inquiry: needs a response"),
     "needs_response": N_("Needs a response"),

@@ -286,3 +286,31 @@ def test_agents_print_the_receipt_of_a_counter_sale(client, seeded, console):
     client.post(f"/support/orders/{order.id}/cash", data={"amount": "5.00", "csrf_token": token})
     receipt = client.get(f"/support/orders/{order.id}/receipt").get_data(as_text=True)
     assert order.number in receipt and "Cash" in receipt
+
+
+def test_the_console_formats_money_and_plans_and_translates_sources_for_the_agent(client, seeded, console):
+    from flask_babel import force_locale
+
+    from app.i18n import money
+    from app.i18n import plan_name
+    from app.models import Plan
+
+    _agent(client)
+    token = csrf_token(client, "/support/counter")
+    client.post(
+        "/support/counter",
+        data={"email": "lin@example.com", "language": "zh", "plan": "day-3gb", "csrf_token": token},
+    )
+    order = in_app(seeded, lambda: Order.select().order_by(Order.id.desc()).get())
+    client.post(f"/support/orders/{order.id}/cash", data={"amount": "2.00", "csrf_token": token})
+    page = client.get(f"/support/customers/{order.user_id}?lang=zh").get_data(as_text=True)
+    with seeded.test_request_context(), force_locale("zh"):
+        two_dollars = money(200, "USD")
+        day_plan = plan_name(Plan.get(Plan.code == "day-3gb"))
+    audit_log = page.split(translated(seeded, "zh", "Audit log"), 1)[1]
+    assert two_dollars in audit_log and "200 USD" not in audit_log  # cash as money, not cents
+    assert day_plan in audit_log and "day-3gb" not in audit_log  # the plan by its name, not its code
+    assert "(agent)" not in page and translated(seeded, "zh", "an agent") in page
+    order_page = client.get(f"/support/orders/{order.id}?lang=en").get_data(as_text=True)
+    assert "The customer's eSIM is valid until" in order_page or "Install QR code" in order_page
+    assert "Your eSIM is valid until" not in order_page

@@ -1,5 +1,6 @@
 """What support agents do for customers; every action is written to the audit log."""
 
+import json
 import re
 import secrets
 
@@ -31,7 +32,11 @@ class SupportError(Exception):
         self.reason = reason
 
 
-def audit(actor, customer, action, detail=""):
+def audit(actor, customer, action, detail="", **facts):
+    """Write who did what for which customer. `facts` (order, plan, esim, amount_cents, currency)
+    are kept as data, so each reader sees them in their own language and format."""
+    if facts:
+        detail = json.dumps({**facts, "text": str(detail)[:1500]}, ensure_ascii=False)
     return AuditLog.create(actor=actor, customer=customer, action=action, detail=str(detail)[:2000])
 
 
@@ -131,7 +136,7 @@ def assisted_renewal(agent, customer, esim_id, plan_code):
     if esim is None or plan is None:
         raise SupportError("bad_choice")
     order = renewal.place_order(customer, plan, esim=esim, source="agent", assisted_by=agent)
-    audit(agent, customer, "assisted_renewal", f"{order.number} {plan.code} {esim.masked_iccid}")
+    audit(agent, customer, "assisted_renewal", order=order.number, plan=plan.code, esim=esim.masked_iccid)
     return order
 
 
@@ -164,7 +169,7 @@ def counter_sale(agent, customer, plan_code):
     if plan is None:
         raise SupportError("bad_choice")
     order = renewal.place_order(customer, plan, source="agent", assisted_by=agent)
-    audit(agent, customer, "counter_sale", f"{order.number} {plan.code}")
+    audit(agent, customer, "counter_sale", order=order.number, plan=plan.code)
     return order
 
 
@@ -185,7 +190,14 @@ def record_cash(agent, order, amount_cents):
             amount_cents=amount_cents,
             currency=order.currency,
         )
-        audit(agent, order.user, "cash_payment", f"{order.number} {amount_cents} {order.currency}")
+        audit(
+            agent,
+            order.user,
+            "cash_payment",
+            order=order.number,
+            amount_cents=amount_cents,
+            currency=order.currency,
+        )
     return Order.get_by_id(order.id)
 
 

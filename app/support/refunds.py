@@ -63,7 +63,15 @@ def refund(order_id):
     except refunds.RefundError as exc:
         flash(REFUND_ERRORS[exc.reason](), "error")
         return _order_page(order.id)
-    support.audit(current_user, order.user, "refund", f"{order.number} {cents} {row.currency}: {row.note}")
+    support.audit(
+        current_user,
+        order.user,
+        "refund",
+        row.note,
+        order=order.number,
+        amount_cents=cents,
+        currency=row.currency,
+    )
     flash(_("The refund is on its way to the customer."), "success")
     return _order_page(order.id)
 
@@ -83,7 +91,14 @@ def _act_on_refund(refund_id, act, audit_action, done):
     except refunds.RefundError as exc:
         flash(REFUND_ERRORS[exc.reason](), "error")
     else:
-        support.audit(current_user, row.order.user, audit_action, f"{row.order.number} {row.amount_cents}")
+        support.audit(
+            current_user,
+            row.order.user,
+            audit_action,
+            order=row.order.number,
+            amount_cents=row.amount_cents,
+            currency=row.currency,
+        )
         flash(done(), "success")
     return _order_page(row.order_id)
 
