@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency
+from helpers import csrf_token
 from helpers import translated
 
 from app.config import PROJECT_ROOT
@@ -243,3 +244,21 @@ def test_khmer_readers_are_told_the_card_payment_page_is_in_english(client, auth
     renew = f"/esims/{esim_of(seeded).id}/renew"
     assert translated(seeded, "km", note) in client.get(renew + "?lang=km").get_data(as_text=True)
     assert translated(seeded, "zh", note) not in client.get(renew + "?lang=zh").get_data(as_text=True)
+
+
+def test_wtforms_own_messages_speak_the_readers_language(client, auth, seeded):
+    auth.login()
+    token = csrf_token(client, "/profile")
+    form = {"name": "ស" * 101, "phone": "", "language": "km", "csrf_token": token}
+    page = client.post("/profile?lang=km", data=form).get_data(as_text=True)
+    message = "Field cannot be longer than %(max)d character."
+    with seeded.test_request_context():
+        from flask_babel import force_locale
+        from flask_babel import get_translations
+
+        with force_locale("km"):
+            khmer = get_translations().ungettext(
+                message, "Field cannot be longer than %(max)d characters.", 100
+            )
+    assert khmer % {"max": 100} in page
+    assert "Field cannot be longer" not in page

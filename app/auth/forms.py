@@ -1,7 +1,6 @@
 """Account forms; every message is translated lazily, at render time."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField
 from wtforms import PasswordField
 from wtforms import SelectField
@@ -14,6 +13,7 @@ from wtforms.validators import Length
 from wtforms.validators import Optional
 from wtforms.validators import Regexp
 
+from app.form_base import Form
 from app.i18n import LANGUAGES
 
 PASSWORD_MIN = 10
@@ -54,26 +54,26 @@ def language_field():
     return SelectField(_l("Language"), choices=choices, default="en")
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = email_field()
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Please enter your password."))])
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(Form):
     email = email_field()
     password, confirm = new_password_fields()
     language = language_field()
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = email_field()
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password, confirm = new_password_fields()
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     name = StringField(_l("Name"), validators=[Optional(), Length(max=100)])
     phone = StringField(
         _l("Phone number"),

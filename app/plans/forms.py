@@ -1,14 +1,15 @@
 """The renewal form: which plan, and an optional promo code."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField
 from wtforms import StringField
 from wtforms.validators import DataRequired
 from wtforms.validators import Length
 
+from app.form_base import Form
 
-class RenewForm(FlaskForm):
+
+class RenewForm(Form):
     plan = RadioField(
         _l("Plan"), validators=[DataRequired(_l("Please choose a plan."))], validate_choice=False
     )

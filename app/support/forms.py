@@ -1,15 +1,16 @@
 """Support forms; every message is translated lazily, at render time."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DecimalField
 from wtforms import StringField
 from wtforms.validators import DataRequired
 from wtforms.validators import Length
 from wtforms.validators import NumberRange
 
+from app.form_base import Form
 
-class RefundForm(FlaskForm):
+
+class RefundForm(Form):
     """An admin's refund of part or all of a paid order."""
 
     amount = DecimalField(
