@@ -210,3 +210,20 @@ def test_the_compatibility_page_hints_from_the_user_agent(client, with_devices):
     assert "You seem to be using an Android phone" in client.get(
         "/compatibility", headers={"User-Agent": ANDROID}
     ).get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "query, brand",
+    [("三星", "Samsung"), ("苹果", "Apple"), ("华为", "Huawei"), ("小米", "Xiaomi"), ("谷歌", "Google"),
+     ("荣耀", "Honor"), ("一加", "OnePlus"), ("摩托罗拉", "Motorola"), ("索尼", "Sony"), ("OPPO", "OPPO"),
+     ("vivo", "vivo"), ("三星S24", "Samsung"), ("សាំសុង", "Samsung")],
+)  # fmt: skip
+def test_the_phone_finder_knows_brands_by_the_names_readers_use(client, with_devices, query, brand):
+    html = client.get("/compatibility", query_string={"q": query}, headers=HTMX).get_data(as_text=True)
+    assert brand in html and "We know no eSIM phone" not in html, query
+
+
+def test_the_phone_finder_says_so_when_nothing_matches(client, with_devices):
+    html = client.get("/compatibility", query_string={"q": "nokia 3310"}, headers=HTMX).get_data(as_text=True)
+    assert "We know no eSIM phone by that name" in html
+    assert "0 phones" not in html

@@ -2,6 +2,7 @@
 
 import json
 import re
+from functools import lru_cache
 
 from peewee import fn
 
@@ -30,10 +31,32 @@ def load_catalogue(path=DATA_FILE):
     return doc["version"]
 
 
+@lru_cache(maxsize=1)
+def brand_aliases(path=DATA_FILE):
+    """What readers call each brand in their own script (三星, 苹果, សាំសុង...), from the data file."""
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    return {alias.lower(): brand for brand, names in doc.get("brand_aliases", {}).items() for alias in names}
+
+
+def _words(query):
+    """The visitor's words with brand aliases put as the brand, also when glued to a model ("三星S24")."""
+    aliases = brand_aliases()
+    words = []
+    for word in (query or "").lower().split()[:5]:
+        for alias in sorted(aliases, key=len, reverse=True):
+            if word.startswith(alias):
+                words.append(aliases[alias].lower())
+                word = word[len(alias) :]
+                break
+        if word:
+            words.append(word)
+    return words
+
+
 def search(query, limit=25):
     """(matching phones, how many match in all) for words typed by the visitor."""
     matches = Device.select().order_by(Device.sort)
-    for word in (query or "").lower().split()[:5]:
+    for word in _words(query):
         matches = matches.where(fn.LOWER(Device.brand.concat(" ").concat(Device.model)).contains(word))
     return list(matches.limit(limit)), matches.count()
 
