@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from babel.dates import TIMEDELTA_UNITS
+from babel.dates import format_timedelta as babel_timedelta
 from flask import g
 from flask import request
 from flask import session
@@ -19,7 +20,6 @@ from flask_babel import format_currency
 from flask_babel import format_date
 from flask_babel import format_datetime
 from flask_babel import format_decimal
-from flask_babel import format_timedelta
 from flask_babel import get_locale
 from flask_babel import get_translations
 from flask_babel import gettext as _
@@ -293,6 +293,14 @@ def data_amount(mb, precise=False):
 KHMER_PATTERNS = {"short": "d/M/yy, HH:mm", "medium": "d MMM y, HH:mm:ss"}
 
 
+COLONS = {"km": "៖", "zh": "："}
+
+
+def colon(label):
+    """A label and the colon of the page's language: "Plan:", "套餐：", "កញ្ចប់៖"."""
+    return f"{label}{COLONS.get(current_language(), ':')}"
+
+
 def local_datetime(value, fmt="medium"):
     """A time as Cambodians read it, with the zone named in the reader's language ("Cambodia Time")."""
     pattern = KHMER_PATTERNS.get(fmt, fmt) if current_language() == "km" else fmt
@@ -328,7 +336,15 @@ def _updated_ago_text(unit_seconds, count):
 
     A threshold of `count` keeps Babel on this unit: `count` larger units never add up to it.
     """
-    ago = format_timedelta(timedelta(seconds=-count * unit_seconds), add_direction=True, threshold=count)
+    # Chinese writes "38秒前" (CLDR's short form) where the long form says "38秒钟前".
+    form = "short" if current_language() == "zh" else "long"
+    ago = babel_timedelta(
+        timedelta(seconds=-count * unit_seconds),
+        add_direction=True,
+        threshold=count,
+        format=form,
+        locale=get_locale(),
+    )
     return _("Updated %(ago)s", ago=ago)
 
 
@@ -446,6 +462,7 @@ def init_app(app):
         money=money,
         date=per_locale(format_date),
         datetime=local_datetime,
+        colon=colon,
         data_amount=data_amount,
         updated_ago=updated_ago,
         plan_name=plan_name,

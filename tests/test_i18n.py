@@ -262,3 +262,38 @@ def test_wtforms_own_messages_speak_the_readers_language(client, auth, seeded):
             )
     assert khmer % {"max": 100} in page
     assert "Field cannot be longer" not in page
+
+
+def test_emails_keep_their_paragraphs_apart(client, seeded, outbox):
+    from helpers import body
+    from helpers import in_app
+    from helpers import make_customer
+    from helpers import make_esim
+
+    from app.services import notifications
+
+    customer = make_customer(seeded, "para@example.com", "para-pass-1234", language="zh")
+    esim = make_esim(seeded, customer, "8985500000000004451")
+    in_app(seeded, notifications.send_install_link, esim)
+    paragraphs = [p for p in body(outbox.last()).split("\n\n") if p.strip()]
+    assert len(paragraphs) >= 5, paragraphs  # greeting, what it is, how, the link, a warning, the sender
+    assert all("\n" not in p.strip() for p in paragraphs[:4]), paragraphs
+
+
+def test_chinese_and_khmer_put_their_own_colon_and_chinese_says_when_first(seeded):
+    from datetime import timedelta
+
+    from flask_babel import force_locale
+
+    from app.i18n import colon
+    from app.i18n import updated_ago
+    from app.models import utcnow
+
+    with seeded.test_request_context():
+        with force_locale("zh"):
+            assert colon("套餐") == "套餐："
+            assert updated_ago(utcnow() - timedelta(seconds=37.9)) == "38秒前更新"
+        with force_locale("km"):
+            assert colon("កញ្ចប់") == "កញ្ចប់៖"
+        with force_locale("en"):
+            assert colon("Plan") == "Plan:"
