@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import TIMEDELTA_UNITS
 from babel.dates import format_timedelta as babel_timedelta
+from flask import current_app
 from flask import g
 from flask import request
 from flask import session
@@ -296,6 +297,14 @@ KHMER_PATTERNS = {"short": "d/M/yy, HH:mm", "medium": "d MMM y, HH:mm:ss"}
 COLONS = {"km": "៖", "zh": "："}
 
 
+def seller():
+    """(name, address) of the seller in the page's language, as receipts print them."""
+    config = current_app.config
+    suffix = {"km": "_KM", "zh": "_ZH"}.get(current_language(), "")
+    name = config.get("SELLER_NAME" + suffix) or config["SELLER_NAME"]
+    return name, config.get("SELLER_ADDRESS" + suffix) or config["SELLER_ADDRESS"]
+
+
 def colon(label):
     """A label and the colon of the page's language: "Plan:", "套餐：", "កញ្ចប់៖"."""
     return f"{label}{COLONS.get(current_language(), ':')}"
@@ -484,6 +493,7 @@ def init_app(app):
         current_language=current_language,
         event_label=event_label,
         audit_detail=audit_detail,
+        seller=seller,
         EVENT_SOURCE_LABELS=labels.EVENT_SOURCE_LABELS,
         payment_method_label=payment_method_label,
         test_mode=test_mode,

@@ -385,6 +385,7 @@ class OutgoingMail(BaseModel):
     """
 
     to = CharField()
+    sender = CharField(default="")  # the From header, with the sender's name in the reader's language
     subject = CharField(max_length=500)
     body = TextField()
     message_id = CharField(unique=True)  # the same on every try, so a mailbox can tell a repeat

@@ -297,3 +297,28 @@ def test_chinese_and_khmer_put_their_own_colon_and_chinese_says_when_first(seede
             assert colon("កញ្ចប់") == "កញ្ចប់៖"
         with force_locale("en"):
             assert colon("Plan") == "Plan:"
+
+
+def test_receipts_and_senders_speak_the_readers_language(client, seeded, outbox):
+    from email.utils import parseaddr
+
+    from helpers import in_app
+    from helpers import make_customer
+    from helpers import make_esim
+
+    from app.services import notifications
+    from app.services import renewal
+
+    customer = make_customer(seeded, "mei@example.com", "mei-pass-12345", language="zh")
+    esim = make_esim(seeded, customer, "8985500000000004461")
+    in_app(seeded, notifications.send_install_link, esim)
+    name, address = parseaddr(outbox.last()["From"])
+    assert (name, address) == (seeded.config["MAIL_SENDER_NAME_ZH"], "no-reply@localhost")
+    order = in_app(seeded, renewal.create_order, customer, esim, renewal.find_plan("month-10gb"))
+    in_app(seeded, renewal.fulfil, order, "agent")
+    from helpers import Auth
+
+    Auth(client).login("mei@example.com", "mei-pass-12345")
+    receipt = client.get(f"/orders/{order.id}/receipt?lang=km").get_data(as_text=True)
+    assert seeded.config["SELLER_NAME_KM"] in receipt and seeded.config["SELLER_ADDRESS_KM"] in receipt
+    assert seeded.config["SELLER_NAME"] not in receipt

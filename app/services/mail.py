@@ -10,8 +10,10 @@ import smtplib
 import uuid
 from datetime import timedelta
 from email.message import EmailMessage
+from email.utils import formataddr
 from email.utils import formatdate
 from email.utils import make_msgid
+from email.utils import parseaddr
 from pathlib import Path
 
 from flask import current_app
@@ -29,14 +31,18 @@ FIRST_RETRY_SECONDS, LONGEST_PAUSE_SECONDS = 30, 30 * 60
 RETRY_BATCH = 200
 
 
-def send(to, subject, text):
+def send(to, subject, text, lang="en"):
     """Record one email and have the worker deliver it; None for an address with no mailbox."""
     if to.endswith(".invalid"):
         # A customer registered at a counter with a phone number only: no mailbox to write to.
         current_app.logger.info("mail to %s not sent (no real address): %s", to, subject)
         return None
     row = OutgoingMail.create(
-        to=to, subject=str(subject)[:500], body=text, message_id=make_msgid(domain="esim.local")
+        to=to,
+        sender=_sender(lang),
+        subject=str(subject)[:500],
+        body=text,
+        message_id=make_msgid(domain="esim.local"),
     )
     jobs.enqueue("deliver_mail", row.id)
     return row
@@ -47,7 +53,17 @@ def send_template(user, name, subject, **context):
     lang = user.language if user.language in LANGUAGES else "en"
     with force_locale(lang):
         text = render_template(f"email/{name}.txt", user=user, **context)
-        return send(user.email, str(subject() if callable(subject) else subject), text)
+        return send(user.email, str(subject() if callable(subject) else subject), text, lang=lang)
+
+
+def _sender(lang):
+    """MAIL_FROM with the sender's name in the reader's language, when one is configured."""
+    config = current_app.config
+    name = config.get(f"MAIL_SENDER_NAME_{lang.upper()}") if lang != "en" else None
+    if not name:
+        return config["MAIL_FROM"]
+    _old_name, address = parseaddr(config["MAIL_FROM"])
+    return formataddr((name, address))
 
 
 def _pause(attempts):
@@ -108,7 +124,7 @@ def retry_due(now=None):
 
 def _message(row):
     msg = EmailMessage()
-    msg["From"] = current_app.config["MAIL_FROM"]
+    msg["From"] = row.sender or current_app.config["MAIL_FROM"]
     msg["To"] = row.to
     msg["Subject"] = row.subject
     msg["Date"] = formatdate(localtime=False)
