@@ -329,7 +329,7 @@ def test_the_receipt_is_in_the_customers_language(client, auth, fake_stripe, see
     client.get("/profile?lang=zh")
     html = client.get(f"/orders/{order.id}/receipt").get_data(as_text=True)
     assert order.number in html
-    assert seeded.config["SELLER_NAME"] in html and seeded.config["SELLER_ADDRESS"] in html
+    assert seeded.config["SELLER_NAME_ZH"] in html and seeded.config["SELLER_ADDRESS_ZH"] in html
     assert translated(seeded, "zh", "Receipt") in html
     assert "US$10.00" in html and "US$9.00" in html and "WELCOME10" in html
     assert "Visa •••• 4242" in html
