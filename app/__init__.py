@@ -3,8 +3,17 @@
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from app import config as settings
+
+
+class DatabaseId(IntegerConverter):
+    """`<int:...>` in our URLs: at most the largest id a 64-bit integer column holds."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(config=None):
@@ -12,6 +21,8 @@ def create_app(config=None):
     from app.i18n import TIMEZONE
 
     app = Flask(__name__, instance_relative_config=True)
+    # Ids in URLs fit the database's 64-bit integers; a larger one is simply not found (404).
+    app.url_map.converters["int"] = DatabaseId
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(settings.from_environment(app.instance_path))
     app.config.update(
@@ -25,6 +36,8 @@ def create_app(config=None):
         COMPRESS_MIN_SIZE=256,
         SEND_FILE_MAX_AGE_DEFAULT=3600,
         WTF_CSRF_TIME_LIMIT=None,
+        # No form here takes more than a few kilobytes: a larger body is refused before it is read.
+        MAX_CONTENT_LENGTH=256 * 1024,
         WTF_I18N_ENABLED=False,
     )
     app.jinja_env.trim_blocks = True

@@ -9,6 +9,10 @@ MESSAGES = {
     403: (_l("Not allowed"), _l("Your account cannot open this page.")),
     404: (_l("Page not found"), _l("We could not find that page.")),
     405: (_l("Not allowed"), _l("That action is not available here.")),
+    413: (
+        _l("Too much at once"),
+        _l("What you sent is larger than any form here takes. Please go back and try again."),
+    ),
     429: (
         _l("Too many attempts"),
         _l("Please wait a minute before trying again."),

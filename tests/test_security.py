@@ -2,6 +2,9 @@
 
 import re
 
+import pytest
+from helpers import csrf_token
+
 from app.models import User
 
 
@@ -60,3 +63,34 @@ def test_unknown_pages_get_a_translated_404(client, app):
     from helpers import translated
 
     assert translated(app, "zh", "Page not found") in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/orders/9223372036854775808",
+        "/esims/99999999999999999999/renew",
+        "/support/orders/18446744073709551616",
+    ],
+)
+def test_ids_beyond_the_databases_integers_are_not_found(client, auth, seeded, url):
+    auth.login()
+    assert client.get(url).status_code == 404
+
+
+def test_an_oversized_post_is_refused_before_it_is_read(client, seeded):
+    token = csrf_token(client, "/login")
+    huge = "x" * (2 * 1024 * 1024)
+    response = client.post(
+        "/login", data={"email": "demo@example.com", "password": huge, "csrf_token": token}
+    )
+    assert response.status_code == 413
+    assert "larger than any form here takes" in response.get_data(as_text=True)
+
+
+def test_a_password_longer_than_any_we_keep_is_refused_without_checking_it(client, seeded):
+    token = csrf_token(client, "/login")
+    response = client.post(
+        "/login", data={"email": "demo@example.com", "password": "p" * 129, "csrf_token": token}
+    )
+    assert response.status_code == 200 and "/dashboard" not in (response.location or "")

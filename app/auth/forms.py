@@ -56,7 +56,10 @@ def language_field():
 
 class LoginForm(Form):
     email = email_field()
-    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Please enter your password."))])
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(_l("Please enter your password.")), Length(max=128)],
+    )
 
 
 class RegisterForm(Form):
