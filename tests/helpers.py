@@ -182,3 +182,26 @@ def decode_qr(html):
     found = zxingcpp.read_barcode(image)
     assert found is not None, "the QR code does not read"
     return found.text
+
+
+def staff_client(app, email, password, admin=False):
+    """A browser logged in as a support agent (made an admin first with `admin`)."""
+    if admin:
+        result = app.test_cli_runner().invoke(args=["create-agent", email, "--admin", "--password", password])
+        assert "is now an admin" in result.output
+    staff = app.test_client()
+    staff.environ_base["HTTP_REFERER"] = "https://localhost/"
+    Auth(staff).login(email, password)
+    return staff
+
+
+def deliver_async_order(client, fake):
+    """Airalo makes the accepted async order and POSTs it to our webhook, signed."""
+    [request_id] = list(fake.pending)
+    fake.process(request_id)
+    raw, signature, url = fake.webhook(request_id)
+    assert url.endswith("/webhooks/airalo")
+    headers = {"Content-Type": "application/json", "airalo-signature": signature}
+    response = client.post("/webhooks/airalo", data=raw, headers=headers)
+    assert response.status_code == 200
+    return response

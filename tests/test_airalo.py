@@ -8,7 +8,9 @@ import airalo_server
 import pytest
 from helpers import csrf_token
 from helpers import decode_qr
+from helpers import deliver_async_order
 from helpers import in_app
+from helpers import staff_client
 
 from app.models import Esim
 from app.models import OperatorAttempt
@@ -76,18 +78,6 @@ def _airalo_esim(app, fake, pid="kh-connect-30days-10gb", iccid="893720401700000
         )
 
     return in_app(app, create)
-
-
-def deliver_async_order(client, fake):
-    """Airalo makes the accepted async order and POSTs it to our webhook, signed."""
-    [request_id] = list(fake.pending)
-    fake.process(request_id)
-    raw, signature, url = fake.webhook(request_id)
-    assert url.endswith("/webhooks/airalo")
-    headers = {"Content-Type": "application/json", "airalo-signature": signature}
-    response = client.post("/webhooks/airalo", data=raw, headers=headers)
-    assert response.status_code == 200
-    return response
 
 
 def _renew(client, app, esim, plan):
@@ -374,7 +364,6 @@ def test_a_package_that_cannot_be_topped_up_is_not_renewed(client, auth, fake_ai
 
 
 def test_a_refunded_esim_never_installed_is_handed_back_to_airalo_once(client, fake_airalo, seeded):
-    from helpers import Auth
 
     from app.services import operator_refunds
 
@@ -386,13 +375,7 @@ def test_a_refunded_esim_never_installed_is_handed_back_to_airalo_once(client, f
     order = _last_order(seeded)
     assert order.status == "fulfilled"
     esim = in_app(seeded, Esim.get_by_id, order.esim_id)
-    result = seeded.test_cli_runner().invoke(
-        args=["create-agent", "admin@example.com", "--admin", "--password", "admin-pass-1234"]
-    )
-    assert "is now an admin" in result.output
-    admin = seeded.test_client()
-    admin.environ_base["HTTP_REFERER"] = "https://localhost/"
-    Auth(admin).login("admin@example.com", "admin-pass-1234")
+    admin = staff_client(seeded, "admin@example.com", "admin-pass-1234", admin=True)
     token = csrf_token(admin, f"/support/orders/{order.id}")
     url = f"/support/orders/{order.id}/refund"
     admin.post(url, data={"amount": "1.00", "reason": "Part of it", "csrf_token": token})

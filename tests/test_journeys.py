@@ -12,6 +12,7 @@ import airalo_server
 import pytest
 from helpers import body
 from helpers import csrf_token
+from helpers import deliver_async_order
 from helpers import in_app
 
 from app.models import Esim
@@ -57,8 +58,6 @@ class Airalo:
         self.app, self.fake = app, fake
 
     def bought(self, client):
-        from test_airalo import deliver_async_order
-
         deliver_async_order(client, self.fake)  # Airalo's webhook brings the eSIM of the async order
 
     def notice_low_data(self, client, esim):

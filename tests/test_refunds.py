@@ -7,6 +7,7 @@ from helpers import Auth
 from helpers import csrf_token
 from helpers import in_app
 from helpers import make_customer
+from helpers import staff_client
 from helpers import time_passes_for_the_worker
 from helpers import translated
 from payment_helpers import esim_of
@@ -43,15 +44,7 @@ def _paid(client, fake, app, **complete):
 
 
 def _staff(app, who):
-    if who == ADMIN:
-        result = app.test_cli_runner().invoke(
-            args=["create-agent", ADMIN[0], "--admin", "--password", ADMIN[1]]
-        )
-        assert "is now an admin" in result.output
-    staff = app.test_client()
-    staff.environ_base["HTTP_REFERER"] = "https://localhost/"
-    Auth(staff).login(*who)
-    return staff
+    return staff_client(app, *who, admin=who == ADMIN)
 
 
 def test_an_operator_failure_is_refunded_once_even_when_the_refund_job_runs_again(

@@ -90,8 +90,12 @@ def to_dispute(obj):
     )
 
 
-READERS = {"checkout.session": ("session", to_session), "refund": ("refund", to_refund)}
-READERS.update({"charge": ("charge", to_charge), "dispute": ("dispute", to_dispute)})
+READERS = {
+    "checkout.session": ("session", to_session),
+    "refund": ("refund", to_refund),
+    "charge": ("charge", to_charge),
+    "dispute": ("dispute", to_dispute),
+}
 # Stripe's reasons for a refund: ours are finer, and said in our own records.
 REFUND_REASONS = {"duplicate_payment": "duplicate"}
 

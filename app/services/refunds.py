@@ -21,6 +21,7 @@ from app.models import utcnow
 from app.payments import PaymentError
 from app.payments import get_provider
 from app.services import jobs
+from app.services import operator_refunds
 from app.services.renewal import move
 from app.services.renewal import record
 
@@ -166,7 +167,8 @@ def _close_order(order_id):
         return
     if order.status == "failed":
         move(order, "failed", "refunded", "system", note="refunded_in_full")
-    jobs.enqueue("request_operator_refund", order.id)
+    if operator_refunds.due(order):
+        jobs.enqueue("request_operator_refund", order.id)
 
 
 def provider_update(info):
