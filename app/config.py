@@ -94,10 +94,15 @@ def from_environment(instance_path):
         "MAIL_SENDER_NAME_KM": os.environ.get("MAIL_SENDER_NAME_KM", "អ៊ីស៊ីម កម្ពុជា"),
         "MAIL_SENDER_NAME_ZH": os.environ.get("MAIL_SENDER_NAME_ZH", "柬埔寨 eSIM"),
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL", "memory://"),
-        # Per address generous, since a counter's Wi-Fi or a carrier's NAT puts many people
-        # behind one address; per account strict.
-        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "30 per minute"),
-        "LOGIN_ACCOUNT_RATE_LIMIT": os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "5 per minute;20 per hour"),
+        # Moving windows, so a wait ends when the oldest counted try leaves the window.
+        "RATELIMIT_STRATEGY": "moving-window",
+        # Failed logins only, per account and address together: growing waits, never an hour's ban,
+        # and a stranger's guesses elsewhere never slow the owner down.
+        "LOGIN_FAILURE_LIMIT": os.environ.get(
+            "LOGIN_FAILURE_LIMIT", "3 per 30 seconds;6 per 5 minutes;10 per 15 minutes"
+        ),
+        # Failed logins from one address across all accounts (many people share a counter's Wi-Fi).
+        "LOGIN_ADDRESS_FAILURE_LIMIT": os.environ.get("LOGIN_ADDRESS_FAILURE_LIMIT", "100 per 15 minutes"),
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "SESSION_COOKIE_SECURE": not development,
         "REMEMBER_COOKIE_SECURE": not development,

@@ -4,6 +4,10 @@ from flask import render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
+from app.extensions import limiter
+from app.web.throttle import wait_seconds
+from app.web.throttle import wait_text
+
 MESSAGES = {
     400: (_l("Something was wrong with that request"), _l("Please go back and try again.")),
     403: (_l("Not allowed"), _l("Your account cannot open this page.")),
@@ -29,9 +33,22 @@ def render_error(code, message=None):
     return render_template("errors/error.html", title=title, message=message or default), code
 
 
+def _too_many(e):
+    # A limit that re-renders its own form (the wait, what was typed) has its page ready.
+    if getattr(e, "response", None) is not None:
+        return e.response
+    limit = limiter.current_limit
+    if limit is not None and limit.breached:
+        message = _l("Please wait %(wait)s before trying again.", wait=wait_text(wait_seconds(limit)))
+        return render_error(429, message)
+    return render_error(429)
+
+
 def init_app(app):
     for code in MESSAGES:
-        app.register_error_handler(code, lambda e, code=code: render_error(code))
+        if code != 429:
+            app.register_error_handler(code, lambda e, code=code: render_error(code))
+    app.register_error_handler(429, _too_many)
 
     @app.errorhandler(CSRFError)
     def _csrf(e):

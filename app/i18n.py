@@ -41,7 +41,7 @@ from app.payments import test_mode
 LANGUAGES = {"en": "English", "km": "ភាសាខ្មែរ", "zh": "中文"}
 HTML_LANG = {"en": "en", "km": "km", "zh": "zh-Hans"}
 LANG_COOKIE = "lang"
-PENDING_SWITCH = "lang_switch"
+SHOWN_LANGUAGE = "lang"
 
 
 # A lazy string is translated afresh on every use, which costs a page more than a lookup
@@ -188,9 +188,9 @@ def event_label(event):
 
 
 def select_locale():
-    """Explicit switch > profile > cookie > Accept-Language > English."""
-    switched = g.get("lang_switch")
-    if switched:
+    """Explicit switch > this browser's choice > profile > cookie > Accept-Language > English."""
+    switched = g.get("lang_switch") or session.get(SHOWN_LANGUAGE)
+    if switched in LANGUAGES:
         return switched
     if current_user and current_user.is_authenticated and current_user.language in LANGUAGES:
         return current_user.language
@@ -376,27 +376,14 @@ def plan_name(plan):
 
 
 def _remember_switch():
+    """`?lang=` changes the language shown in this browser (session and cookie) and nothing else:
+    a GET, even one made by another site's <img>, never changes the language of a customer's emails."""
     lang = request.args.get("lang")
     if lang not in LANGUAGES:
         return
     g.lang_switch = lang
-    if not current_user.is_authenticated:
-        # Kept for the login that may follow: the profile then takes this language.
-        session[PENDING_SWITCH] = lang
-    elif current_user.language != lang:
-        save_language(current_user, lang)
-
-
-def save_language(user, lang):
-    user.language = lang
-    user.save(only=["language"])
-
-
-def adopt_pending_switch(user):
-    """After login: a language chosen before logging in becomes the profile's."""
-    lang = session.pop(PENDING_SWITCH, None)
-    if lang in LANGUAGES and lang != user.language:
-        save_language(user, lang)
+    if session.get(SHOWN_LANGUAGE) != lang:
+        session[SHOWN_LANGUAGE] = lang
 
 
 def _set_cookie(response):

@@ -85,6 +85,26 @@ class User(UserMixin, BaseModel):
     def is_staff(self):
         return self.role in ("agent", "admin")
 
+    # Flask-Login keeps get_id() in the session cookie: the id of this login's server-side
+    # session row, not the user's id, so that ending the row ends the login on every copy of it.
+    session_token = None
+
+    def get_id(self):
+        return self.session_token
+
+
+class UserSession(BaseModel):
+    """One login on one device: the cookie names it, and deleting the row logs that device out."""
+
+    token = CharField(unique=True)
+    user = ForeignKeyField(User, backref="sessions", on_delete="CASCADE")
+    created_at = DateTimeField(default=utcnow)
+    last_seen_at = DateTimeField(default=utcnow)
+    user_agent = CharField(default="", max_length=200)
+
+    class Meta:
+        table_name = "user_sessions"
+
 
 class Plan(BaseModel):
     code = CharField(unique=True)
@@ -128,6 +148,8 @@ class Esim(BaseModel):
     minutes_used = IntegerField(default=0)
     usage_read_at = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
+    # Raised by every install email, so that only the newest emailed link opens the install page.
+    install_link_version = IntegerField(default=0)
 
     class Meta:
         table_name = "esims"
@@ -488,6 +510,7 @@ class OperatorReading(BaseModel):
 
 ALL_MODELS = [
     User,
+    UserSession,
     Plan,
     Esim,
     PromoCode,

@@ -184,13 +184,21 @@ def decode_qr(html):
     return found.text
 
 
+def browser(app, address=None):
+    """Another browser (another device): same-origin Referer, and its own network address if given."""
+    other = app.test_client()
+    other.environ_base["HTTP_REFERER"] = "https://localhost/"
+    if address:
+        other.environ_base["REMOTE_ADDR"] = address
+    return other
+
+
 def staff_client(app, email, password, admin=False):
     """A browser logged in as a support agent (made an admin first with `admin`)."""
     if admin:
         result = app.test_cli_runner().invoke(args=["create-agent", email, "--admin", "--password", password])
         assert "is now an admin" in result.output
-    staff = app.test_client()
-    staff.environ_base["HTTP_REFERER"] = "https://localhost/"
+    staff = browser(app)
     Auth(staff).login(email, password)
     return staff
 

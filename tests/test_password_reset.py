@@ -2,7 +2,9 @@
 
 import re
 
+from helpers import Auth
 from helpers import body
+from helpers import browser
 from helpers import csrf_token
 from helpers import translated
 from itsdangerous.timed import TimestampSigner
@@ -23,8 +25,12 @@ def _link_path(message):
 
 
 def _choose_password(client, path, password):
-    token = csrf_token(client, path)
-    return client.post(path, data={"password": password, "confirm": password, "csrf_token": token})
+    opened = client.get(path)  # the emailed link: its token is swapped for the session
+    assert opened.status_code == 303 and "/reset-password/" not in opened.location
+    token = csrf_token(client, "/reset-password")
+    return client.post(
+        "/reset-password", data={"password": password, "confirm": password, "csrf_token": token}
+    )
 
 
 def test_the_whole_reset_flow_through_the_outbox(client, auth, seeded, outbox):
@@ -49,7 +55,8 @@ def test_a_used_reset_link_is_refused(client, seeded, outbox):
     assert "expired or was already used" in again.get_data(as_text=True)
     token = csrf_token(client, "/forgot-password")
     refused = client.post(
-        path, data={"password": "attacker-pass-123", "confirm": "attacker-pass-123", "csrf_token": token}
+        "/reset-password",
+        data={"password": "attacker-pass-123", "confirm": "attacker-pass-123", "csrf_token": token},
     )
     assert refused.status_code == 302
     assert refused.location.endswith("/forgot-password")
@@ -67,9 +74,9 @@ def test_an_expired_reset_link_is_refused(client, auth, seeded, outbox, monkeypa
 
 
 def test_a_forged_reset_link_is_refused(client, seeded):
-    response = client.get("/reset-password/eyJ1aWQiOjF9.forged.signature")
-    assert response.status_code == 302
-    assert response.location.endswith("/forgot-password")
+    response = client.get("/reset-password/eyJ1aWQiOjF9.forged.signature", follow_redirects=True)
+    assert response.request.path == "/forgot-password"
+    assert "expired or was already used" in response.get_data(as_text=True)
 
 
 def test_the_answer_is_the_same_whether_or_not_the_address_exists(client, seeded, outbox):
@@ -82,7 +89,8 @@ def test_the_answer_is_the_same_whether_or_not_the_address_exists(client, seeded
 
 def test_the_reset_email_is_in_the_customers_language(client, seeded, outbox, auth):
     auth.login()
-    client.get("/dashboard?lang=zh")  # saves zh to the profile
+    token = csrf_token(client, "/profile")
+    client.post("/profile", data={"language": "zh", "csrf_token": token})
     auth.logout()
     _ask_for_link(client, "demo@example.com")
     message = outbox.last()
@@ -93,3 +101,25 @@ def test_the_reset_email_is_in_the_customers_language(client, seeded, outbox, au
         "The link works once and expires in one hour. If you did not ask for it, "
         "ignore this email: your password stays the same.",
     ) in body(message)
+
+
+def test_a_reset_logs_out_every_other_device_and_tells_the_owner(app, client, seeded, outbox):
+    phone = browser(app)
+    Auth(phone).login()
+    assert phone.get("/dashboard").status_code == 200
+
+    _ask_for_link(client, "demo@example.com")
+    assert _choose_password(client, _link_path(outbox.last()), "brand-new-pass-99").status_code == 302
+
+    assert phone.get("/dashboard").status_code == 302  # the phone was logged out
+    notice = outbox.last()
+    assert notice["To"] == "demo@example.com"
+    assert notice["Subject"] == "Your eSIM Cambodia password was changed"
+    assert "/forgot-password" in body(notice)
+
+
+def test_the_reset_link_leaves_no_token_in_the_address(client, seeded, outbox):
+    _ask_for_link(client, "demo@example.com")
+    page = client.get(_link_path(outbox.last()), follow_redirects=True)
+    assert page.request.path == "/reset-password"
+    assert "Choose a new password" in page.get_data(as_text=True)

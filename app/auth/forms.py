@@ -12,11 +12,26 @@ from wtforms.validators import EqualTo
 from wtforms.validators import Length
 from wtforms.validators import Optional
 from wtforms.validators import Regexp
+from wtforms.validators import ValidationError
 
 from app.form_base import Form
 from app.i18n import LANGUAGES
+from app.services import accounts
 
 PASSWORD_MIN = 10
+PASSWORD_MAX = 128
+
+
+def not_easy_to_guess(form, field):
+    """Refuse the most common passwords and simple patterns (zxcvbn's lists and rules)."""
+    email = form.email.data if "email" in form else getattr(form, "account_email", "")
+    if field.data and accounts.too_easy_to_guess(field.data, email):
+        raise ValidationError(
+            _l(
+                "This password is too easy to guess: it is one of the most common passwords or a simple "
+                "pattern. Please choose another, for example three words you will remember."
+            )
+        )
 
 
 def email_field():
@@ -37,9 +52,13 @@ def new_password_fields():
             DataRequired(_l("Please choose a password.")),
             Length(
                 min=PASSWORD_MIN,
-                max=128,
                 message=_l("Your password needs at least %(num)d characters.", num=PASSWORD_MIN),
             ),
+            Length(
+                max=PASSWORD_MAX,
+                message=_l("Your password can have at most %(num)d characters.", num=PASSWORD_MAX),
+            ),
+            not_easy_to_guess,
         ],
     )
     confirm = PasswordField(
@@ -58,7 +77,7 @@ class LoginForm(Form):
     email = email_field()
     password = PasswordField(
         _l("Password"),
-        validators=[DataRequired(_l("Please enter your password.")), Length(max=128)],
+        validators=[DataRequired(_l("Please enter your password.")), Length(max=PASSWORD_MAX)],
     )
 
 
@@ -72,7 +91,23 @@ class ForgotPasswordForm(Form):
     email = email_field()
 
 
-class ResetPasswordForm(Form):
+class AccountPasswordForm(Form):
+    """A new password for a known account, whose address the password must not be made of."""
+
+    def __init__(self, *args, account_email="", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.account_email = account_email
+
+
+class ResetPasswordForm(AccountPasswordForm):
+    password, confirm = new_password_fields()
+
+
+class ChangePasswordForm(AccountPasswordForm):
+    current = PasswordField(
+        _l("Current password"),
+        validators=[DataRequired(_l("Please enter your current password.")), Length(max=PASSWORD_MAX)],
+    )
     password, confirm = new_password_fields()
 
 

@@ -5,33 +5,33 @@ from flask import flash
 from flask import redirect
 from flask import render_template
 from flask import request
+from flask import session
 from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from flask_login import login_required
-from flask_login import login_user
-from flask_login import logout_user
 
 from app.auth import bp
+from app.auth.forms import ChangePasswordForm
 from app.auth.forms import ForgotPasswordForm
 from app.auth.forms import LoginForm
 from app.auth.forms import ProfileForm
 from app.auth.forms import RegisterForm
 from app.auth.forms import ResetPasswordForm
-from app.extensions import limiter
-from app.extensions import login_manager
-from app.i18n import adopt_pending_switch
 from app.i18n import current_language
 from app.models import User
 from app.security import safe_next
 from app.services import accounts
 from app.services import mail
+from app.services import sessions
+from app.web import throttle
+from app.web.login import current_token
+from app.web.login import sign_in
+from app.web.login import sign_out
 
-
-@login_manager.user_loader
-def load_user(user_id):
-    return User.by_id(int(user_id))
+RESET_TOKEN = "reset_token"
 
 
 def _home():
@@ -40,14 +40,16 @@ def _home():
     return url_for("esims.dashboard")
 
 
-def _login_email_key():
-    return "login:" + (request.form.get("email") or "").strip().lower()
+def _login_page(message=None):
+    if message:
+        flash(message, "error")
+    return render_template("auth/login.html", form=LoginForm())
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
-@limiter.limit(
-    lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"], key_func=_login_email_key, methods=["POST"]
+@throttle.limit_failures(lambda: current_app.config["LOGIN_FAILURE_LIMIT"], throttle.login_key, _login_page)
+@throttle.limit_failures(
+    lambda: current_app.config["LOGIN_ADDRESS_FAILURE_LIMIT"], get_remote_address, _login_page
 )
 def login():
     """Log in by email and password, then go back where the visitor was heading."""
@@ -57,23 +59,30 @@ def login():
     if form.validate_on_submit():
         user = accounts.authenticate(form.email.data, form.password.data)
         if user:
-            login_user(user)
-            adopt_pending_switch(user)
+            sign_in(user)
             return redirect(safe_next(request.args.get("next"), _home()))
+        throttle.count_this()
         flash(_("That email and password do not match an account."), "error")
     return render_template("auth/login.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Log out (POST only, so a link on another site cannot log anyone out)."""
-    logout_user()
+    """Log out (POST only, so a link on another site cannot log anyone out), here and on the server."""
+    sign_out()
     flash(_("You are logged out."), "info")
     return redirect(url_for("plans.index"))
 
 
+def _register_page(message=None):
+    if message:
+        flash(message, "error")
+    return render_template("auth/register.html", form=RegisterForm())
+
+
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit("20 per hour", methods=["POST"])
+@throttle.limit_attempts("10 per hour", throttle.email_key, _register_page)
+@throttle.limit_failures("100 per hour", get_remote_address, _register_page)
 def register():
     """Create a customer account and log straight in."""
     if current_user.is_authenticated:
@@ -82,19 +91,28 @@ def register():
     if request.method == "GET":
         form.language.data = current_language()
     if form.validate_on_submit():
+        # Per address, only what reaches the database counts: made accounts, and taken addresses.
+        throttle.count_this()
         try:
             user = accounts.register(form.email.data, form.password.data, form.language.data)
         except accounts.EmailTaken:
             form.email.errors.append(_("An account with this email already exists. Log in instead."))
         else:
-            login_user(user)
+            sign_in(user)
             flash(_("Welcome! Your account is ready."), "success")
             return redirect(_home())
     return render_template("auth/register.html", form=form)
 
 
+def _forgot_page(message=None):
+    if message:
+        flash(message, "error")
+    return render_template("auth/forgot_password.html", form=ForgotPasswordForm())
+
+
 @bp.route("/forgot-password", methods=["GET", "POST"])
-@limiter.limit("5 per minute", methods=["POST"])
+@throttle.limit_attempts("3 per 15 minutes", throttle.email_key, _forgot_page)
+@throttle.limit_attempts("30 per 15 minutes", get_remote_address, _forgot_page)
 def forgot_password():
     """Email a reset link; the answer is the same whether or not the address exists."""
     form = ForgotPasswordForm()
@@ -102,7 +120,7 @@ def forgot_password():
         user = User.by_email(form.email.data)
         if user:
             link = url_for(
-                "auth.reset_password",
+                "auth.reset_link",
                 token=accounts.make_reset_token(user),
                 lang=user.language,  # the page opens in the language the email is written in
                 _external=True,
@@ -121,21 +139,40 @@ def forgot_password():
     return render_template("auth/forgot_password.html", form=form)
 
 
-@bp.route("/reset-password/<token>", methods=["GET", "POST"])
-def reset_password(token):
+@bp.route("/reset-password/<token>")
+def reset_link(token):
+    """The emailed link: its token is swapped for this browser's session and a clean address,
+    so it stays out of the history and of the logs of later requests."""
+    session[RESET_TOKEN] = token
+    return redirect(url_for("auth.reset_password", lang=request.args.get("lang")), code=303)
+
+
+@bp.route("/reset-password", methods=["GET", "POST"])
+def reset_password():
     """Choose a new password through a signed link that expires in an hour and works once."""
-    user = accounts.user_for_reset_token(token)
+    user = accounts.user_for_reset_token(session.get(RESET_TOKEN))
     if user is None:
         flash(
             _("This password reset link has expired or was already used. Please ask for a new one."), "error"
         )
         return redirect(url_for("auth.forgot_password"))
-    form = ResetPasswordForm()
+    form = ResetPasswordForm(account_email=user.email)
     if form.validate_on_submit():
-        accounts.set_password(user, form.password.data)
+        keep = current_token() if current_user.is_authenticated and current_user.id == user.id else None
+        accounts.set_password(user, form.password.data, keep_session=keep)
+        session.pop(RESET_TOKEN, None)
         flash(_("Your password has been changed. Please log in."), "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/reset_password.html", form=form)
+
+
+def _profile_page(form=None, password_form=None):
+    return render_template(
+        "auth/profile.html",
+        form=form or ProfileForm(obj=current_user),
+        password_form=password_form or ChangePasswordForm(formdata=None, account_email=current_user.email),
+        other_devices=sessions.count_other(current_user, current_token()),
+    )
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -147,5 +184,33 @@ def profile():
         accounts.update_profile(current_user, form.name.data or "", form.phone.data or "", form.language.data)
         with force_locale(form.language.data):
             flash(_("Your profile has been saved."), "success")
-        return redirect(url_for("auth.profile"))
-    return render_template("auth/profile.html", form=form)
+        return redirect(url_for("auth.profile"), code=303)
+    return _profile_page(form=form)
+
+
+@bp.route("/profile/password", methods=["POST"])
+@login_required
+@throttle.limit_failures("5 per 15 minutes", lambda: f"pw:{current_user.id}", _profile_page)
+def change_password():
+    """A new password: every other device is logged out, and the owner is emailed about it."""
+    form = ChangePasswordForm(account_email=current_user.email)
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(current_user, form.current.data, form.password.data, current_token())
+        except accounts.WrongPassword:
+            throttle.count_this()
+            form.current.errors.append(_("That is not your current password."))
+        else:
+            flash(_("Your password has been changed. Every other device has been logged out."), "success")
+            return redirect(url_for("auth.profile"), code=303)
+    return _profile_page(password_form=form)
+
+
+@bp.route("/profile/logout-everywhere", methods=["POST"])
+@login_required
+def logout_everywhere():
+    """End every login of the account, this one too (a lost phone, a shared computer)."""
+    sessions.end_all(current_user)
+    sign_out()
+    flash(_("You are logged out on every device."), "info")
+    return redirect(url_for("auth.login"), code=303)

@@ -2,12 +2,15 @@
 
 import hashlib
 
+import zxcvbn
 from peewee import IntegrityError
 from werkzeug.security import check_password_hash
 from werkzeug.security import generate_password_hash
 
 from app.extensions import db
 from app.models import User
+from app.services import notifications
+from app.services import sessions
 from app.services import signed
 
 RESET_MAX_AGE = 3600
@@ -16,8 +19,23 @@ RESET_PURPOSE = "password-reset"
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
+# zxcvbn's score: 0 and 1 are the most common passwords and simple patterns ("aaaaaaaaaa",
+# "password123", "qwertyuiop"), guessed in under a million tries.
+WEAKEST_ACCEPTED_SCORE = 2
+
+
 class EmailTaken(Exception):
     pass
+
+
+class WrongPassword(Exception):
+    pass
+
+
+def too_easy_to_guess(password, *known):
+    """True for a password among the most common ones or a simple pattern (or made of `known` words)."""
+    hints = [part for value in known if value for part in str(value).replace("@", " ").split()]
+    return zxcvbn.zxcvbn(password[:100], user_inputs=hints)["score"] < WEAKEST_ACCEPTED_SCORE
 
 
 def register(email, password, language="en", name="", phone="", role="customer"):
@@ -65,9 +83,20 @@ def user_for_reset_token(token):
     return user
 
 
-def set_password(user, password):
-    user.password_hash = generate_password_hash(password)
-    user.save(only=["password_hash"])
+def set_password(user, password, keep_session=None):
+    """A new password: every login of the account ends but `keep_session`, and the owner is told."""
+    with db.atomic():
+        user.password_hash = generate_password_hash(password)
+        user.save(only=["password_hash"])
+        sessions.end_all(user, keep=keep_session)
+        notifications.send_password_changed(user)
+
+
+def change_password(user, current, new, keep_session):
+    """Change a logged-in customer's password after checking the current one."""
+    if not check_password_hash(user.password_hash, current):
+        raise WrongPassword()
+    set_password(user, new, keep_session=keep_session)
 
 
 def update_profile(user, name, phone, language):

@@ -45,6 +45,16 @@ def send_install_link(esim, order=None):
     )
 
 
+def send_password_changed(user):
+    """Tell the owner their password changed, with the way back in if it was not them."""
+    return mail.send_template(
+        user,
+        "password_changed",
+        lambda: _("Your eSIM Cambodia password was changed"),
+        link=external_url("auth.forgot_password", lang=user.language),
+    )
+
+
 def send_receipt(order):
     return mail.send_template(
         order.user,

@@ -8,11 +8,10 @@ from flask import render_template
 from flask import request
 from flask import url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
-from flask_login import login_user
 
 from app.checkout.views import send_to_checkout
-from app.extensions import limiter
 from app.i18n import current_language
 from app.models import Esim
 from app.operators import get_operator
@@ -27,6 +26,8 @@ from app.services.promotions import PromoError
 from app.shop import bp
 from app.shop.forms import BuyAsNewCustomerForm
 from app.shop.forms import BuyForm
+from app.web import throttle
+from app.web.login import sign_in
 
 
 def _buy_form():
@@ -57,7 +58,7 @@ def _place(form):
         except accounts.EmailTaken:
             form.email.errors.append(_("An account with this email already exists. Log in instead."))
             return None
-        login_user(user)
+        sign_in(user)
     try:
         return renewal.place_order(user, plan, promo_code=form.promo.data)
     except PromoError as exc:
@@ -65,17 +66,30 @@ def _place(form):
         return None
 
 
+def _buy_page(form, status=200):
+    groups = catalogue.grouped_plans()
+    page = render_template("shop/buy.html", form=form, groups=groups, days_start=catalogue.days_start(groups))
+    return page, status
+
+
+def _breach_page(message):
+    flash(message, "error")
+    return _buy_page(_buy_form())[0]
+
+
 @bp.route("/buy", methods=["GET", "POST"])
-@limiter.limit("20 per hour", methods=["POST"])
+@throttle.limit_attempts("10 per hour", throttle.email_key, _breach_page)
+@throttle.limit_failures("100 per hour", get_remote_address, _breach_page)
 def buy():
     """Choose a plan for a new eSIM (and, for a visitor, an account in the same step), then pay."""
     form = _buy_form()
     if request.method == "POST" and form.validate_on_submit():
         order = _place(form)
         if order is not None:
+            # Per address, only orders placed count: a whole airport's Wi-Fi can buy.
+            throttle.count_this()
             return send_to_checkout(order)
-    groups = catalogue.grouped_plans()
-    return render_template("shop/buy.html", form=form, groups=groups, days_start=catalogue.days_start(groups))
+    return _buy_page(form)
 
 
 def _esim_for_install(esim_id):

@@ -1,0 +1,1 @@
+"""What reads the request on behalf of the blueprints (login sessions for now)."""

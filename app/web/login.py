@@ -1,0 +1,33 @@
+"""Logging a person in and out: Flask-Login over the server-side sessions of services.sessions."""
+
+from flask import request
+from flask import session
+from flask_login import current_user
+from flask_login import login_user
+from flask_login import logout_user
+
+from app.extensions import login_manager
+from app.services import sessions
+
+
+@login_manager.user_loader
+def load_user(token):
+    return sessions.user_for(token)
+
+
+def sign_in(user):
+    """Start a server-side session for `user` on this device and log it in."""
+    sessions.start(user, request.user_agent.string)
+    login_user(user)
+
+
+def sign_out():
+    """End this device's session on the server too, so a copied cookie opens nothing afterwards."""
+    if current_user.is_authenticated:
+        sessions.end(current_user.session_token)
+    logout_user()
+    session.clear()
+
+
+def current_token():
+    return current_user.session_token if current_user.is_authenticated else None

@@ -1,0 +1,89 @@
+"""Rate limits keyed by what an abuser repeats, and a 429 that says how long and keeps the form.
+
+Failed logins count per account and address together, so a stranger's guesses never
+slow the owner down from their own phone; the windows grow (30 seconds, 5 minutes,
+15 minutes) instead of banning for an hour. Registrations and purchases count per
+email address, and per network address only what succeeded, so many travellers behind
+one airport Wi-Fi can all buy.
+"""
+
+import math
+import time
+from datetime import timedelta
+
+from flask import current_app
+from flask import g
+from flask import request
+from flask_babel import format_timedelta
+from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
+
+from app.extensions import limiter
+
+
+def _email():
+    return (request.form.get("email") or "").strip().lower()[:254]
+
+
+def login_key():
+    """One account tried from one network address."""
+    return f"{_email()}|{get_remote_address()}"
+
+
+def email_key():
+    """The email address a form was sent for (the logged-in account when there is none)."""
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return _email()
+
+
+def counts(response):
+    """Deduct only for requests the view marked with count_this() (a failure, or an account made)."""
+    return bool(g.get("throttle_counts"))
+
+
+def count_this():
+    g.throttle_counts = True
+
+
+def wait_seconds(request_limit):
+    return max(1, math.ceil(request_limit.reset_at - time.time()))
+
+
+def wait_text(seconds):
+    """How long to wait, in the page's language, rounded up so that it is never too short."""
+    if seconds > 60:
+        seconds = math.ceil(seconds / 60) * 60
+    return format_timedelta(timedelta(seconds=seconds), threshold=1.1)
+
+
+def breach_message(request_limit):
+    return _(
+        "Too many tries. Please wait %(wait)s, then try again. What you typed is still here.",
+        wait=wait_text(wait_seconds(request_limit)),
+    )
+
+
+def keep_form(render):
+    """An on_breach callback: the same page, its form filled in as sent, the wait and a 429."""
+
+    def on_breach(request_limit):
+        response = current_app.make_response(render(breach_message(request_limit)))
+        response.status_code = 429
+        response.headers["Retry-After"] = str(wait_seconds(request_limit))
+        return response
+
+    return on_breach
+
+
+def limit_failures(limits, key_func, render):
+    """A limit on the requests that count_this() marks, checked before the view runs."""
+    return limiter.limit(
+        limits, key_func=key_func, methods=["POST"], deduct_when=counts, on_breach=keep_form(render)
+    )
+
+
+def limit_attempts(limits, key_func, render):
+    """A limit on every POST with the same key."""
+    return limiter.limit(limits, key_func=key_func, methods=["POST"], on_breach=keep_form(render))
