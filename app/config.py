@@ -96,6 +96,8 @@ def from_environment(instance_path):
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL", "memory://"),
         # Moving windows, so a wait ends when the oldest counted try leaves the window.
         "RATELIMIT_STRATEGY": "moving-window",
+        # Every limit is checked, so a refusal states the longest wait among those broken.
+        "RATELIMIT_FAIL_ON_FIRST_BREACH": False,
         # Failed logins only, per account and address together: growing waits, never an hour's ban,
         # and a stranger's guesses elsewhere never slow the owner down.
         "LOGIN_FAILURE_LIMIT": os.environ.get(

@@ -5,8 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
 from app.extensions import limiter
-from app.web.throttle import wait_seconds
-from app.web.throttle import wait_text
+from app.web import throttle
 
 MESSAGES = {
     400: (_l("Something was wrong with that request"), _l("Please go back and try again.")),
@@ -34,12 +33,13 @@ def render_error(code, message=None):
 
 
 def _too_many(e):
-    # A limit that re-renders its own form (the wait, what was typed) has its page ready.
-    if getattr(e, "response", None) is not None:
-        return e.response
-    limit = limiter.current_limit
-    if limit is not None and limit.breached:
-        message = _l("Please wait %(wait)s before trying again.", wait=wait_text(wait_seconds(limit)))
+    # A limit that shows its own form again (the wait, what was typed) says so through the throttle.
+    page = throttle.breach_response()
+    if page is not None:
+        return page
+    waits = [throttle.wait_seconds(limit) for limit in limiter.current_limits if limit.breached]
+    if waits:
+        message = _l("Please wait %(wait)s before trying again.", wait=throttle.wait_text(max(waits)))
         return render_error(429, message)
     return render_error(429)
 

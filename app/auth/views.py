@@ -47,8 +47,8 @@ def _login_page(message=None):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@throttle.limit_failures(lambda: current_app.config["LOGIN_FAILURE_LIMIT"], throttle.login_key, _login_page)
-@throttle.limit_failures(
+@throttle.limit_counted(lambda: current_app.config["LOGIN_FAILURE_LIMIT"], throttle.login_key, _login_page)
+@throttle.limit_counted(
     lambda: current_app.config["LOGIN_ADDRESS_FAILURE_LIMIT"], get_remote_address, _login_page
 )
 def login():
@@ -81,8 +81,8 @@ def _register_page(message=None):
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@throttle.limit_attempts("10 per hour", throttle.email_key, _register_page)
-@throttle.limit_failures("100 per hour", get_remote_address, _register_page)
+@throttle.limit_counted("10 per hour", throttle.email_key, _register_page)
+@throttle.limit_counted("100 per hour", get_remote_address, _register_page)
 def register():
     """Create a customer account and log straight in."""
     if current_user.is_authenticated:
@@ -175,6 +175,11 @@ def _profile_page(form=None, password_form=None):
     )
 
 
+def _password_breach(message):
+    flash(message, "error")
+    return _profile_page()
+
+
 @bp.route("/profile", methods=["GET", "POST"])
 @login_required
 def profile():
@@ -190,7 +195,7 @@ def profile():
 
 @bp.route("/profile/password", methods=["POST"])
 @login_required
-@throttle.limit_failures("5 per 15 minutes", lambda: f"pw:{current_user.id}", _profile_page)
+@throttle.limit_counted("5 per 15 minutes", lambda: f"pw:{current_user.id}", _password_breach)
 def change_password():
     """A new password: every other device is logged out, and the owner is emailed about it."""
     form = ChangePasswordForm(account_email=current_user.email)

@@ -78,16 +78,17 @@ def _breach_page(message):
 
 
 @bp.route("/buy", methods=["GET", "POST"])
-@throttle.limit_attempts("10 per hour", throttle.email_key, _breach_page)
-@throttle.limit_failures("100 per hour", get_remote_address, _breach_page)
+@throttle.limit_counted("10 per hour", throttle.email_key, _breach_page)
+@throttle.limit_counted("100 per hour", get_remote_address, _breach_page)
 def buy():
     """Choose a plan for a new eSIM (and, for a visitor, an account in the same step), then pay."""
     form = _buy_form()
     if request.method == "POST" and form.validate_on_submit():
+        # Only complete forms count (an order, a taken address, a promo code tried): a typo never
+        # does, and per address the limit is wide enough for a whole airport's Wi-Fi.
+        throttle.count_this()
         order = _place(form)
         if order is not None:
-            # Per address, only orders placed count: a whole airport's Wi-Fi can buy.
-            throttle.count_this()
             return send_to_checkout(order)
     return _buy_page(form)
 

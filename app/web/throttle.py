@@ -48,7 +48,9 @@ def count_this():
 
 
 def wait_seconds(request_limit):
-    return max(1, math.ceil(request_limit.reset_at - time.time()))
+    """Seconds until the oldest counted try leaves the window (the window's reset time)."""
+    reset_at, _remaining = request_limit.window
+    return max(1, math.ceil(reset_at - time.time()))
 
 
 def wait_text(seconds):
@@ -58,27 +60,36 @@ def wait_text(seconds):
     return format_timedelta(timedelta(seconds=seconds), threshold=1.1)
 
 
-def breach_message(request_limit):
-    return _(
-        "Too many tries. Please wait %(wait)s, then try again. What you typed is still here.",
-        wait=wait_text(wait_seconds(request_limit)),
-    )
-
-
 def keep_form(render):
-    """An on_breach callback: the same page, its form filled in as sent, the wait and a 429."""
+    """An on_breach callback: notes the longest wait of the limits this request broke, and the page
+    to show again; the 429 handler (breach_response) then renders it once."""
 
     def on_breach(request_limit):
-        response = current_app.make_response(render(breach_message(request_limit)))
-        response.status_code = 429
-        response.headers["Retry-After"] = str(wait_seconds(request_limit))
-        return response
+        g.throttle_wait = max(g.get("throttle_wait", 0), wait_seconds(request_limit))
+        g.throttle_render = render
 
     return on_breach
 
 
-def limit_failures(limits, key_func, render):
-    """A limit on the requests that count_this() marks, checked before the view runs."""
+def breach_response():
+    """The page the broken limit named, its form filled in as sent, the true wait, and a 429; or None."""
+    render = g.get("throttle_render")
+    if render is None:
+        return None
+    wait = g.throttle_wait
+    message = _(
+        "Too many tries. Please wait %(wait)s, then try again. What you typed is still here.",
+        wait=wait_text(wait),
+    )
+    response = current_app.make_response(render(message))
+    response.status_code = 429
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
+def limit_counted(limits, key_func, render):
+    """A limit on the requests that count_this() marks (failed logins; registrations and orders that
+    reached the database), checked before the view runs; a form sent back with a typo never counts."""
     return limiter.limit(
         limits, key_func=key_func, methods=["POST"], deduct_when=counts, on_breach=keep_form(render)
     )

@@ -1,0 +1,135 @@
+"""Throttling that strangers cannot turn against a customer, and that a shared Wi-Fi survives."""
+
+import time
+
+import pytest
+from helpers import Auth
+from helpers import browser
+from helpers import csrf_token
+from helpers import in_app
+
+from app.models import Order
+from app.models import User
+
+OWNER_PHONE = "198.51.100.20"
+STRANGER = "203.0.113.66"
+AIRPORT_WIFI = "192.0.2.10"
+
+
+def test_the_owner_logs_in_after_25_wrong_guesses_from_elsewhere(app, seeded):
+    stranger = Auth(browser(app, STRANGER))
+    answers = [stranger.login(password=f"guess-{n:04d}-xyz").status_code for n in range(25)]
+    assert 429 in answers  # the stranger was slowed down
+
+    owner = browser(app, OWNER_PHONE)
+    assert Auth(owner).login().status_code == 302
+    assert owner.get("/dashboard").status_code == 200
+
+
+def test_successful_logins_are_never_counted(app, seeded):
+    phone = browser(app, AIRPORT_WIFI)
+    for _ in range(12):
+        assert Auth(phone).login().status_code == 302
+        Auth(phone).logout()
+
+
+def test_repeated_failures_wait_longer_each_time_and_keep_the_email(app, seeded):
+    app.config["LOGIN_FAILURE_LIMIT"] = "2 per 1 second;4 per 10 minutes"
+    guesser = Auth(browser(app, STRANGER))
+    assert [guesser.login(password="wrong-guess-1").status_code for _ in range(2)] == [200, 200]
+
+    first = guesser.login(password="wrong-guess-1")
+    assert first.status_code == 429
+    assert int(first.headers["Retry-After"]) <= 1
+    page = first.get_data(as_text=True)
+    assert "Please wait 1 second" in page
+    assert 'value="demo@example.com"' in page  # what was typed is still there
+
+    time.sleep(1.1)
+    assert [guesser.login(password="wrong-guess-2").status_code for _ in range(2)] == [200, 200]
+    second = guesser.login(password="wrong-guess-2")
+    assert second.status_code == 429
+    assert 590 <= int(second.headers["Retry-After"]) <= 600
+    assert "Please wait 10 minutes" in second.get_data(as_text=True)
+
+
+def test_thirty_travellers_behind_one_address_all_buy(app, seeded):
+    for n in range(30):
+        traveller = browser(app, AIRPORT_WIFI)
+        # A first try with a typo, as people make, then the real one.
+        typo = traveller.post(
+            "/buy", data={"plan": "month-10gb", "csrf_token": csrf_token(traveller, "/buy"), "email": "oops"}
+        )
+        assert typo.status_code == 200
+        bought = traveller.post(
+            "/buy",
+            data={
+                "plan": "month-10gb",
+                "csrf_token": csrf_token(traveller, "/buy"),
+                "email": f"traveller{n}@example.com",
+                "password": "long-enough-pw",
+                "confirm": "long-enough-pw",
+                "language": "en",
+            },
+        )
+        assert bought.status_code == 303, f"traveller {n} was refused"
+    assert in_app(app, Order.select().count) == 30
+
+
+def test_the_same_email_registered_again_and_again_is_slowed_and_keeps_the_form(app, seeded):
+    for n in range(10):
+        visitor = browser(app, f"198.51.100.{n + 1}")
+        token = csrf_token(visitor, "/register")
+        taken = visitor.post(
+            "/register",
+            data={
+                "email": "demo@example.com",
+                "password": "long-enough-pw",
+                "confirm": "long-enough-pw",
+                "language": "en",
+                "csrf_token": token,
+            },
+        )
+        assert taken.status_code == 200
+    late = browser(app, "198.51.100.99")
+    token = csrf_token(late, "/register")
+    refused = late.post(
+        "/register",
+        data={
+            "email": "demo@example.com",
+            "password": "long-enough-pw",
+            "confirm": "long-enough-pw",
+            "language": "km",
+            "csrf_token": token,
+        },
+    )
+    assert refused.status_code == 429
+    page = refused.get_data(as_text=True)
+    assert 'value="demo@example.com"' in page
+    assert "minutes" in page and "Retry-After" in refused.headers
+    # Another address registers at once.
+    token = csrf_token(late, "/register")
+    other = late.post(
+        "/register",
+        data={
+            "email": "fresh@example.com",
+            "password": "long-enough-pw",
+            "confirm": "long-enough-pw",
+            "language": "en",
+            "csrf_token": token,
+        },
+    )
+    assert other.status_code == 302
+    assert in_app(app, User.by_email, "fresh@example.com") is not None
+
+
+@pytest.mark.parametrize("lang", ["km", "zh"])
+def test_the_wait_is_said_in_the_readers_language(app, seeded, lang):
+    app.config["LOGIN_FAILURE_LIMIT"] = "1 per 10 minutes"
+    guesser = browser(app, STRANGER)
+    guesser.get(f"/login?lang={lang}")
+    Auth(guesser).login(password="wrong-guess-1")
+    refused = Auth(guesser).login(password="wrong-guess-1")
+    assert refused.status_code == 429
+    assert "Please wait" not in refused.get_data(as_text=True)
+    assert "10" in refused.get_data(as_text=True)
