@@ -34,11 +34,12 @@ def not_easy_to_guess(form, field):
         )
 
 
-def email_field():
+def email_field(required=True):
+    presence = DataRequired(_l("Please enter your email address.")) if required else Optional()
     return EmailField(
         _l("Email"),
         validators=[
-            DataRequired(_l("Please enter your email address.")),
+            presence,
             Email(_l("Please enter a valid email address."), check_deliverability=False),
             Length(max=254),
         ],
@@ -111,9 +112,12 @@ class ChangePasswordForm(AccountPasswordForm):
     password, confirm = new_password_fields()
 
 
-class ProfileForm(Form):
-    name = StringField(_l("Name"), validators=[Optional(), Length(max=100)])
-    phone = StringField(
+def name_field():
+    return StringField(_l("Name"), validators=[Optional(), Length(max=100)])
+
+
+def phone_field():
+    return StringField(
         _l("Phone number"),
         validators=[
             Optional(),
@@ -123,4 +127,9 @@ class ProfileForm(Form):
             ),
         ],
     )
+
+
+class ProfileForm(Form):
+    name = name_field()
+    phone = phone_field()
     language = language_field()

@@ -6,6 +6,7 @@ import secrets
 
 from peewee import fn
 
+from app.extensions import db
 from app.models import AuditLog
 from app.models import Esim
 from app.models import Order
@@ -140,7 +141,7 @@ def assisted_renewal(agent, customer, esim_id, plan_code):
     return order
 
 
-def counter_customer(agent, email, phone, name, language):
+def _counter_customer(agent, email, phone, name, language):
     """The customer at the counter: found by email or phone, or registered now."""
     email = (email or "").strip().lower()
     digits = _digits(phone)
@@ -164,12 +165,16 @@ def counter_customer(agent, email, phone, name, language):
     return customer
 
 
-def counter_sale(agent, customer, plan_code):
+def counter_sale(agent, email, phone, name, language, plan_code):
+    """A new-eSIM order for the customer at the counter, registering them if needed: all or nothing,
+    so a refused sale leaves no customer and no audit entry behind."""
     plan = renewal.find_plan(plan_code)
     if plan is None:
         raise SupportError("bad_choice")
-    order = renewal.place_order(customer, plan, source="agent", assisted_by=agent)
-    audit(agent, customer, "counter_sale", order=order.number, plan=plan.code)
+    with db.atomic():
+        customer = _counter_customer(agent, email, phone, name, language)
+        order = renewal.place_order(customer, plan, source="agent", assisted_by=agent)
+        audit(agent, customer, "counter_sale", order=order.number, plan=plan.code)
     return order
 
 

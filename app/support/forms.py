@@ -2,12 +2,20 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField
+from wtforms import IntegerField
+from wtforms import SelectField
 from wtforms import StringField
+from wtforms import TextAreaField
 from wtforms.validators import DataRequired
 from wtforms.validators import Length
 from wtforms.validators import NumberRange
 
+from app.auth.forms import email_field
+from app.auth.forms import language_field
+from app.auth.forms import name_field
+from app.auth.forms import phone_field
 from app.form_base import Form
+from app.models import Plan
 
 
 class RefundForm(Form):
@@ -24,4 +32,50 @@ class RefundForm(Form):
     reason = StringField(
         _l("Reason (the customer sees it)"),
         validators=[DataRequired(_l("Please say why the money goes back.")), Length(max=200)],
+    )
+
+
+def plan_choices():
+    """The catalogue's plans as choices, so a plan that is not on sale fails validation."""
+    return [(plan.code, plan.code) for plan in Plan.catalogue()]
+
+
+class CounterSaleForm(Form):
+    """A new eSIM sold at a counter: the customer (email or phone) and the plan, checked together
+    with the customer forms' own validators before anything is written."""
+
+    email = email_field(required=False)
+    phone = phone_field()
+    name = name_field()
+    language = language_field()
+    plan = SelectField(_l("Plan"), validators=[DataRequired(_l("Please choose a plan."))])
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if not (self.email.data or "").strip() and not (self.phone.data or "").strip():
+            self.email.errors = [*self.email.errors, _l("Please give the customer's email or phone number.")]
+            return False
+        return valid
+
+
+class AssistedRenewalForm(Form):
+    esim = IntegerField(validators=[DataRequired(), NumberRange(min=1, max=2**63 - 1)])
+    plan = SelectField(_l("Plan"), validators=[DataRequired(_l("Please choose a plan."))])
+
+
+class NoteForm(Form):
+    note = TextAreaField(
+        _l("Add a note for other agents"),
+        validators=[DataRequired(_l("Please write the note first.")), Length(max=2000)],
+    )
+
+
+class CashForm(Form):
+    amount = DecimalField(
+        _l("Cash received (USD)"),
+        places=2,
+        validators=[
+            DataRequired(_l("Please enter the amount received, for example 5.00.")),
+            NumberRange(min=0, max=100000, message=_l("Please enter the amount received, for example 5.00.")),
+        ],
     )

@@ -1,8 +1,5 @@
 """The agent console: find a customer, see everything, renew or sell for them, and act."""
 
-from decimal import Decimal
-from decimal import InvalidOperation
-
 from flask import abort
 from flask import flash
 from flask import redirect
@@ -25,7 +22,12 @@ from app.services.promotions import PromoError
 from app.support import bp
 from app.support.access import order_or_404
 from app.support.access import staff_required
+from app.support.forms import AssistedRenewalForm
+from app.support.forms import CashForm
+from app.support.forms import CounterSaleForm
+from app.support.forms import NoteForm
 from app.support.forms import RefundForm
+from app.support.forms import plan_choices
 
 ERRORS = {
     "bad_choice": lambda: _("Please choose one of the customer's eSIMs and a plan."),
@@ -51,6 +53,13 @@ def _back_to(customer):
 
 def _fail(exc):
     flash(ERRORS[exc.reason](), "error")
+
+
+def _refuse(form):
+    """Say what is wrong with a one-line form that lives on another page (its first error)."""
+    for errors in form.errors.values():
+        flash(str(errors[0]), "error")
+        return
 
 
 @bp.app_template_global()
@@ -109,11 +118,11 @@ def esim_usage(esim_id):
 @staff_required
 def add_note(customer_id):
     person = _customer_or_404(customer_id)
-    text = request.form.get("note", "").strip()
-    if not text:
-        flash(_("Please write the note first."), "error")
+    form = NoteForm()
+    if not form.validate_on_submit():
+        _refuse(form)
     else:
-        support.add_note(current_user, person, text[:2000])
+        support.add_note(current_user, person, form.note.data)
         flash(_("Note added."), "success")
     return _back_to(person)
 
@@ -123,10 +132,13 @@ def add_note(customer_id):
 def assisted_renewal(customer_id):
     """Make a renewal order for the customer and show its payment link and QR code."""
     person = _customer_or_404(customer_id)
+    form = AssistedRenewalForm()
+    form.plan.choices = plan_choices()
+    if not form.validate_on_submit():
+        flash(ERRORS["bad_choice"](), "error")
+        return _back_to(person)
     try:
-        order = support.assisted_renewal(
-            current_user, person, request.form.get("esim", type=int), request.form.get("plan")
-        )
+        order = support.assisted_renewal(current_user, person, form.esim.data, form.plan.data)
     except support.SupportError as exc:
         _fail(exc)
         return _back_to(person)
@@ -139,23 +151,24 @@ def assisted_renewal(customer_id):
 @bp.route("/counter", methods=["GET", "POST"])
 @staff_required
 def counter():
-    """Counter sale: register (or find) the customer and make a new-eSIM order."""
-    if request.method == "POST":
-        form = request.form
+    """Counter sale: register (or find) the customer and make a new-eSIM order, all or nothing."""
+    form = CounterSaleForm()
+    form.plan.choices = plan_choices()
+    if form.validate_on_submit():
         try:
-            person = support.counter_customer(
+            order = support.counter_sale(
                 current_user,
-                form.get("email", ""),
-                form.get("phone", ""),
-                form.get("name", ""),
-                form.get("language") if form.get("language") in ("en", "km", "zh") else "en",
+                form.email.data or "",
+                form.phone.data or "",
+                form.name.data or "",
+                form.language.data,
+                form.plan.data,
             )
-            order = support.counter_sale(current_user, person, form.get("plan"))
         except support.SupportError as exc:
             _fail(exc)
         else:
             return redirect(url_for("support.order", order_id=order.id), code=303)
-    return render_template("support/counter.html", groups=catalogue.grouped_plans(), form=request.form)
+    return render_template("support/counter.html", groups=catalogue.grouped_plans(), form=form)
 
 
 def _payment_link(order):
@@ -198,13 +211,12 @@ def email_link(order_id):
 @staff_required
 def cash(order_id):
     item = order_or_404(order_id)
-    try:
-        cents = int((Decimal(request.form.get("amount", "").strip()) * 100).to_integral_exact())
-    except (InvalidOperation, ValueError):
-        flash(_("Please enter the amount received, for example 5.00."), "error")
+    form = CashForm()
+    if not form.validate_on_submit():
+        _refuse(form)
         return redirect(url_for("support.order", order_id=item.id), code=303)
     try:
-        support.record_cash(current_user, item, cents)
+        support.record_cash(current_user, item, int(form.amount.data * 100))
     except support.SupportError as exc:
         _fail(exc)
     else:
