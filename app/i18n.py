@@ -114,6 +114,7 @@ AUDIT_LABELS = {
     "resend_install": _l("Install email sent again"),
     "resend_receipt": _l("Receipt sent again"),
     "email_payment_link": _l("Payment link emailed"),
+    "revealed_activation_code": _l("Activation code shown to the agent"),
 }
 
 # What each order event means to the customer; notes first, then the new status.

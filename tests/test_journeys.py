@@ -136,7 +136,9 @@ def test_buy_install_use_renew_and_be_reminded(client, seeded, outbox, operator)
 
     # The activation email leads to the install page with the eSIM's activation code.
     link = re.search(r"https?://\S+/install\?token=\S+", body(outbox.last())).group(0)
-    install = client.get(link.split("5000", 1)[-1].split("localhost", 1)[-1]).get_data(as_text=True)
+    install = client.get(link.split("5000", 1)[-1].split("localhost", 1)[-1], follow_redirects=True).get_data(
+        as_text=True
+    )
     code = f"LPA:1${esim.smdp_address}${esim.matching_id}"
     assert code in install and "<svg" in install
     assert "尚未安装" in client.get("/dashboard").get_data(as_text=True)  # not installed yet

@@ -72,9 +72,13 @@ def test_a_visitor_buys_an_esim_with_a_new_account_and_can_install_it(client, se
     assert f"lang={lang}" in link
 
     stranger = seeded.test_client()  # the emailed link works without logging in
-    page = stranger.get(link.split("localhost", 1)[1] if "localhost" in link else link.split("5000", 1)[1])
+    page = stranger.get(
+        link.split("localhost", 1)[1] if "localhost" in link else link.split("5000", 1)[1],
+        follow_redirects=True,
+    )
     html = page.get_data(as_text=True)
     assert page.status_code == 200
+    assert page.request.path == f"/esims/{esim.id}/install" and "token" not in page.request.url
     assert translated(seeded, lang, "Install your eSIM") in html
     code = f"LPA:1${esim.smdp_address}${esim.matching_id}"
     assert LPA.match(code) and code in html
@@ -128,7 +132,7 @@ def test_the_install_page_is_the_owners_only(client, auth, seeded):
     assert client.get(f"/esims/{theirs.id}/install").status_code == 302  # log in first
     auth.login()
     assert client.get(f"/esims/{theirs.id}/install").status_code == 404
-    assert client.get(f"/esims/{theirs.id}/install?token=forged").status_code == 404
+    assert client.get(f"/esims/{theirs.id}/install?token=forged", follow_redirects=True).status_code == 404
 
 
 def test_a_used_email_is_refused_and_nothing_is_bought(client, seeded):

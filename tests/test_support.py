@@ -182,7 +182,10 @@ def test_a_counter_sale_with_cash_ends_with_the_install_qr(client, seeded, conso
     paid = in_app(seeded, Order.get_by_id, order.id)
     assert (paid.status, paid.provider, paid.payment_method) == ("fulfilled", "cash", "cash")
     page = client.get(f"/support/orders/{order.id}").get_data(as_text=True)
-    assert "Install QR code" in page and "LPA:1$" in page and "<svg" in page
+    assert "Install QR code" in page and "LPA:1$" not in page  # shown only when the agent asks
+    page = client.post(f"/support/orders/{order.id}/activation-code", data={"csrf_token": token})
+    page = page.get_data(as_text=True)
+    assert "LPA:1$" in page and "<svg" in page
 
 
 def test_only_admins_mark_failed_orders_refunded(client, seeded, console):

@@ -33,7 +33,7 @@ def send_activation(order):
 
 def send_install_link(esim, order=None):
     link = external_url(
-        "shop.install", esim_id=esim.id, token=provisioning.install_token(esim), lang=esim.user.language
+        "shop.install", esim_id=esim.id, token=provisioning.new_install_link(esim), lang=esim.user.language
     )
     return mail.send_template(
         esim.user,

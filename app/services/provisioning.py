@@ -1,5 +1,6 @@
 """New eSIMs: provisioning at the operator, and what the phone needs to install one."""
 
+import hashlib
 from urllib.parse import quote
 
 import qrcode
@@ -10,7 +11,9 @@ from app.models import Order
 from app.operators import get_operator
 from app.services import signed
 
-INSTALL_LINK_MAX_AGE = 30 * 24 * 3600
+# An emailed install link opens the page without logging in for a day, until the eSIM is installed,
+# and only while it is the newest link sent (a resend raises the eSIM's install_link_version).
+INSTALL_LINK_MAX_AGE = 24 * 3600
 APPLE_SETUP = "https://esimsetup.apple.com/esim_qrcode_provisioning?carddata="
 ANDROID_SETUP = "https://esimsetup.android.com/esim_qrcode_provisioning?carddata="
 
@@ -71,11 +74,29 @@ def manual_apn(esim):
     return esim.plan.apn if esim.plan_id else ""
 
 
-def install_token(esim):
-    return signed.sign("install-page", esim.id)
+def _owner_fingerprint(esim):
+    # Changes with the owner's password, so a reset also ends the links sent before it.
+    return hashlib.sha256(esim.user.password_hash.encode()).hexdigest()[:12]
+
+
+def new_install_link(esim):
+    """A token for a new install link; every earlier link of this eSIM stops working."""
+    Esim.update(install_link_version=Esim.install_link_version + 1).where(Esim.id == esim.id).execute()
+    esim.install_link_version = Esim.get_by_id(esim.id).install_link_version
+    return signed.sign(
+        "install-page", {"e": esim.id, "v": esim.install_link_version, "o": _owner_fingerprint(esim)}
+    )
 
 
 def esim_for_install_token(token):
-    """The eSIM a signed install link names, or None if forged or older than 30 days."""
-    esim_id = signed.unsign("install-page", token, max_age=INSTALL_LINK_MAX_AGE)
-    return Esim.get_or_none(Esim.id == esim_id) if isinstance(esim_id, int) else None
+    """The eSIM a signed install link names, or None when it is forged, older than a day, not the
+    newest link sent, from before a password change, or the eSIM is already installed."""
+    data = signed.unsign("install-page", token, max_age=INSTALL_LINK_MAX_AGE) if token else None
+    if not isinstance(data, dict) or not isinstance(data.get("e"), int):
+        return None
+    esim = Esim.get_or_none(Esim.id == data["e"])
+    if esim is None or esim.installed_at is not None:
+        return None
+    if data.get("v") != esim.install_link_version or data.get("o") != _owner_fingerprint(esim):
+        return None
+    return esim

@@ -212,6 +212,16 @@ def mark_refunded(admin, order):
     audit(admin, order.user, "refund", order.number)
 
 
+def reveal_activation_code(agent, order):
+    """Note that `agent` was shown the activation code of the order's new eSIM; False when there is
+    none to show (not a fulfilled new eSIM, or already installed)."""
+    esim = order.esim if order.esim_id else None
+    if order.status != "fulfilled" or esim is None or esim.installed_at is not None:
+        return False
+    audit(agent, order.user, "revealed_activation_code", order=order.number, esim=esim.masked_iccid)
+    return True
+
+
 def resend_install(agent, esim):
     notifications.send_install_link(esim)
     audit(agent, esim.user, "resend_install", esim.masked_iccid)

@@ -6,6 +6,7 @@ from flask import flash
 from flask import redirect
 from flask import render_template
 from flask import request
+from flask import session
 from flask import url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
@@ -93,25 +94,31 @@ def buy():
     return _buy_page(form)
 
 
+INSTALL_TOKEN = "install_token"
+
+
 def _esim_for_install(esim_id):
-    """The eSIM by a signed emailed link, or the logged-in owner's; 404 or login otherwise."""
-    token = request.args.get("token")
-    if token:
-        esim = provisioning.esim_for_install_token(token)
-        if esim is None or esim.id != esim_id:
-            abort(404)
+    """The logged-in owner's eSIM, or the one this browser's emailed link opened; 404 or login otherwise."""
+    if current_user.is_authenticated:
+        esim = Esim.get_or_none(Esim.id == esim_id, Esim.user == current_user.id)
+        if esim is not None:
+            return esim
+    esim = provisioning.esim_for_install_token(session.get(INSTALL_TOKEN))
+    if esim is not None and esim.id == esim_id:
         return esim
-    if not current_user.is_authenticated:
-        return None
-    esim = Esim.get_or_none(Esim.id == esim_id, Esim.user == current_user.id)
-    if esim is None:
+    if current_user.is_authenticated:
         abort(404)
-    return esim
+    return None
 
 
 @bp.route("/esims/<int:esim_id>/install")
 def install(esim_id):
     """QR code, manual details, one-tap links and steps for installing the eSIM."""
+    if request.args.get("token"):
+        # The emailed link: its token is swapped for this browser's session and a clean address.
+        session[INSTALL_TOKEN] = request.args["token"]
+        # (`?lang=` has already set the language shown in this browser.)
+        return redirect(url_for("shop.install", esim_id=esim_id), code=303)
     esim = _esim_for_install(esim_id)
     if esim is None:
         return redirect(url_for("auth.login", next=request.full_path))

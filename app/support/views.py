@@ -1,6 +1,7 @@
 """The agent console: find a customer, see everything, renew or sell for them, and act."""
 
 from flask import abort
+from flask import current_app
 from flask import flash
 from flask import redirect
 from flask import render_template
@@ -176,13 +177,9 @@ def _payment_link(order):
     return url_for("checkout.pay_link", token=support.payment_token(order), lang=lang, _external=True)
 
 
-@bp.route("/orders/<int:order_id>")
-@staff_required
-def order(order_id):
-    """An order as the agent sees it: status, payment link as a QR code, cash, install QR."""
-    item = order_or_404(order_id)
+def _order_page(item, revealed=False):
     link = _payment_link(item)
-    install_code = provisioning.activation_code(item.esim) if item.esim_id else None
+    install_code = provisioning.activation_code(item.esim) if revealed else None
     return render_page_or_fragment(
         "support/order.html",
         "support/_order_status.html",
@@ -196,6 +193,27 @@ def order(order_id):
         money=refunds.money_of(item),
         refund_form=RefundForm(formdata=None) if item.paid_at else None,
     )
+
+
+@bp.route("/orders/<int:order_id>")
+@staff_required
+def order(order_id):
+    """An order as the agent sees it: status, payment link as a QR code, cash, install QR on request."""
+    return _order_page(order_or_404(order_id))
+
+
+@bp.route("/orders/<int:order_id>/activation-code", methods=["POST"])
+@staff_required
+def reveal_activation_code(order_id):
+    """Show a new eSIM's activation code to the agent, for the customer at the counter; audited,
+    since whoever holds the code can install the eSIM."""
+    item = order_or_404(order_id)
+    if not support.reveal_activation_code(current_user, item):
+        flash(_("This eSIM is already installed, or is not ready yet."), "error")
+        return redirect(url_for("support.order", order_id=item.id), code=303)
+    response = current_app.make_response(_order_page(item, revealed=True))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/orders/<int:order_id>/email-link", methods=["POST"])
