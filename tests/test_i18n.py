@@ -48,11 +48,24 @@ def test_an_explicit_switch_beats_accept_language(client):
     assert _lang(html) == "km"
 
 
-def test_a_switch_while_logged_in_is_saved_to_the_profile(client, auth, seeded):
+def test_a_switch_while_logged_in_stays_for_this_browser(client, auth, seeded):
     auth.login()
     client.get("/dashboard?lang=zh")
     client.delete_cookie("lang", domain="localhost")
     assert _lang(client.get("/dashboard").get_data(as_text=True)) == "zh-Hans"
+
+
+def test_a_cross_site_lang_get_leaves_the_profile_as_it_was(client, auth, seeded):
+    from helpers import in_app
+
+    from app.models import User
+
+    auth.login()
+    # Another site's <img src="https://esim.example/dashboard?lang=km">, sent with the cookie.
+    client.get(
+        "/dashboard?lang=km", headers={"Referer": "https://evil.example/", "Sec-Fetch-Site": "cross-site"}
+    )
+    assert in_app(seeded, User.by_email, "demo@example.com").language == "en"  # emails stay in English
 
 
 def test_every_page_offers_each_language_named_in_itself(client):

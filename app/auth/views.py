@@ -189,7 +189,7 @@ def profile():
         accounts.update_profile(current_user, form.name.data or "", form.phone.data or "", form.language.data)
         with force_locale(form.language.data):
             flash(_("Your profile has been saved."), "success")
-        return redirect(url_for("auth.profile"), code=303)
+        return redirect(url_for("auth.profile"))
     return _profile_page(form=form)
 
 

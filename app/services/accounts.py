@@ -19,7 +19,7 @@ RESET_PURPOSE = "password-reset"
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
-# zxcvbn's score: 0 and 1 are the most common passwords and simple patterns ("aaaaaaaaaa",
+# zxcvbn reads at most 72 characters. Its score: 0 and 1 are the most common passwords and simple patterns ("aaaaaaaaaa",
 # "password123", "qwertyuiop"), guessed in under a million tries.
 WEAKEST_ACCEPTED_SCORE = 2
 
@@ -35,7 +35,7 @@ class WrongPassword(Exception):
 def too_easy_to_guess(password, *known):
     """True for a password among the most common ones or a simple pattern (or made of `known` words)."""
     hints = [part for value in known if value for part in str(value).replace("@", " ").split()]
-    return zxcvbn.zxcvbn(password[:100], user_inputs=hints)["score"] < WEAKEST_ACCEPTED_SCORE
+    return zxcvbn.zxcvbn(password[:72], user_inputs=hints)["score"] < WEAKEST_ACCEPTED_SCORE
 
 
 def register(email, password, language="en", name="", phone="", role="customer"):

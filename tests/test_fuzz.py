@@ -1,0 +1,112 @@
+"""Every route, every role, malformed input: no server error, and nothing half-written.
+
+Each endpoint in the URL map is called with odd ids and tokens, and every form with
+empty, oversized, control-character, Unicode and out-of-range values. A refusal (4xx)
+or a form shown again (200 to a POST) must leave every table's row count as it was.
+"""
+
+import re
+
+import pytest
+from helpers import Auth
+from helpers import browser
+from helpers import in_app
+
+from app.models import ALL_MODELS
+
+IDS = ["1", "0", "9223372036854775807", "9223372036854775808"]
+TOKENS = ["x", "%E2%80%AE%00", "a" * 300, "eyJ1aWQiOjF9.forged.sig"]
+FIELDS = [
+    "email",
+    "password",
+    "confirm",
+    "current",
+    "plan",
+    "promo",
+    "language",
+    "name",
+    "phone",
+    "note",
+    "amount",
+    "reason",
+    "esim",
+    "q",
+    "action",
+    "method",
+]
+VALUES = [
+    "",
+    "\x00\r\nBcc: x@example.com",
+    "🙂" * 60 + "ខ្មែរ中文",
+    "x" * 5000,
+    "-1",
+    "1e400",
+    "99999999999999999999999",
+    "<script>alert(1)</script>",
+    "demo@example.com",
+]
+# Answers that may write on purpose even when they show a page: showing an agent an activation
+# code writes its audit entry, and a webhook acknowledges what it records.
+WRITES_ON_PURPOSE = {"support.reveal_activation_code"}
+SKIPPED = {"static"}
+
+
+def _urls(app):
+    """Every rule with each odd value in its arguments: (endpoint, methods, url)."""
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in SKIPPED:
+            continue
+        arguments = sorted(rule.arguments)
+        samples = IDS if "<int:" in rule.rule else TOKENS
+        for value in samples if arguments else [None]:
+            url = rule.rule
+            for name in arguments:
+                url = re.sub(rf"<(?:[^:>]+:)?{name}>", value, url)
+            yield rule.endpoint, rule.methods - {"HEAD", "OPTIONS"}, url
+
+
+def _counts():
+    return {model.__name__: model.select().count() for model in ALL_MODELS}
+
+
+def _token(client):
+    html = client.get("/profile" if client.get("/profile").status_code == 200 else "/login").get_data(
+        as_text=True
+    )
+    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)
+    return match.group(1) if match else ""
+
+
+@pytest.mark.parametrize("role", ["visitor", "customer", "agent"])
+def test_no_route_answers_500_or_writes_half_a_row(seeded, role):
+    client = browser(seeded, "198.51.100.7")
+    if role == "customer":
+        Auth(client).login()
+    elif role == "agent":
+        Auth(client).login("agent@example.com", "agent-pass-1234")
+    token = _token(client)
+    failures = []
+    for endpoint, methods, url in _urls(seeded):
+        if endpoint in ("auth.logout", "auth.logout_everywhere"):
+            continue  # they end the fuzzing session itself; covered by their own tests
+        for method in sorted(methods):
+            # Four rounds: the values rotate over the fields, so each field gets several of them.
+            for n, value in enumerate(VALUES[:4]):
+                if method == "GET":
+                    response = client.get(url, query_string={"q": value, "lang": value[:8], "next": value})
+                    if response.status_code >= 500:
+                        failures.append((method, url, value[:30], response.status_code))
+                    break
+                data = {field: VALUES[(n + i) % len(VALUES)] for i, field in enumerate(FIELDS)}
+                data["csrf_token"] = token
+                before = in_app(seeded, _counts)
+                response = client.post(url, data=data)
+                after = in_app(seeded, _counts)
+                status = response.status_code
+                if status >= 500:
+                    failures.append((method, url, value[:30], status))
+                elif (status >= 400 or status == 200) and endpoint not in WRITES_ON_PURPOSE:
+                    changed = {k: (before[k], after[k]) for k in before if before[k] != after[k]}
+                    if changed:
+                        failures.append((method, url, value[:30], status, changed))
+    assert failures == []
