@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from app.checkout import bp
 from app.extensions import csrf
+from app.i18n import current_language
 from app.models import Order
 from app.models import OrderEvent
 from app.models import TestCheckout
@@ -44,7 +45,7 @@ def send_to_checkout(order, via_link=None):
         success += "&via=" + via_link
     cancel = url_for("checkout.cancelled", token=_cancel_token(order), _external=True)
     try:
-        url = payments.start_checkout(order, success, cancel)
+        url = payments.start_checkout(order, success, cancel, lang=current_language())
     except PaymentError as exc:
         current_app.logger.warning("checkout for %s failed: %s", order.number, exc)
         flash(_("We could not open the payment page. Please try again in a moment."), "error")

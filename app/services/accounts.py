@@ -19,8 +19,8 @@ RESET_PURPOSE = "password-reset"
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
-# zxcvbn reads at most 72 characters. Its score: 0 and 1 are the most common passwords and simple patterns ("aaaaaaaaaa",
-# "password123", "qwertyuiop"), guessed in under a million tries.
+# zxcvbn reads at most 72 characters. Its scores 0 and 1 are the most common passwords and simple
+# patterns ("aaaaaaaaaa", "password123", "qwertyuiop"), guessed in under a million tries.
 WEAKEST_ACCEPTED_SCORE = 2
 
 

@@ -35,10 +35,11 @@ PAYMENT_WINDOW = timedelta(hours=24)
 PAID_EVENTS = ("checkout.session.completed", "checkout.session.async_payment_succeeded")
 
 
-def start_checkout(order, success_url, cancel_url):
+def start_checkout(order, success_url, cancel_url, lang=None):
     """The URL where the customer pays `order`: an open session is reused, else one is made.
 
-    `success_url` must carry {CHECKOUT_SESSION_ID}; raises PaymentError.
+    `success_url` must carry {CHECKOUT_SESSION_ID}; `lang` is the language the payer reads
+    (the customer's profile language when not given); raises PaymentError.
     """
     if order.status != "pending":
         raise PaymentError(f"order {order.number} is {order.status}")
@@ -47,7 +48,8 @@ def start_checkout(order, success_url, cancel_url):
         current = provider.retrieve(order.provider_ref)
         if current.status == "open" and current.url:
             return current.url
-    lang = order.user.language if order.user.language in LANGUAGES else "en"
+    if lang not in LANGUAGES:
+        lang = order.user.language if order.user.language in LANGUAGES else "en"
     with force_locale(lang):
         request = CheckoutRequest(
             order_id=order.id,
