@@ -121,7 +121,8 @@ class Esim(BaseModel):
     apple_install_url = CharField(default="", max_length=1000)  # the operator's own iOS one-tap link
     plan = ForeignKeyField(Plan, null=True)
     installed_at = DateTimeField(null=True)
-    expires_at = DateTimeField(null=True)
+    expires_at = DateTimeField(null=True, index=True)
+    # The share of data used is indexed as an expression (migration 011), for the data reminder.
     data_total_mb = IntegerField(default=0)
     data_used_mb = IntegerField(default=0)
     minutes_total = IntegerField(default=0)
@@ -357,13 +358,14 @@ class Reminder(BaseModel):
     """A reminder sent: at most one per eSIM, kind and expiry cycle."""
 
     esim = ForeignKeyField(Esim, backref="reminders", on_delete="CASCADE")
-    kind = CharField()  # expiry_7d, expiry_1d, data_80
+    kind = CharField()  # expiry_7d, expiry_1d, expiry_hours, data_80 (and the operator's own levels)
     cycle = CharField()  # the expiry date it was about, so a renewal starts a new cycle
+    cycle_end = DateTimeField(null=True)  # the same expiry as a timestamp, for the task's SQL
     sent_at = DateTimeField(default=utcnow)
 
     class Meta:
         table_name = "reminders"
-        indexes = ((("esim", "kind", "cycle"), True),)
+        indexes = ((("esim", "kind", "cycle"), True), (("esim", "kind", "cycle_end"), False))
 
 
 class AuditLog(BaseModel):
