@@ -2,6 +2,9 @@
 
 from urllib.parse import urlsplit
 
+from flask import abort
+from flask import request
+
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
@@ -46,7 +49,14 @@ def _headers(response):
     return response
 
 
+def _refuse_nul():
+    # No form or address here has a NUL character, and PostgreSQL cannot store one: refuse it plainly.
+    if any("\x00" in value for value in request.values.values()):
+        abort(400)
+
+
 def init_app(app):
+    app.before_request(_refuse_nul)
     app.after_request(_headers)
     if app.config["SESSION_COOKIE_SECURE"]:
 
