@@ -51,7 +51,8 @@ def _headers(response):
 
 def _refuse_nul():
     # No form or address here has a NUL character, and PostgreSQL cannot store one: refuse it plainly.
-    if any("\x00" in value for value in request.values.values()):
+    sent = [request.path, *(f"{key}{value}" for key, values in request.values.lists() for value in values)]
+    if any("\x00" in text for text in sent):
         abort(400)
 
 
