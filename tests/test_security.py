@@ -94,3 +94,18 @@ def test_a_password_longer_than_any_we_keep_is_refused_without_checking_it(clien
         "/login", data={"email": "demo@example.com", "password": "p" * 129, "csrf_token": token}
     )
     assert response.status_code == 200 and "/dashboard" not in (response.location or "")
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/checkout/return?session_id=%00%27%3B", "/compatibility?q=a%00b", "/checkout/test/cs_%00", "/?a%00=1"],
+)
+def test_a_nul_character_anywhere_is_refused_plainly(client, seeded, url):
+    """PostgreSQL cannot store a NUL; no form or address of ours has one, so it is a bad request."""
+    response = client.get(url + ("&" if "?" in url else "?") + "lang=zh")
+    assert response.status_code == 400
+    from helpers import translated
+
+    assert translated(seeded, "zh", "Something was wrong with that request") in response.get_data(
+        as_text=True
+    )
