@@ -77,10 +77,6 @@ class User(UserMixin, BaseModel):
     def by_email(cls, email):
         return cls.get_or_none(cls.email == (email or "").strip().lower())
 
-    @classmethod
-    def by_id(cls, user_id):
-        return next(iter(cls.select_where("id = ?", user_id)), None)
-
     @property
     def is_staff(self):
         return self.role in ("agent", "admin")
