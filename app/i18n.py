@@ -97,6 +97,7 @@ REMINDER_LABELS = {
     "expiry_7d": _l("A week before expiry"),
     "expiry_1d": _l("A day before expiry"),
     "expiry_3d": _l("3 days before expiry"),
+    "expiry_hours": _l("A few hours before expiry"),
     "data_75": _l("Data at 75%"),
     "data_80": _l("Data at 80%"),
     "data_90": _l("Data at 90%"),

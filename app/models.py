@@ -1,5 +1,6 @@
 """peewee models: one database proxy, times in UTC (naive), money in integer cents."""
 
+import re
 from datetime import UTC
 from datetime import datetime
 
@@ -31,6 +32,31 @@ ORDER_STATUSES = (
 def utcnow():
     """The current time in UTC without tzinfo, the form every column stores."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+CAMBODIA = "855"
+
+
+def phone_digits(phone):
+    """A phone number as E.164 digits (no +): a local 0... or bare number is Cambodian."""
+    text = (phone or "").strip()
+    digits = re.sub(r"\D", "", text)
+    if not digits:
+        return ""
+    if text.startswith("+"):
+        return digits
+    if digits.startswith("00"):
+        return digits[2:]
+    if digits.startswith("0"):
+        return CAMBODIA + digits[1:]
+    if digits.startswith(CAMBODIA) and len(digits) >= 11:
+        return digits
+    return CAMBODIA + digits
+
+
+def _with_field(only, field):
+    """save(only=...) writes `field` too (a key kept beside the columns it is made from)."""
+    return None if only is None else [*only, field]
 
 
 class BaseModel(Model):
@@ -66,12 +92,17 @@ class User(UserMixin, BaseModel):
     password_hash = CharField()
     name = CharField(default="")
     phone = CharField(default="")
+    phone_digits = CharField(default="", index=True)  # E.164 digits, for support's search
     language = CharField(default="en")
     role = CharField(default="customer")
     created_at = DateTimeField(default=utcnow)
 
     class Meta:
         table_name = "users"
+
+    def save(self, *args, only=None, **kwargs):
+        self.phone_digits = phone_digits(self.phone)
+        return super().save(*args, only=_with_field(only, "phone_digits"), **kwargs)
 
     @classmethod
     def by_email(cls, email):
@@ -131,13 +162,15 @@ class Plan(BaseModel):
 class Esim(BaseModel):
     user = ForeignKeyField(User, backref="esims", on_delete="CASCADE")
     iccid = CharField(unique=True)
+    iccid_reversed = CharField(default="", index=True)  # its last digits as a prefix, for support's search
     label = CharField(default="")
     smdp_address = CharField(default="")
     matching_id = CharField(default="")
     apple_install_url = CharField(default="", max_length=1000)  # the operator's own iOS one-tap link
     plan = ForeignKeyField(Plan, null=True)
     installed_at = DateTimeField(null=True)
-    expires_at = DateTimeField(null=True)
+    expires_at = DateTimeField(null=True, index=True)
+    # The share of data used is indexed as an expression (migration 011), for the data reminder.
     data_total_mb = IntegerField(default=0)
     data_used_mb = IntegerField(default=0)
     minutes_total = IntegerField(default=0)
@@ -149,6 +182,10 @@ class Esim(BaseModel):
 
     class Meta:
         table_name = "esims"
+
+    def save(self, *args, only=None, **kwargs):
+        self.iccid_reversed = self.iccid[::-1]
+        return super().save(*args, only=_with_field(only, "iccid_reversed"), **kwargs)
 
     @classmethod
     def owned_by(cls, user):
@@ -375,13 +412,14 @@ class Reminder(BaseModel):
     """A reminder sent: at most one per eSIM, kind and expiry cycle."""
 
     esim = ForeignKeyField(Esim, backref="reminders", on_delete="CASCADE")
-    kind = CharField()  # expiry_7d, expiry_1d, data_80
+    kind = CharField()  # expiry_7d, expiry_1d, expiry_hours, data_80 (and the operator's own levels)
     cycle = CharField()  # the expiry date it was about, so a renewal starts a new cycle
+    cycle_end = DateTimeField(null=True)  # the same expiry as a timestamp, for the task's SQL
     sent_at = DateTimeField(default=utcnow)
 
     class Meta:
         table_name = "reminders"
-        indexes = ((("esim", "kind", "cycle"), True),)
+        indexes = ((("esim", "kind", "cycle"), True), (("esim", "kind", "cycle_end"), False))
 
 
 class AuditLog(BaseModel):

@@ -38,6 +38,14 @@ def deliver_mail(mail_id):
 
 
 @task()
+def deliver_mails(mail_ids):
+    """Hand a batch of recorded emails to the mail server through one connection."""
+    from app.services import mail
+
+    mail.deliver_batch(mail_ids)
+
+
+@task()
 def send_refund(refund_id):
     """Send one recorded refund through the payment provider."""
     from app.services import refunds

@@ -30,7 +30,6 @@ def _settings(url, tmp_path):
         "TESTING": True,
         "DATABASE_URL": url,
         "OUTBOX_DIR": str(tmp_path / "outbox"),
-        "SERVER_NAME": "localhost",
     }
 
 

@@ -19,9 +19,11 @@ class Inbox:
 
     def __init__(self):
         self.messages = []
+        self.connections = set()
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
         self.messages.append(envelope.content.decode("utf8", "replace"))
+        self.connections.add(id(session))  # aiosmtpd makes one session per connection
         return "250 OK"
 
 
@@ -101,3 +103,18 @@ def test_a_cash_sale_while_smtp_is_down_shows_the_install_code_and_emails_later(
     message = email.message_from_string(raw, policy=email.policy.default)
     assert message["To"] == "walkin@example.com"
     assert "/install" in message.get_content()
+
+
+def test_a_run_of_reminders_goes_through_one_mail_server_connection(seeded, smtp_down):
+    from helpers import make_esim
+
+    from app.models import User
+    from app.services import reminders
+
+    smtp_down.start()
+    demo = in_app(seeded, User.by_email, DEMO_CUSTOMER[0])
+    for n in range(4):
+        make_esim(seeded, demo, f"898550000000000170{n}", label=f"Trip {n}", days_left=5)
+    assert in_app(seeded, reminders.send_due) == 4
+    assert len(smtp_down.messages) == 4
+    assert len(smtp_down.connections) == 1

@@ -386,3 +386,51 @@ def test_abandoned_test_checkouts_expire_from_cron(client, auth, seeded):
     assert "Expired 1 order(s)." in result.output
     assert in_app(seeded, Order.get).status == "expired"
     assert in_app(seeded, lambda: PromoCode.get(PromoCode.code == "WELCOME10").held) == 0
+
+
+def test_expire_orders_works_in_batches_writing_each_orders_event_and_giving_promo_holds_back(
+    client, auth, seeded
+):
+    """Orders that never opened a checkout and checkouts that ran out, more than one batch of each."""
+    from app.models import TestCheckout
+    from app.models import utcnow
+    from app.services import payments
+
+    in_app(seeded, PromoCode.update(max_redemptions=50).execute)
+    user = in_app(seeded, User.by_email, "demo@example.com")
+    esim = _esim(seeded)
+    plans = ["day-1gb", "day-3gb", "month-10gb", "month-30gb", "month-80gb"]
+    unopened = [
+        in_app(seeded, renewal.place_order, user, renewal.find_plan(code), promo_code="WELCOME10")
+        for code in plans  # new eSIMs, at the counter
+    ]
+    auth.login()
+    for code in plans[:3]:
+        token = csrf_token(client, f"/esims/{esim.id}/renew")
+        client.post(f"/esims/{esim.id}/renew", data={"plan": code, "promo": "", "csrf_token": token})
+    paid_meanwhile = in_app(
+        seeded, Order.get, Order.plan == renewal.find_plan("day-1gb"), Order.esim.is_null(False)
+    )
+    long_ago = utcnow() - timedelta(days=2)
+    in_app(seeded, Order.update(created_at=long_ago, updated_at=long_ago).execute)
+    in_app(seeded, TestCheckout.update(expires_at=long_ago).execute)
+    in_app(
+        seeded, TestCheckout.update(status="complete").where(TestCheckout.order == paid_meanwhile.id).execute
+    )
+    assert in_app(seeded, lambda: PromoCode.get(PromoCode.code == "WELCOME10").held) == 5
+
+    assert in_app(seeded, payments.expire_abandoned, batch=2) == 5 + 2
+    statuses = in_app(seeded, lambda: {o.id: o.status for o in Order.select()})
+    assert [statuses[o.id] for o in unopened] == ["expired"] * 5
+    assert statuses[paid_meanwhile.id] == "pending"  # its checkout completed: not expired
+    assert in_app(seeded, lambda: PromoCode.get(PromoCode.code == "WELCOME10").held) == 0
+    events = in_app(
+        seeded,
+        lambda: [
+            (e.order_id, e.source) for e in OrderEvent.select().where(OrderEvent.to_status == "expired")
+        ],
+    )
+    assert sorted(events) == sorted((i, "system") for i, s in statuses.items() if s == "expired")
+    history = client.get(f"/orders/{unopened[0].id}").get_data(as_text=True)
+    assert "Expired" in history
+    assert in_app(seeded, payments.expire_abandoned) == 0  # nothing left

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 from helpers import body
 from helpers import in_app
 from helpers import make_customer
@@ -9,6 +10,7 @@ from helpers import make_esim
 from helpers import translated
 
 from app.models import Esim
+from app.models import Plan
 from app.models import Reminder
 from app.models import User
 from app.models import utcnow
@@ -92,3 +94,75 @@ def test_the_dashboard_shows_the_same_as_a_banner(client, auth, seeded):
     assert "Your eSIM Heavy has used 80% of its data" in html
     assert "Your eSIM Gone has expired." in html
     assert "Your eSIM Calm" not in html
+
+
+HOUR, DAY = timedelta(hours=1), timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    ("plan", "days", "checks"),
+    [
+        ("day-1gb", 1, [(20 * HOUR, []), (2 * HOUR, ["expiry_hours"]), (HOUR, ["expiry_hours"])]),
+        (
+            "month-10gb",
+            30,
+            [
+                (20 * DAY, []),
+                (6 * DAY, ["expiry_7d"]),
+                (3 * DAY, ["expiry_7d"]),
+                (12 * HOUR, ["expiry_1d", "expiry_7d"]),
+            ],
+        ),
+        (
+            "year-150gb",
+            365,
+            [
+                (200 * DAY, []),
+                (8 * DAY, []),
+                (6 * DAY, ["expiry_7d"]),
+                (5 * HOUR, ["expiry_1d", "expiry_7d"]),
+            ],
+        ),
+    ],
+)
+def test_expiry_reminders_follow_the_plans_length_once_each(seeded, outbox, plan, days, checks):
+    demo = in_app(seeded, User.by_email, "demo@example.com")
+    chosen = in_app(seeded, Plan.get, Plan.code == plan)
+    esim = make_esim(seeded, demo, "8985500000000001301", label="Trip", plan=chosen, days_left=days)
+    for left, expected in checks:
+        in_app(seeded, reminders.send_due, esim.expires_at - left)
+        kinds = in_app(seeded, lambda: sorted(r.kind for r in Reminder.select()))
+        assert kinds == expected, f"{left} before the end of a {days}-day plan"
+    assert len(outbox.messages()) == len(checks[-1][1])  # each reminder emailed once
+
+
+def test_a_one_day_plan_is_not_expiring_soon_when_bought_and_its_reminder_says_hours(
+    client, auth, seeded, outbox
+):
+    demo = in_app(seeded, User.by_email, "demo@example.com")
+    daily = in_app(seeded, Plan.get, Plan.code == "day-1gb")
+    make_esim(seeded, demo, "8985500000000001401", label="Daily", plan=daily, days_left=0.98)
+    auth.login()
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert "Your eSIM Daily expires on" not in html
+    assert "Sent 0 reminder(s)." in _run(seeded)  # bought 30 minutes ago: no "expires within a day"
+    esim = in_app(seeded, Esim.get, Esim.label == "Daily")
+    in_app(seeded, reminders.send_due, esim.expires_at - 2 * HOUR)
+    assert outbox.last()["Subject"] == "Your eSIM expires in a few hours"
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert "Your eSIM Daily expires on" not in html  # the dashboard's clock is now: 23 hours left
+
+
+def test_the_data_reminder_goes_once_at_80_percent(seeded, outbox):
+    demo = in_app(seeded, User.by_email, "demo@example.com")
+    esim = make_esim(seeded, demo, "8985500000000001501", label="Data", days_left=20, data_used_mb=7 * 1024)
+    assert "Sent 0 reminder(s)." in _run(seeded)  # 70 %
+    from app.models import SimLine
+
+    in_app(seeded, lambda: SimLine.update(data_used_mb=8 * 1024).where(SimLine.iccid == esim.iccid).execute())
+    in_app(seeded, lambda: Esim.update(usage_read_at=None).where(Esim.id == esim.id).execute())
+    assert "Sent 1 reminder(s)." in _run(seeded)  # 80 %, read from the operator
+    in_app(seeded, lambda: SimLine.update(data_used_mb=9 * 1024).where(SimLine.iccid == esim.iccid).execute())
+    in_app(seeded, lambda: Esim.update(usage_read_at=None).where(Esim.id == esim.id).execute())
+    assert "Sent 0 reminder(s)." in _run(seeded)  # 90 %: still the one reminder this cycle
+    assert [m["Subject"] for m in outbox.messages()] == ["You have used 80% of your eSIM data"]

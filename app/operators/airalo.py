@@ -150,6 +150,8 @@ class AiraloOperator(Operator):
         # A top-up is a package of its own ("Get eSIM package history" lists each with its own
         # expiry and data), and unused data ends with its package (Airalo's help centre).
         self.renewal_carries_over = False
+        # Airalo's low-data notification (75 % and 90 %) reaches operator_webhooks.
+        self.sends_usage_notices = True
 
     # --- paid requests -------------------------------------------------------
     def _send(self, attempt, path, form):

@@ -110,6 +110,9 @@ class Operator(ABC):
     # True when a renewal extends the current package (days after the expiry, data left kept);
     # False when it is a package of its own beside the current one, with its own days and data.
     renewal_carries_over = True
+    # True when the operator tells us itself (a webhook) that an eSIM is low on data, so the
+    # reminders task need not read every eSIM's usage to find out.
+    sends_usage_notices = False
 
     def settle(self, reference: str) -> str:
         """Find out what became of a request the operator left unanswered; PENDING, APPLIED or FAILED.

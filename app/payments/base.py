@@ -103,6 +103,17 @@ class PaymentProvider(ABC):
     def retrieve(self, session_id: str) -> CheckoutSession:
         """The session as the provider knows it now; raises PaymentError."""
 
+    def expired_sessions(self, session_ids):
+        """The ids among `session_ids` of checkouts that ran out unpaid (one it cannot find is left)."""
+        expired = set()
+        for session_id in session_ids:
+            try:
+                if self.retrieve(session_id).status == "expired":
+                    expired.add(session_id)
+            except PaymentError:
+                continue
+        return expired
+
     @abstractmethod
     def verify_webhook(self, payload: bytes, signature: str | None) -> PaymentEvent:
         """The event in a webhook request, if its signature is right; raises SignatureError."""

@@ -29,10 +29,14 @@ from app.services import jobs
 CLAIM = timedelta(minutes=2)
 FIRST_RETRY_SECONDS, LONGEST_PAUSE_SECONDS = 30, 30 * 60
 RETRY_BATCH = 200
+DELIVERY_BATCH = 50  # emails sent through one mail server connection
 
 
-def send(to, subject, text, lang="en"):
-    """Record one email and have the worker deliver it; None for an address with no mailbox."""
+def send(to, subject, text, lang="en", queue=True):
+    """Record one email and have the worker deliver it; None for an address with no mailbox.
+
+    With `queue=False` the caller hands the worker many at once (`deliver_later`).
+    """
     if to.endswith(".invalid"):
         # A customer registered at a counter with a phone number only: no mailbox to write to.
         current_app.logger.info("mail to %s not sent (no real address): %s", to, subject)
@@ -44,16 +48,24 @@ def send(to, subject, text, lang="en"):
         body=text,
         message_id=make_msgid(domain="esim.local"),
     )
-    jobs.enqueue("deliver_mail", row.id)
+    if queue:
+        jobs.enqueue("deliver_mail", row.id)
     return row
 
 
-def send_template(user, name, subject, **context):
+def deliver_later(mail_ids):
+    """Have the worker deliver these recorded emails, a batch per mail server connection."""
+    for start in range(0, len(mail_ids), DELIVERY_BATCH):
+        jobs.enqueue("deliver_mails", list(mail_ids[start : start + DELIVERY_BATCH]))
+
+
+def send_template(user, name, subject, queue=True, **context):
     """Render email/<name>.txt in the user's own language and send it to them."""
     lang = user.language if user.language in LANGUAGES else "en"
     with force_locale(lang):
         text = render_template(f"email/{name}.txt", user=user, **context)
-        return send(user.email, str(subject() if callable(subject) else subject), text, lang=lang)
+        subject = str(subject() if callable(subject) else subject)
+        return send(user.email, subject, text, lang=lang, queue=queue)
 
 
 def _sender(lang):
@@ -72,22 +84,42 @@ def _pause(attempts):
 
 def deliver(mail_id, now=None):
     """Try to deliver one recorded email now; True once it has gone (by this call)."""
+    return deliver_batch([mail_id], now) == 1
+
+
+def deliver_batch(mail_ids, now=None):
+    """Deliver these recorded emails through one mail server connection; returns how many went.
+
+    Each is claimed first (another worker leaves it alone) and marked sent as soon as
+    the server takes it; one that fails waits for its next try, the rest still go.
+    """
     now = now or utcnow()
-    claimed = (
-        OutgoingMail.update(attempts=OutgoingMail.attempts + 1, locked_until=now + CLAIM)
+    claimed_until = now + CLAIM
+    OutgoingMail.update(attempts=OutgoingMail.attempts + 1, locked_until=claimed_until).where(
+        OutgoingMail.id.in_(list(mail_ids)),
+        OutgoingMail.sent_at.is_null(),
+        OutgoingMail.next_try_at <= now,
+        OutgoingMail.locked_until.is_null() | (OutgoingMail.locked_until < now),
+    ).execute()
+    rows = list(
+        OutgoingMail.select()
         .where(
-            OutgoingMail.id == mail_id,
+            OutgoingMail.id.in_(list(mail_ids)),
+            OutgoingMail.locked_until == claimed_until,
             OutgoingMail.sent_at.is_null(),
-            OutgoingMail.next_try_at <= now,
-            OutgoingMail.locked_until.is_null() | (OutgoingMail.locked_until < now),
         )
-        .execute()
+        .order_by(OutgoingMail.id)
     )
-    if not claimed:
-        return False
-    row = OutgoingMail.get_by_id(mail_id)
+    delivered = 0
+    with _Transport(current_app.config) as transport:
+        for row in rows:
+            delivered += _deliver_one(row, transport, now)
+    return delivered
+
+
+def _deliver_one(row, transport, now):
     try:
-        _transport(_message(row))
+        transport.send(_message(row))
     except Exception as exc:  # noqa: BLE001 - any failure to hand it over is tried again later
         current_app.logger.warning(
             "mail %s to %s not delivered (try %s): %s", row.id, row.to, row.attempts, exc
@@ -95,12 +127,12 @@ def deliver(mail_id, now=None):
         OutgoingMail.update(
             locked_until=None, next_try_at=now + _pause(row.attempts), last_error=str(exc)[:500]
         ).where(OutgoingMail.id == row.id).execute()
-        return False
+        return 0
     OutgoingMail.update(sent_at=utcnow(), locked_until=None, last_error="").where(
         OutgoingMail.id == row.id
     ).execute()
     current_app.logger.info("mail to %s: %s", row.to, row.subject)
-    return True
+    return 1
 
 
 def retry_due(now=None):
@@ -117,8 +149,7 @@ def retry_due(now=None):
         .limit(RETRY_BATCH)
     )
     ids = [row.id for row in due]
-    for mail_id in ids:
-        jobs.enqueue("deliver_mail", mail_id)
+    deliver_later(ids)
     return len(ids)
 
 
@@ -133,16 +164,51 @@ def _message(row):
     return msg
 
 
-def _transport(msg):
-    config = current_app.config
-    if config.get("MAIL_SERVER"):
-        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=20) as smtp:
+class _Transport:
+    """SMTP when MAIL_SERVER is set, connected on the first email and kept for the batch; else the outbox."""
+
+    def __init__(self, config):
+        self.config = config
+        self.smtp = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *_exc):
+        self._close()
+
+    def send(self, msg):
+        config = self.config
+        if not config.get("MAIL_SERVER"):
+            outbox = Path(config["OUTBOX_DIR"])
+            outbox.mkdir(parents=True, exist_ok=True)
+            (outbox / f"{uuid.uuid4().hex}.eml").write_bytes(bytes(msg))
+            return
+        if self.smtp is None:
+            self.smtp = self._connect()
+        try:
+            self.smtp.send_message(msg)
+        except smtplib.SMTPServerDisconnected:
+            self.smtp = None  # the next email connects again
+            raise
+
+    def _connect(self):
+        config = self.config
+        smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=20)
+        try:
             if config["MAIL_USE_TLS"]:
                 smtp.starttls()
             if config.get("MAIL_USERNAME"):
                 smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-            smtp.send_message(msg)
-        return
-    outbox = Path(config["OUTBOX_DIR"])
-    outbox.mkdir(parents=True, exist_ok=True)
-    (outbox / f"{uuid.uuid4().hex}.eml").write_bytes(bytes(msg))
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def _close(self):
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                self.smtp.close()
+            self.smtp = None

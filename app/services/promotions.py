@@ -85,6 +85,14 @@ def release(promo_id):
     PromoCode.update(held=PromoCode.held - 1).where(PromoCode.id == promo_id, PromoCode.held > 0).execute()
 
 
+def release_many(counts):
+    """Orders that will not be paid give their holds back: `counts` maps a promo id to how many."""
+    for promo_id, count in counts.items():
+        PromoCode.update(held=Case(None, [(PromoCode.held > count, PromoCode.held - count)], 0)).where(
+            PromoCode.id == promo_id
+        ).execute()
+
+
 def redeem(promo_id):
     """A paid order turns its hold into a redemption."""
     PromoCode.update(

@@ -1,48 +1,47 @@
-"""Reminders before an eSIM runs out: a week before expiry, a day before, and at 80 % of data.
+"""Reminders before an eSIM runs out: before its expiry (as its plan's length says) and at 80 % of data.
 
-Each goes out once per eSIM, kind and expiry cycle: the row is written first
-under a unique index, so a second run (or two at once) sends nothing new.
+Each goes out once per eSIM, kind and expiry cycle. The task asks the database
+for the eSIMs that are due and have not had that reminder this cycle (indexed on
+expiry, share of data used, and eSIM, kind and cycle), a bounded batch at a
+time, so its cost follows the reminders due, not the eSIMs there are.
 """
 
-from datetime import timedelta
+import time
 
+from flask import current_app
 from flask_babel import gettext as _
+from peewee import JOIN
+from peewee import SQL
 from peewee import IntegrityError
+from peewee import fn
 
 from app.models import Esim
+from app.models import Plan
 from app.models import Reminder
 from app.models import User
 from app.models import utcnow
 from app.operators import get_operator
+from app.services import expiry_steps
 from app.services import jobs
 from app.services import mail
 from app.services import usage
 from app.services.notifications import external_url
 
-WEEK, DAY = timedelta(days=7), timedelta(days=1)
 DATA_SHARE = 0.8
-BATCH = 100
-
-
-def due(esim, status, now):
-    """The reminder kinds this eSIM should have had by now."""
-    if esim.installed_at is None or esim.expires_at is None or esim.expires_at <= now:
-        return []
-    kinds = []
-    left = esim.expires_at - now
-    if left <= DAY:
-        kinds.append("expiry_1d")
-    elif left <= WEEK:
-        kinds.append("expiry_7d")
-    if status.data_used_share >= DATA_SHARE:
-        kinds.append("data_80")
-    return kinds
-
+DATA_KINDS = ("data_75", "data_80", "data_90")
+BATCH = 200
+TIME_LIMIT_SECONDS = 60
+# Without the operator's own low-data notices, this many of the oldest readings are renewed
+# each run, so every active eSIM's usage is looked at now and then, never all at once.
+READINGS_PER_RUN = 2000
+# The expression the data-share index is built on (migration 011): written the same way here.
+DATA_PERCENT_SQL = SQL("(data_used_mb * 100 / data_total_mb)")
 
 SUBJECTS = {
     "expiry_7d": lambda: _("Your eSIM expires in a week"),
     "expiry_3d": lambda: _("Your eSIM expires in 3 days"),
     "expiry_1d": lambda: _("Your eSIM expires within a day"),
+    "expiry_hours": lambda: _("Your eSIM expires in a few hours"),
     "data_75": lambda: _("You have used %(percent)d%% of your eSIM data", percent=75),
     "data_80": lambda: _("You have used %(percent)d%% of your eSIM data", percent=80),
     "data_90": lambda: _("You have used %(percent)d%% of your eSIM data", percent=90),
@@ -50,49 +49,146 @@ SUBJECTS = {
 DATA_PERCENT = {"data_75": 75, "data_80": 80, "data_90": 90}
 
 
-def _send(esim, kind, status):
+def due(esim, status, now):
+    """The reminder kinds this eSIM should have had by now (as the task's SQL selects them)."""
+    if esim.installed_at is None or esim.expires_at is None or esim.expires_at <= now:
+        return []
+    step = expiry_steps.step_due(expiry_steps.plan_days(esim), esim.expires_at - now)
+    kinds = [step] if step else []
+    if status.data_used_share >= DATA_SHARE:
+        kinds.append("data_80")
+    return kinds
+
+
+def send_due(now=None, batch=BATCH, time_limit=TIME_LIMIT_SECONDS):
+    """Email every reminder that is due and not yet sent; returns how many went out.
+
+    Works in batches of `batch` eSIMs and stops starting new ones after `time_limit`
+    seconds; what is left is due still, and the next run sends it (the most urgent first).
+    """
+    now = now or utcnow()
+    started = time.monotonic()
+    operator = get_operator()
+    if not operator.sends_usage_notices:
+        _renew_oldest_readings(now)
+    sent = 0
+    for window in [*expiry_steps.windows(), None]:
+        after = None
+        while time.monotonic() - started < time_limit:
+            esims = list(_candidates(window, now, after).limit(batch))
+            if not esims:
+                break
+            after = (esims[-1].expires_at, esims[-1].id)
+            sent += _remind(esims, window.kind if window else "data_80", now, operator)
+    if time.monotonic() - started >= time_limit:
+        current_app.logger.info("send-reminders stopped at its time limit; the rest go next run")
+    return sent
+
+
+def _candidates(window, now, after):
+    """Installed, unexpired eSIMs in the window (None: the data reminder) without this cycle's reminder."""
+    kinds = [window.kind] if window else list(DATA_KINDS)
+    sent_already = Reminder.select(SQL("1")).where(
+        Reminder.esim == Esim.id, Reminder.kind.in_(kinds), Reminder.cycle_end == Esim.expires_at
+    )
+    query = (
+        Esim.select(Esim, User)
+        .join(User)
+        .where(Esim.installed_at.is_null(False), ~fn.EXISTS(sent_already))
+        .order_by(Esim.expires_at, Esim.id)
+    )
+    if window is None:
+        query = query.where(
+            Esim.expires_at > now, Esim.data_total_mb > 0, DATA_PERCENT_SQL >= int(DATA_SHARE * 100)
+        )
+    else:
+        days = fn.COALESCE(Plan.days, expiry_steps.DEFAULT_PLAN_DAYS)
+        query = query.switch(Esim).join(Plan, JOIN.LEFT_OUTER, on=(Esim.plan == Plan.id))
+        query = query.where(
+            Esim.expires_at > now + window.floor,
+            Esim.expires_at <= now + window.lead,
+            days >= window.min_days,
+        )
+        if window.max_days != float("inf"):
+            query = query.where(days < window.max_days)
+    if after is not None:
+        query = query.where(
+            (Esim.expires_at > after[0]) | ((Esim.expires_at == after[0]) & (Esim.id > after[1]))
+        )
+    return query
+
+
+def _renew_oldest_readings(now):
+    """Read the usage of the active eSIMs whose readings are oldest, a bounded number per run."""
+    oldest = list(
+        Esim.select()
+        .where(Esim.installed_at.is_null(False), Esim.expires_at > now)
+        .order_by(Esim.usage_read_at.asc(nulls="first"), Esim.id)
+        .limit(READINGS_PER_RUN)
+    )
+    for start in range(0, len(oldest), BATCH):
+        usage.refresh(oldest[start : start + BATCH])
+
+
+def _remind(esims, kind, now, operator):
+    """Send `kind` to each eSIM of the batch still due after a fresh reading; one transaction."""
+    usage.refresh(esims)  # one operator call, and only for readings older than a minute
+    chosen = []
+    for esim in esims:
+        status = usage.status(esim, now)
+        if kind in due(esim, status, now):
+            chosen.append((esim, status))
+    if not chosen:
+        return 0
+    try:
+        with jobs.transaction():
+            Reminder.insert_many([_row(e, kind, now) for e, _status in chosen]).execute()
+            letters = [_letter(e, kind, status, operator) for e, status in chosen]
+            mail.deliver_later([letter.id for letter in letters if letter is not None])
+    except IntegrityError:
+        # The operator's notice sent one of them meanwhile: send the rest one by one.
+        return sum(_send_once(esim, kind, status) for esim, status in chosen)
+    return len(chosen)
+
+
+def _row(esim, kind, now):
+    cycle = esim.expires_at
+    return dict(esim=esim.id, kind=kind, cycle=cycle.isoformat(), cycle_end=cycle, sent_at=now)
+
+
+def _letter(esim, kind, status, operator=None):
+    """The reminder's email, recorded; the caller has the worker deliver it."""
     link = external_url("plans.renew", esim_id=esim.id, lang=esim.user.language)
-    mail.send_template(
+    return mail.send_template(
         esim.user,
         "reminder",
         SUBJECTS[kind],
+        queue=False,
         esim=esim,
         kind=kind,
         percent=DATA_PERCENT.get(kind),
-        carries_over=get_operator().renewal_carries_over,
+        carries_over=(operator or get_operator()).renewal_carries_over,
         status=status,
         link=link,
     )
 
 
-def send_due(now=None):
-    """Email every reminder that is due and not yet sent; returns how many went out."""
-    now = now or utcnow()
-    candidates = (
-        Esim.select(Esim, User)
-        .join(User)
-        .where(Esim.installed_at.is_null(False), Esim.expires_at > now)
-        .order_by(Esim.id)
-    )
-    sent = 0
-    for start in range(0, candidates.count(), BATCH):
-        batch = list(candidates.offset(start).limit(BATCH))
-        usage.refresh(batch)  # one operator call for the batch
-        for esim in batch:
-            status = usage.status(esim, now)
-            for kind in due(esim, status, now):
-                sent += _send_once(esim, kind, status)
-    return sent
-
-
 def _send_once(esim, kind, status):
-    """The reminder's row and its email in one transaction; the worker delivers the email."""
+    """The reminder's row and its email in one transaction, unless it was sent this cycle."""
+    sent = Reminder.select().where(
+        Reminder.esim == esim.id, Reminder.kind == kind, Reminder.cycle_end == esim.expires_at
+    )
+    if sent.exists():
+        return 0
     try:
         with jobs.transaction():
-            Reminder.create(esim=esim, kind=kind, cycle=esim.expires_at.isoformat())
-            _send(esim, kind, status)
+            Reminder.create(
+                esim=esim, kind=kind, cycle=esim.expires_at.isoformat(), cycle_end=esim.expires_at
+            )
+            letter = _letter(esim, kind, status)
+            mail.deliver_later([letter.id] if letter is not None else [])
     except IntegrityError:
-        return 0
+        return 0  # sent by another worker at the same moment
     return 1
 
 

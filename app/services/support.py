@@ -4,8 +4,6 @@ import json
 import re
 import secrets
 
-from peewee import fn
-
 from app.extensions import db
 from app.models import AuditLog
 from app.models import Esim
@@ -15,6 +13,7 @@ from app.models import Payment
 from app.models import Reminder
 from app.models import User
 from app.services import accounts
+from app.services import customer_search
 from app.services import jobs
 from app.services import notifications
 from app.services import payments
@@ -22,6 +21,7 @@ from app.services import refunds
 from app.services import renewal
 from app.services import signed
 
+SEARCH_MIN_LENGTH = customer_search.MIN_LENGTH
 PLACEHOLDER_DOMAIN = "counter.invalid"  # customers registered at a counter with a phone only
 
 
@@ -45,46 +45,9 @@ def _digits(text):
     return re.sub(r"\D", "", text or "")
 
 
-def _phone_forms(digits):
-    """The same Cambodian number written with the country code (855...) and without it (0...)."""
-    forms = {digits}
-    if digits.startswith("855"):
-        forms.add("0" + digits[3:])
-    elif digits.startswith("0"):
-        forms.add("855" + digits[1:])
-    return forms
-
-
 def search(query, limit=20):
-    """Customers found by name, email, phone, ICCID (whole or last 4+ digits) or order number (or part)."""
-    query = (query or "").strip()
-    if len(query) < 3:
-        return []
-    digits = _digits(query)
-    text = query.lower()
-    found = User.select(User.id).where(
-        User.role == "customer", User.email.contains(text) | fn.LOWER(User.name).contains(text)
-    )
-    ids = [u.id for u in found.limit(limit)]
-    if len(digits) >= 4:
-        phone = fn.REPLACE(fn.REPLACE(fn.REPLACE(User.phone, " ", ""), "-", ""), "+", "")
-        condition = None
-        for form in _phone_forms(digits):
-            # A stored 0... number matches its 855... form and the other way round.
-            match = phone.contains(form) | phone.contains(form.removeprefix("855").removeprefix("0"))
-            condition = match if condition is None else condition | match
-        ids += [u.id for u in User.select(User.id).where(condition).limit(limit)]
-        ids += [e.user_id for e in Esim.select(Esim.user).where(Esim.iccid.endswith(digits)).limit(limit)]
-    if len(query) >= 4:
-        ids += [
-            o.user_id
-            for o in Order.select(Order.user).where(Order.number.contains(query.upper())).limit(limit)
-        ]
-    unique = list(dict.fromkeys(ids))[:limit]
-    if not unique:
-        return []
-    by_id = {u.id: u for u in User.select().where(User.id.in_(unique), User.role == "customer")}
-    return [by_id[i] for i in unique if i in by_id]
+    """Customers by name, email, phone, ICCID (whole or last 4+ digits) or order number (or its start)."""
+    return customer_search.search(query, limit)
 
 
 def has_mailbox(user):

@@ -11,9 +11,9 @@ from app.models import Esim
 from app.models import utcnow
 from app.operators import OperatorError
 from app.operators import get_operator
+from app.services import expiry_steps
 
 FRESH_FOR = timedelta(seconds=60)
-EXPIRING_WITHIN = timedelta(days=7)
 
 NOT_INSTALLED, ACTIVE, EXPIRING, EXPIRED = "not_installed", "active", "expiring", "expired"
 # Lower sorts first on the dashboard: what needs attention comes first.
@@ -51,7 +51,7 @@ def status(esim, now=None):
         state = NOT_INSTALLED
     elif esim.expires_at is None or esim.expires_at <= now:
         state = EXPIRED
-    elif esim.expires_at - now <= EXPIRING_WITHIN:
+    elif esim.expires_at - now <= expiry_steps.expiring_within(expiry_steps.plan_days(esim)):
         state = EXPIRING
     else:
         state = ACTIVE

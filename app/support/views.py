@@ -79,6 +79,7 @@ def search():
         target="results",
         query=query,
         results=support.search(query),
+        min_length=support.SEARCH_MIN_LENGTH,
     )
 
 
