@@ -159,7 +159,7 @@ class Esim(BaseModel):
     data_used_mb = IntegerField(default=0)
     minutes_total = IntegerField(default=0)
     minutes_used = IntegerField(default=0)
-    usage_read_at = DateTimeField(null=True)
+    usage_read_at = DateTimeField(null=True, index=True)
     created_at = DateTimeField(default=utcnow)
 
     class Meta:
@@ -225,6 +225,7 @@ class Order(BaseModel):
 
     class Meta:
         table_name = "orders"
+        indexes = ((("user", "created_at"), False),)
 
     @classmethod
     def owned_by(cls, user):
@@ -254,6 +255,7 @@ class OrderEvent(BaseModel):
 
     class Meta:
         table_name = "order_events"
+        indexes = ((("order", "created_at"), False),)
 
 
 class Payment(BaseModel):
@@ -413,6 +415,7 @@ class AuditLog(BaseModel):
 
     class Meta:
         table_name = "audit_log"
+        indexes = ((("customer", "created_at"), False),)
 
 
 class OutgoingMail(BaseModel):

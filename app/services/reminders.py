@@ -7,6 +7,7 @@ time, so its cost follows the reminders due, not the eSIMs there are.
 """
 
 import time
+from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -31,9 +32,12 @@ DATA_SHARE = 0.8
 DATA_KINDS = ("data_75", "data_80", "data_90")
 BATCH = 200
 TIME_LIMIT_SECONDS = 60
-# Without the operator's own low-data notices, this many of the oldest readings are renewed
-# each run, so every active eSIM's usage is looked at now and then, never all at once.
+# Each run renews at most this many of the oldest readings of active eSIMs, those older than
+# STALE_AFTER (longer when the operator sends its own low-data and expiry notices), so every
+# eSIM's usage and expiry are looked at now and then, never all at once.
 READINGS_PER_RUN = 2000
+STALE_AFTER = timedelta(hours=6)
+STALE_AFTER_WITH_NOTICES = timedelta(days=1)
 # The expression the data-share index is built on (migration 011): written the same way here.
 DATA_PERCENT_SQL = SQL("(data_used_mb * 100 / data_total_mb)")
 
@@ -69,8 +73,7 @@ def send_due(now=None, batch=BATCH, time_limit=TIME_LIMIT_SECONDS):
     now = now or utcnow()
     started = time.monotonic()
     operator = get_operator()
-    if not operator.sends_usage_notices:
-        _renew_oldest_readings(now)
+    _renew_oldest_readings(now, STALE_AFTER_WITH_NOTICES if operator.sends_usage_notices else STALE_AFTER)
     sent = 0
     for window in [*expiry_steps.windows(), None]:
         after = None
@@ -118,11 +121,15 @@ def _candidates(window, now, after):
     return query
 
 
-def _renew_oldest_readings(now):
+def _renew_oldest_readings(now, stale_after):
     """Read the usage of the active eSIMs whose readings are oldest, a bounded number per run."""
     oldest = list(
         Esim.select()
-        .where(Esim.installed_at.is_null(False), Esim.expires_at > now)
+        .where(
+            Esim.installed_at.is_null(False),
+            Esim.expires_at > now,
+            Esim.usage_read_at.is_null() | (Esim.usage_read_at < now - stale_after),
+        )
         .order_by(Esim.usage_read_at.asc(nulls="first"), Esim.id)
         .limit(READINGS_PER_RUN)
     )
