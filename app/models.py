@@ -164,6 +164,7 @@ class Esim(BaseModel):
 
     class Meta:
         table_name = "esims"
+        indexes = ((("usage_read_at", "expires_at"), False),)
 
     def save(self, *args, only=None, **kwargs):
         self.iccid_reversed = self.iccid[::-1]
@@ -225,7 +226,7 @@ class Order(BaseModel):
 
     class Meta:
         table_name = "orders"
-        indexes = ((("user", "created_at"), False),)
+        indexes = ((("user", "created_at"), False), (("status", "provider_ref", "created_at"), False))
 
     @classmethod
     def owned_by(cls, user):

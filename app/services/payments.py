@@ -240,7 +240,7 @@ def expire_abandoned(
             Order.created_at < now - PAYMENT_WINDOW,
             Order.payment_note != "processing",
         )
-        ids = [order.id for order in unopened.order_by(Order.id).limit(batch)]
+        ids = [order.id for order in unopened.order_by(Order.created_at, Order.id).limit(batch)]
         if not ids:
             break
         expired += _expire(ids)

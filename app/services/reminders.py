@@ -123,16 +123,10 @@ def _candidates(window, now, after):
 
 def _renew_oldest_readings(now, stale_after):
     """Read the usage of the active eSIMs whose readings are oldest, a bounded number per run."""
-    oldest = list(
-        Esim.select()
-        .where(
-            Esim.installed_at.is_null(False),
-            Esim.expires_at > now,
-            Esim.usage_read_at.is_null() | (Esim.usage_read_at < now - stale_after),
-        )
-        .order_by(Esim.usage_read_at.asc(nulls="first"), Esim.id)
-        .limit(READINGS_PER_RUN)
-    )
+    active = Esim.select().where(Esim.installed_at.is_null(False), Esim.expires_at > now)
+    never = list(active.where(Esim.usage_read_at.is_null()).order_by(Esim.id).limit(READINGS_PER_RUN))
+    old = active.where(Esim.usage_read_at < now - stale_after).order_by(Esim.usage_read_at, Esim.id)
+    oldest = never + list(old.limit(READINGS_PER_RUN - len(never)))
     for start in range(0, len(oldest), BATCH):
         usage.refresh(oldest[start : start + BATCH])
 
@@ -150,8 +144,9 @@ def _remind(esims, kind, now, operator):
     try:
         with jobs.transaction():
             Reminder.insert_many([_row(e, kind, now) for e, _status in chosen]).execute()
-            letters = [_letter(e, kind, status, operator) for e, status in chosen]
-            mail.deliver_later([letter.id for letter in letters if letter is not None])
+            mail.deliver_later(
+                mail.record_many([_compose(e, kind, status, operator) for e, status in chosen])
+            )
     except IntegrityError:
         # The operator's notice sent one of them meanwhile: send the rest one by one.
         return sum(_send_once(esim, kind, status) for esim, status in chosen)
@@ -163,14 +158,13 @@ def _row(esim, kind, now):
     return dict(esim=esim.id, kind=kind, cycle=cycle.isoformat(), cycle_end=cycle, sent_at=now)
 
 
-def _letter(esim, kind, status, operator=None):
-    """The reminder's email, recorded; the caller has the worker deliver it."""
+def _compose(esim, kind, status, operator=None):
+    """The reminder's email: (to, subject, text, language)."""
     link = external_url("plans.renew", esim_id=esim.id, lang=esim.user.language)
-    return mail.send_template(
+    return mail.compose(
         esim.user,
         "reminder",
         SUBJECTS[kind],
-        queue=False,
         esim=esim,
         kind=kind,
         percent=DATA_PERCENT.get(kind),
@@ -192,8 +186,7 @@ def _send_once(esim, kind, status):
             Reminder.create(
                 esim=esim, kind=kind, cycle=esim.expires_at.isoformat(), cycle_end=esim.expires_at
             )
-            letter = _letter(esim, kind, status)
-            mail.deliver_later([letter.id] if letter is not None else [])
+            mail.deliver_later(mail.record_many([_compose(esim, kind, status)]))
     except IntegrityError:
         return 0  # sent by another worker at the same moment
     return 1
