@@ -275,6 +275,17 @@ def _stamp():
     return _last_stamp[0]
 
 
+def _record_expired(order_ids, now):
+    """Each order's pending → expired event, in one prepared INSERT run for all of them."""
+    marks = ", ".join([db.param] * 6)
+    sql = f"INSERT INTO {OrderEvent._meta.table_name} "
+    sql += f"(order_id, from_status, to_status, source, note, created_at) VALUES ({marks})"
+    created_at = OrderEvent.created_at.db_value(now)
+    db.cursor().executemany(
+        sql, [(order_id, "pending", "expired", "system", "", created_at) for order_id in order_ids]
+    )
+
+
 def _expire(order_ids):
     """pending → expired for these orders in one UPDATE, each with its event; their promo holds released."""
     if not order_ids:
@@ -286,22 +297,11 @@ def _expire(order_ids):
         ).execute()
         # The rows this UPDATE changed (a payment that came first left its order paid).
         changed = list(
-            Order.select(Order.id, Order.promo).where(
-                Order.id.in_(order_ids), Order.status == "expired", Order.updated_at == now
-            )
+            Order.select(Order.id, Order.promo)
+            .where(Order.id.in_(order_ids), Order.status == "expired", Order.updated_at == now)
+            .tuples()
         )
         if changed:
-            OrderEvent.insert_many(
-                [
-                    dict(
-                        order=o.id,
-                        from_status="pending",
-                        to_status="expired",
-                        source="system",
-                        created_at=now,
-                    )
-                    for o in changed
-                ]
-            ).execute()
-            promotions.release_many(Counter(o.promo_id for o in changed if o.promo_id))
+            _record_expired([order_id for order_id, _promo in changed], now)
+            promotions.release_many(Counter(promo for _id, promo in changed if promo))
     return len(changed)
