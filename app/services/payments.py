@@ -9,6 +9,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from peewee import IntegrityError
 
+from app.database import run_many
 from app.extensions import db
 from app.i18n import LANGUAGES
 from app.i18n import plan_name
@@ -281,9 +282,7 @@ def _record_expired(order_ids, now):
     sql = f"INSERT INTO {OrderEvent._meta.table_name} "
     sql += f"(order_id, from_status, to_status, source, note, created_at) VALUES ({marks})"
     created_at = OrderEvent.created_at.db_value(now)
-    db.cursor().executemany(
-        sql, [(order_id, "pending", "expired", "system", "", created_at) for order_id in order_ids]
-    )
+    run_many(sql, [(order_id, "pending", "expired", "system", "", created_at) for order_id in order_ids])
 
 
 def _expire(order_ids):

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from flask import current_app
 
+from app.database import run_many
 from app.extensions import db
 from app.models import Esim
 from app.models import utcnow
@@ -104,7 +105,7 @@ def _save_readings(esims):
         [field.db_value(getattr(esim, field.name)) for field in READING_FIELDS] + [esim.id] for esim in esims
     ]
     with db.atomic():
-        db.cursor().executemany(sql, rows)
+        run_many(sql, rows)
 
 
 def by_urgency(esims, now=None):
