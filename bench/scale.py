@@ -145,10 +145,10 @@ def _task(app, fn):
 
 
 def _tasks(app):
+    from app.services import abandoned_orders
     from app.services import catalogue
     from app.services import fulfilment
     from app.services import mail
-    from app.services import payments
     from app.services import reconciliation
     from app.services import refunds
     from app.services import reminders
@@ -162,7 +162,7 @@ def _tasks(app):
 
     out = {}
     out["send-reminders (steady)"] = _task(app, reminders.send_due)
-    out["expire-orders"] = _task(app, payments.expire_abandoned)
+    out["expire-orders"] = _task(app, abandoned_orders.expire)
     out["sweep"] = _task(app, sweep)
     out["reconcile"] = _task(app, reconciliation.reconcile)
     out["sync-plans"] = _task(app, catalogue.sync_from_operator)
