@@ -14,7 +14,7 @@ from app.services import jobs
 from app.services import payments
 from app.services import promotions
 
-BATCH = 500
+BATCH = 1000
 TIME_LIMIT_SECONDS = 60
 
 
