@@ -69,9 +69,9 @@ def init_app(app):
     @app.cli.command("expire-orders")
     def expire_orders():
         """Expire pending orders whose checkout ran out (run from cron every few minutes)."""
-        from app.services import payments
+        from app.services import abandoned_orders
 
-        click.echo(f"Expired {payments.expire_abandoned()} order(s).")
+        click.echo(f"Expired {abandoned_orders.expire()} order(s).")
 
     @app.cli.command("sync-plans")
     def sync_plans():

@@ -175,13 +175,14 @@ class Esim(BaseModel):
     data_used_mb = IntegerField(default=0)
     minutes_total = IntegerField(default=0)
     minutes_used = IntegerField(default=0)
-    usage_read_at = DateTimeField(null=True)
+    usage_read_at = DateTimeField(null=True, index=True)
     created_at = DateTimeField(default=utcnow)
     # Raised by every install email, so that only the newest emailed link opens the install page.
     install_link_version = IntegerField(default=0)
 
     class Meta:
         table_name = "esims"
+        indexes = ((("usage_read_at", "expires_at"), False),)
 
     def save(self, *args, only=None, **kwargs):
         self.iccid_reversed = self.iccid[::-1]
@@ -243,6 +244,7 @@ class Order(BaseModel):
 
     class Meta:
         table_name = "orders"
+        indexes = ((("user", "created_at"), False), (("status", "provider_ref", "created_at"), False))
 
     @classmethod
     def owned_by(cls, user):
@@ -272,6 +274,7 @@ class OrderEvent(BaseModel):
 
     class Meta:
         table_name = "order_events"
+        indexes = ((("order", "created_at"), False),)
 
 
 class Payment(BaseModel):
@@ -431,6 +434,7 @@ class AuditLog(BaseModel):
 
     class Meta:
         table_name = "audit_log"
+        indexes = ((("customer", "created_at"), False),)
 
 
 class OutgoingMail(BaseModel):

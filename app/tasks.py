@@ -83,9 +83,9 @@ def sweep():
 
 @periodic_task(crontab(minute="*/5"), lock="expire-orders")
 def expire_orders():
-    from app.services import payments
+    from app.services import abandoned_orders
 
-    payments.expire_abandoned()
+    abandoned_orders.expire()
 
 
 @periodic_task(crontab(minute="*/10"), lock="reconcile")

@@ -394,7 +394,7 @@ def test_expire_orders_works_in_batches_writing_each_orders_event_and_giving_pro
     """Orders that never opened a checkout and checkouts that ran out, more than one batch of each."""
     from app.models import TestCheckout
     from app.models import utcnow
-    from app.services import payments
+    from app.services import abandoned_orders
 
     in_app(seeded, PromoCode.update(max_redemptions=50).execute)
     user = in_app(seeded, User.by_email, "demo@example.com")
@@ -419,7 +419,7 @@ def test_expire_orders_works_in_batches_writing_each_orders_event_and_giving_pro
     )
     assert in_app(seeded, lambda: PromoCode.get(PromoCode.code == "WELCOME10").held) == 5
 
-    assert in_app(seeded, payments.expire_abandoned, batch=2) == 5 + 2
+    assert in_app(seeded, abandoned_orders.expire, batch=2) == 5 + 2
     statuses = in_app(seeded, lambda: {o.id: o.status for o in Order.select()})
     assert [statuses[o.id] for o in unopened] == ["expired"] * 5
     assert statuses[paid_meanwhile.id] == "pending"  # its checkout completed: not expired
@@ -433,4 +433,4 @@ def test_expire_orders_works_in_batches_writing_each_orders_event_and_giving_pro
     assert sorted(events) == sorted((i, "system") for i, s in statuses.items() if s == "expired")
     history = client.get(f"/orders/{unopened[0].id}").get_data(as_text=True)
     assert "Expired" in history
-    assert in_app(seeded, payments.expire_abandoned) == 0  # nothing left
+    assert in_app(seeded, abandoned_orders.expire) == 0  # nothing left

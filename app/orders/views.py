@@ -4,6 +4,7 @@ from flask import abort
 from flask import flash
 from flask import redirect
 from flask import render_template
+from flask import request
 from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,6 +15,7 @@ from app.models import Order
 from app.models import OrderEvent
 from app.orders import bp
 from app.partials import render_page_or_fragment
+from app.services import history as order_history
 from app.services import refunds
 from app.services import renewal
 
@@ -33,9 +35,11 @@ def order_events(order):
 @bp.route("/orders")
 @login_required
 def history():
-    """Every order the customer has made, newest first."""
-    orders = list(Order.owned_by(current_user))
-    return render_template("orders/history.html", orders=orders)
+    """The customer's orders, newest first, a page at a time: "Older orders" is a link, or htmx in place."""
+    page = order_history.orders(current_user.id, request.args.get("before", type=int))
+    return render_page_or_fragment(
+        "orders/history.html", "orders/_history_page.html", target="orders-older", orders=page
+    )
 
 
 @bp.route("/orders/<int:order_id>")

@@ -34,9 +34,12 @@ def search(query, limit=20):
         return []
     exact, near = [], []
     upper = query.upper()
-    if ORDER_WITH_R.fullmatch(upper) or ORDER_HEX.fullmatch(upper):
+    order_like = ORDER_WITH_R.fullmatch(upper) or ORDER_HEX.fullmatch(upper)
+    if order_like:
         _orders(upper if upper.startswith("R") else "R" + upper, exact, near, limit)
-    if DIGITS_ONLY.fullmatch(query):
+    if order_like and any(c.isdigit() for c in query):
+        pass  # a name has no digits, and an order number is no phone
+    elif DIGITS_ONLY.fullmatch(query):
         digits = re.sub(r"\D", "", query)
         if len(digits) >= ICCID_MIN_DIGITS:
             _iccids(digits, exact, near, limit)
@@ -81,6 +84,8 @@ def _phones(query, digits, exact, near, limit):
 
 def _names_and_emails(text, exact, near, limit):
     exact += [u.id for u in User.select(User.id).where(User.email == text)]
+    if "@" in text and exact:
+        return  # a whole address: its owner, not every address that contains it
     if isinstance(db.obj, PostgresqlDatabase):
         # Answered by the pg_trgm GIN indexes on lower(name) and email (migration 012).
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -61,11 +61,42 @@ def deliver_later(mail_ids):
 
 def send_template(user, name, subject, queue=True, **context):
     """Render email/<name>.txt in the user's own language and send it to them."""
+    to, subject, text, lang = compose(user, name, subject, **context)
+    return send(to, subject, text, lang=lang, queue=queue)
+
+
+def compose(user, name, subject, **context):
+    """(to, subject, text, language) of email/<name>.txt rendered in the user's own language."""
     lang = user.language if user.language in LANGUAGES else "en"
     with force_locale(lang):
         text = render_template(f"email/{name}.txt", user=user, **context)
-        subject = str(subject() if callable(subject) else subject)
-        return send(user.email, subject, text, lang=lang, queue=queue)
+        return user.email, str(subject() if callable(subject) else subject), text, lang
+
+
+def record_many(letters):
+    """Record many composed emails in one INSERT (for a batch of reminders); returns their ids.
+
+    The caller has the worker deliver them (`deliver_later`). Addresses with no
+    mailbox are left out, as `send` leaves them.
+    """
+    rows = [
+        dict(
+            to=to,
+            sender=_sender(lang),
+            subject=subject[:500],
+            body=text,
+            message_id=make_msgid(domain="esim.local"),
+            created_at=utcnow(),
+            next_try_at=utcnow(),
+        )
+        for to, subject, text, lang in letters
+        if not to.endswith(".invalid")
+    ]
+    if not rows:
+        return []
+    OutgoingMail.insert_many(rows).execute()
+    ids = [message["message_id"] for message in rows]
+    return [row.id for row in OutgoingMail.select(OutgoingMail.id).where(OutgoingMail.message_id.in_(ids))]
 
 
 def _sender(lang):

@@ -1,7 +1,6 @@
 """Paying for an order: opening checkout, and acting once on what the provider reports."""
 
 import time
-from collections import Counter
 from datetime import timedelta
 
 from flask import current_app
@@ -22,7 +21,6 @@ from app.payments import get_provider
 from app.payments.base import CheckoutRequest
 from app.services import disputes
 from app.services import jobs
-from app.services import promotions
 from app.services import refunds
 from app.services import renewal
 
@@ -33,9 +31,6 @@ CHECKOUT_LIFETIME_SECONDS = 31 * 60
 # How long an order may wait for payment (an agent's emailed link, a QR code at the counter);
 # its payment and cancel links end with it.
 PAYMENT_WINDOW = timedelta(hours=24)
-
-EXPIRE_BATCH = 500
-EXPIRE_SECONDS = 60
 
 PAID_EVENTS = ("checkout.session.completed", "checkout.session.async_payment_succeeded")
 
@@ -218,92 +213,3 @@ def _act_on(event, source):
         current_app.logger.info("provider event %s (%s) not acted on", event.id, event.type)
         return False
     return True
-
-
-def expire_abandoned(
-    older_than_seconds=CHECKOUT_LIFETIME_SECONDS, batch=EXPIRE_BATCH, time_limit=EXPIRE_SECONDS
-):
-    """Expire pending orders that will not be paid now; returns how many expired.
-
-    Two kinds: orders past their payment window that never opened a checkout, and
-    orders whose checkout ran out (Stripe also says so by webhook; this catches test
-    payments and webhooks that never arrived). Each batch is one UPDATE, with each
-    order's event and its promo hold given back in the same transaction; no new batch
-    starts after `time_limit` seconds (the next run takes the rest).
-    """
-    now = utcnow()
-    started = time.monotonic()
-    provider = get_provider()
-    expired = 0
-    while time.monotonic() - started < time_limit:
-        unopened = Order.select(Order.id).where(
-            Order.status == "pending",
-            Order.provider_ref == "",
-            Order.created_at < now - PAYMENT_WINDOW,
-            Order.payment_note != "processing",
-        )
-        ids = [order.id for order in unopened.order_by(Order.id).limit(batch)]
-        if not ids:
-            break
-        expired += _expire(ids)
-    after = 0
-    while time.monotonic() - started < time_limit:
-        stale = list(
-            Order.select(Order.id, Order.provider_ref)
-            .where(
-                Order.status == "pending",
-                Order.provider == provider.name,
-                Order.provider_ref != "",
-                Order.updated_at < now - timedelta(seconds=older_than_seconds),
-                Order.id > after,
-            )
-            .order_by(Order.id)
-            .limit(batch)
-        )
-        if not stale:
-            break
-        after = stale[-1].id
-        ran_out = provider.expired_sessions([order.provider_ref for order in stale])
-        expired += _expire([order.id for order in stale if order.provider_ref in ran_out])
-    return expired
-
-
-_last_stamp = [utcnow()]
-
-
-def _stamp():
-    """A time not given to any earlier batch of this process: it tells which rows a batch changed."""
-    _last_stamp[0] = max(utcnow(), _last_stamp[0] + timedelta(microseconds=1))
-    return _last_stamp[0]
-
-
-def _expire(order_ids):
-    """pending → expired for these orders in one UPDATE, each with its event; their promo holds released."""
-    if not order_ids:
-        return 0
-    now = _stamp()
-    with jobs.transaction():
-        Order.update(status="expired", updated_at=now).where(
-            Order.id.in_(order_ids), Order.status == "pending"
-        ).execute()
-        # The rows this UPDATE changed (a payment that came first left its order paid).
-        changed = list(
-            Order.select(Order.id, Order.promo).where(
-                Order.id.in_(order_ids), Order.status == "expired", Order.updated_at == now
-            )
-        )
-        if changed:
-            OrderEvent.insert_many(
-                [
-                    dict(
-                        order=o.id,
-                        from_status="pending",
-                        to_status="expired",
-                        source="system",
-                        created_at=now,
-                    )
-                    for o in changed
-                ]
-            ).execute()
-            promotions.release_many(Counter(o.promo_id for o in changed if o.promo_id))
-    return len(changed)

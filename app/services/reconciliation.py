@@ -1,17 +1,34 @@
 """Settling orders an operator left unanswered: did the paid request go through or not?"""
 
+import time
+
 from app.models import Order
 from app.services import fulfilment
 
+BATCH = 200
+TIME_LIMIT_SECONDS = 60
 
-def reconcile():
-    """Check every order the operator is applying now, due or not (cron, and the worker).
 
-    Returns counts by the status each order ends in.
+def reconcile(batch=BATCH, time_limit=TIME_LIMIT_SECONDS):
+    """Check the orders the operator is applying now, due or not (cron, and the worker).
+
+    Oldest first, `batch` at a time, starting no new batch after `time_limit` seconds
+    (the next run goes on from the start). Returns counts by the status each order ends in.
     """
     outcome = {"fulfilled": 0, "failed": 0, "applying": 0}
-    waiting = Order.select(Order.id).where(Order.status == "applying").order_by(Order.id)
-    for order in list(waiting):
-        status = fulfilment.follow(order.id, force=True)
-        outcome[status if status in outcome else "failed"] += 1
+    started = time.monotonic()
+    after = 0
+    while time.monotonic() - started < time_limit:
+        waiting = list(
+            Order.select(Order.id)
+            .where(Order.status == "applying", Order.id > after)
+            .order_by(Order.id)
+            .limit(batch)
+        )
+        if not waiting:
+            break
+        after = waiting[-1].id
+        for order in waiting:
+            status = fulfilment.follow(order.id, force=True)
+            outcome[status if status in outcome else "failed"] += 1
     return outcome

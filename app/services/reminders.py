@@ -7,6 +7,7 @@ time, so its cost follows the reminders due, not the eSIMs there are.
 """
 
 import time
+from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -31,9 +32,12 @@ DATA_SHARE = 0.8
 DATA_KINDS = ("data_75", "data_80", "data_90")
 BATCH = 200
 TIME_LIMIT_SECONDS = 60
-# Without the operator's own low-data notices, this many of the oldest readings are renewed
-# each run, so every active eSIM's usage is looked at now and then, never all at once.
+# Each run renews at most this many of the oldest readings of active eSIMs, those older than
+# STALE_AFTER (longer when the operator sends its own low-data and expiry notices), so every
+# eSIM's usage and expiry are looked at now and then, never all at once.
 READINGS_PER_RUN = 2000
+STALE_AFTER = timedelta(hours=6)
+STALE_AFTER_WITH_NOTICES = timedelta(days=1)
 # The expression the data-share index is built on (migration 011): written the same way here.
 DATA_PERCENT_SQL = SQL("(data_used_mb * 100 / data_total_mb)")
 
@@ -69,8 +73,7 @@ def send_due(now=None, batch=BATCH, time_limit=TIME_LIMIT_SECONDS):
     now = now or utcnow()
     started = time.monotonic()
     operator = get_operator()
-    if not operator.sends_usage_notices:
-        _renew_oldest_readings(now)
+    _renew_oldest_readings(now, STALE_AFTER_WITH_NOTICES if operator.sends_usage_notices else STALE_AFTER)
     sent = 0
     for window in [*expiry_steps.windows(), None]:
         after = None
@@ -118,14 +121,12 @@ def _candidates(window, now, after):
     return query
 
 
-def _renew_oldest_readings(now):
+def _renew_oldest_readings(now, stale_after):
     """Read the usage of the active eSIMs whose readings are oldest, a bounded number per run."""
-    oldest = list(
-        Esim.select()
-        .where(Esim.installed_at.is_null(False), Esim.expires_at > now)
-        .order_by(Esim.usage_read_at.asc(nulls="first"), Esim.id)
-        .limit(READINGS_PER_RUN)
-    )
+    active = Esim.select().where(Esim.installed_at.is_null(False), Esim.expires_at > now)
+    never = list(active.where(Esim.usage_read_at.is_null()).order_by(Esim.id).limit(READINGS_PER_RUN))
+    old = active.where(Esim.usage_read_at < now - stale_after).order_by(Esim.usage_read_at, Esim.id)
+    oldest = never + list(old.limit(READINGS_PER_RUN - len(never)))
     for start in range(0, len(oldest), BATCH):
         usage.refresh(oldest[start : start + BATCH])
 
@@ -143,8 +144,9 @@ def _remind(esims, kind, now, operator):
     try:
         with jobs.transaction():
             Reminder.insert_many([_row(e, kind, now) for e, _status in chosen]).execute()
-            letters = [_letter(e, kind, status, operator) for e, status in chosen]
-            mail.deliver_later([letter.id for letter in letters if letter is not None])
+            mail.deliver_later(
+                mail.record_many([_compose(e, kind, status, operator) for e, status in chosen])
+            )
     except IntegrityError:
         # The operator's notice sent one of them meanwhile: send the rest one by one.
         return sum(_send_once(esim, kind, status) for esim, status in chosen)
@@ -156,14 +158,13 @@ def _row(esim, kind, now):
     return dict(esim=esim.id, kind=kind, cycle=cycle.isoformat(), cycle_end=cycle, sent_at=now)
 
 
-def _letter(esim, kind, status, operator=None):
-    """The reminder's email, recorded; the caller has the worker deliver it."""
+def _compose(esim, kind, status, operator=None):
+    """The reminder's email: (to, subject, text, language)."""
     link = external_url("plans.renew", esim_id=esim.id, lang=esim.user.language)
-    return mail.send_template(
+    return mail.compose(
         esim.user,
         "reminder",
         SUBJECTS[kind],
-        queue=False,
         esim=esim,
         kind=kind,
         percent=DATA_PERCENT.get(kind),
@@ -185,8 +186,7 @@ def _send_once(esim, kind, status):
             Reminder.create(
                 esim=esim, kind=kind, cycle=esim.expires_at.isoformat(), cycle_end=esim.expires_at
             )
-            letter = _letter(esim, kind, status)
-            mail.deliver_later([letter.id] if letter is not None else [])
+            mail.deliver_later(mail.record_many([_compose(esim, kind, status)]))
     except IntegrityError:
         return 0  # sent by another worker at the same moment
     return 1

@@ -8,12 +8,12 @@ from app.extensions import db
 from app.models import AuditLog
 from app.models import Esim
 from app.models import Order
-from app.models import OrderEvent
 from app.models import Payment
 from app.models import Reminder
 from app.models import User
 from app.services import accounts
 from app.services import customer_search
+from app.services import history
 from app.services import jobs
 from app.services import notifications
 from app.services import payments
@@ -55,37 +55,24 @@ def has_mailbox(user):
     return not user.email.endswith("@" + PLACEHOLDER_DOMAIN)
 
 
-def overview(customer):
-    """Everything the customer page shows, read in a fixed number of queries."""
-    esims = list(Esim.owned_by(customer))
-    orders = list(Order.owned_by(customer))
-    events = {}
-    if orders:
-        for event in (
-            OrderEvent.select()
-            .where(OrderEvent.order.in_([o.id for o in orders]))
-            .order_by(OrderEvent.created_at, OrderEvent.id)
-        ):
-            events.setdefault(event.order_id, []).append(event)
+def overview(customer, orders_before=None, log_before=None):
+    """What the customer page shows, a page of orders and of the audit log at a time (cursors)."""
+    orders = history.orders(customer.id, orders_before)
     reminders = list(
         Reminder.select(Reminder, Esim)
         .join(Esim)
         .where(Esim.user == customer)
-        .order_by(Reminder.sent_at.desc())
-    )
-    log = list(
-        AuditLog.select(AuditLog, User)
-        .join(User, on=(AuditLog.actor == User.id))
-        .where(AuditLog.customer == customer)
-        .order_by(AuditLog.created_at.desc(), AuditLog.id.desc())
+        .order_by(Reminder.sent_at.desc(), Reminder.id.desc())
+        .limit(history.PAGE_SIZE)
     )
     return {
-        "esims": esims,
+        "esims": list(Esim.owned_by(customer)),
         "orders": orders,
-        "events": events,
+        "events": history.events_of(orders.items),
         "reminders": reminders,
-        "log": log,
-        "owing": refunds.owing(orders),
+        "notes": history.audit_log(customer.id, action="note").items,
+        "log": history.audit_log(customer.id, log_before),
+        "owing": refunds.owing(orders.items),
     }
 
 

@@ -5,8 +5,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from peewee import Case
 
+from app.database import run_many
+from app.extensions import db
 from app.models import Esim
 from app.models import utcnow
 from app.operators import OperatorError
@@ -97,20 +98,14 @@ def refresh(esims, force=False):
 
 
 def _save_readings(esims):
-    """One UPDATE for all the readings, whatever their number.
-
-    peewee's bulk_update writes CASE id WHEN ... THEN value; a column whose
-    values are all NULL would then be typed text, which PostgreSQL refuses for
-    a timestamp, so a value shared by every row is set plainly instead.
-    """
-    changes = {}
-    for field in READING_FIELDS:
-        values = [(esim.id, getattr(esim, field.name)) for esim in esims]
-        if len({value for _id, value in values}) == 1:
-            changes[field] = values[0][1]
-        else:
-            changes[field] = Case(Esim.id, values)
-    Esim.update(changes).where(Esim.id.in_([esim.id for esim in esims])).execute()
+    """The readings written with one prepared UPDATE run for each eSIM (executemany)."""
+    columns = ", ".join(f"{field.column_name} = {db.param}" for field in READING_FIELDS)
+    sql = f"UPDATE {Esim._meta.table_name} SET {columns} WHERE id = {db.param}"
+    rows = [
+        [field.db_value(getattr(esim, field.name)) for field in READING_FIELDS] + [esim.id] for esim in esims
+    ]
+    with db.atomic():
+        run_many(sql, rows)
 
 
 def by_urgency(esims, now=None):

@@ -41,6 +41,9 @@ ERRORS = {
 }
 
 
+OLDER_FRAGMENTS = {"orders-older": "support/_customer_orders.html", "log-older": "support/_customer_log.html"}
+
+
 def _customer_or_404(customer_id):
     customer = User.get_or_none(User.id == customer_id, User.role == "customer")
     if customer is None:
@@ -88,7 +91,14 @@ def search():
 def customer(customer_id):
     """The customer page: profile, eSIMs with live usage, orders, reminders, notes, audit."""
     person = _customer_or_404(customer_id)
-    data = support.overview(person)
+    data = support.overview(
+        person, request.args.get("orders_before", type=int), request.args.get("log_before", type=int)
+    )
+    target = request.htmx.target if request.htmx else None
+    if target in OLDER_FRAGMENTS:  # "Older orders" or "Older entries", in place
+        return render_page_or_fragment(
+            "support/customer.html", OLDER_FRAGMENTS[target], target=target, customer=person, **data
+        )
     fresh = usage.refresh(data["esims"])
     return render_template(
         "support/customer.html",

@@ -1,0 +1,103 @@
+"""Orders that will not be paid now: expired in batches, each with its event, promo holds given back."""
+
+import time
+from collections import Counter
+from datetime import timedelta
+
+from app.database import run_many
+from app.extensions import db
+from app.models import Order
+from app.models import OrderEvent
+from app.models import utcnow
+from app.payments import get_provider
+from app.services import jobs
+from app.services import payments
+from app.services import promotions
+
+BATCH = 1000
+TIME_LIMIT_SECONDS = 60
+
+
+def expire(older_than_seconds=payments.CHECKOUT_LIFETIME_SECONDS, batch=BATCH, time_limit=TIME_LIMIT_SECONDS):
+    """Expire pending orders that will not be paid now; returns how many expired.
+
+    Two kinds: orders past their payment window that never opened a checkout, and
+    orders whose checkout ran out (Stripe also says so by webhook; this catches test
+    payments and webhooks that never arrived). Each batch is one UPDATE, with each
+    order's event and its promo hold given back in the same transaction; no new batch
+    starts after `time_limit` seconds (the next run takes the rest).
+    """
+    now = utcnow()
+    started = time.monotonic()
+    provider = get_provider()
+    expired = 0
+    while time.monotonic() - started < time_limit:
+        unopened = Order.select(Order.id).where(
+            Order.status == "pending",
+            Order.provider_ref == "",
+            Order.created_at < now - payments.PAYMENT_WINDOW,
+            Order.payment_note != "processing",
+        )
+        ids = [order.id for order in unopened.order_by(Order.created_at, Order.id).limit(batch)]
+        if not ids:
+            break
+        expired += _expire(ids)
+    after = 0
+    while time.monotonic() - started < time_limit:
+        stale = list(
+            Order.select(Order.id, Order.provider_ref)
+            .where(
+                Order.status == "pending",
+                Order.provider == provider.name,
+                Order.provider_ref != "",
+                Order.updated_at < now - timedelta(seconds=older_than_seconds),
+                Order.id > after,
+            )
+            .order_by(Order.id)
+            .limit(batch)
+        )
+        if not stale:
+            break
+        after = stale[-1].id
+        ran_out = provider.expired_sessions([order.provider_ref for order in stale])
+        expired += _expire([order.id for order in stale if order.provider_ref in ran_out])
+    return expired
+
+
+_last_stamp = [utcnow()]
+
+
+def _stamp():
+    """A time not given to any earlier batch of this process: it tells which rows a batch changed."""
+    _last_stamp[0] = max(utcnow(), _last_stamp[0] + timedelta(microseconds=1))
+    return _last_stamp[0]
+
+
+def _record_expired(order_ids, now):
+    """Each order's pending → expired event, in one prepared INSERT run for all of them."""
+    marks = ", ".join([db.param] * 6)
+    sql = f"INSERT INTO {OrderEvent._meta.table_name} "
+    sql += f"(order_id, from_status, to_status, source, note, created_at) VALUES ({marks})"
+    created_at = OrderEvent.created_at.db_value(now)
+    run_many(sql, [(order_id, "pending", "expired", "system", "", created_at) for order_id in order_ids])
+
+
+def _expire(order_ids):
+    """pending → expired for these orders in one UPDATE, each with its event; their promo holds released."""
+    if not order_ids:
+        return 0
+    now = _stamp()
+    with jobs.transaction():
+        Order.update(status="expired", updated_at=now).where(
+            Order.id.in_(order_ids), Order.status == "pending"
+        ).execute()
+        # The rows this UPDATE changed (a payment that came first left its order paid).
+        changed = list(
+            Order.select(Order.id, Order.promo)
+            .where(Order.id.in_(order_ids), Order.status == "expired", Order.updated_at == now)
+            .tuples()
+        )
+        if changed:
+            _record_expired([order_id for order_id, _promo in changed], now)
+            promotions.release_many(Counter(promo for _id, promo in changed if promo))
+    return len(changed)
