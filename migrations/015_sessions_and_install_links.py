@@ -1,4 +1,4 @@
-"""Peewee migrations -- 011_sessions_and_install_links.py.
+"""Peewee migrations -- 013_sessions_and_install_links.py.
 
 Server-side login sessions that logout, a password change or "log out everywhere" end;
 a version on each eSIM's install link, so a resent email makes the older links stop working.

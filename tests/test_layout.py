@@ -1,5 +1,7 @@
 """The header and footer every page shares: kept once per language, yet right for each reader."""
 
+from html.parser import HTMLParser
+
 import pytest
 from helpers import Auth
 from helpers import in_app
@@ -66,3 +68,40 @@ def test_the_usage_reading_says_how_old_it_is(client, auth, seeded, monkeypatch,
     in_app(seeded, lambda: Esim.update(usage_read_at=read_at).where(Esim.iccid == DEMO_ICCID).execute())
     auth.login()
     assert text in client.get("/dashboard").get_data(as_text=True)
+
+
+class _HtmxControls(HTMLParser):
+    """Elements that ask the server with htmx, split into those a person triggers and polling ones."""
+
+    def __init__(self):
+        super().__init__()
+        self.tapped, self.polling, self.busy_bar = [], [], False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if attrs.get("id") == "busy":
+            self.busy_bar = True
+        if "hx-get" not in attrs and "hx-post" not in attrs:
+            return
+        trigger = attrs.get("hx-trigger", "")
+        polling = trigger.startswith("every")
+        (self.polling if polling else self.tapped).append(attrs)
+
+
+def test_every_htmx_control_shows_progress_and_is_disabled_while_it_runs(client, auth, seeded):
+    auth.login()
+    esim_id = in_app(seeded, lambda: Esim.get(Esim.iccid == DEMO_ICCID).id)
+    seen = 0
+    for url in ["/dashboard", f"/esims/{esim_id}/renew", "/compatibility"]:
+        controls = _HtmxControls()
+        controls.feed(client.get(url).get_data(as_text=True))
+        assert controls.busy_bar, url
+        for attrs in controls.tapped:
+            # A form whose fields are still to be submitted keeps them enabled (a disabled field
+            # is not sent): a second tap replaces the request under way instead.
+            assert attrs.get("hx-disabled-elt") or "replace" in attrs.get("hx-sync", ""), (url, attrs)
+            assert "#busy" in attrs.get("hx-indicator", "#busy"), (url, attrs)
+        # Background polls keep the bar for what a person asked for.
+        assert all(attrs.get("hx-indicator") == "this" for attrs in controls.polling), url
+        seen += len(controls.tapped)
+    assert seen >= 3

@@ -27,6 +27,7 @@ def test_a_pending_order_waits_for_payment_and_does_not_poll(client, auth, seede
     assert f"Order {order.number}" in html
     assert "Waiting for payment" in html
     assert "hx-trigger" not in html.split('id="order-status')[1].split(">")[0]
+    assert 'http-equiv="refresh"' not in html
 
 
 def test_a_paid_order_polls_until_the_operator_has_applied_it(client, auth, seeded):
@@ -42,6 +43,9 @@ def test_a_paid_order_polls_until_the_operator_has_applied_it(client, auth, seed
     assert "the operator is applying your plan" in html
     assert 'hx-trigger="every 2s, refresh"' in html
     assert f'href="/orders/{order.id}"' in html  # the refresh link without JavaScript
+    # Without JavaScript the whole page reloads itself while the plan is applied.
+    page = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert '<noscript><meta http-equiv="refresh" content="4"></noscript>' in page.split("</head>")[0]
 
     seeded.config["OPERATOR_APPLY_DELAY"] = 0
     import app.operators.simulated as simulated
@@ -53,6 +57,7 @@ def test_a_paid_order_polls_until_the_operator_has_applied_it(client, auth, seed
     html = done.get_data(as_text=True)
     assert "Done: your plan is active" in html
     assert "hx-trigger" not in html
+    assert 'http-equiv="refresh"' not in client.get(f"/orders/{order.id}").get_data(as_text=True)
     new_expiry = in_app(seeded, lambda: Esim.get(Esim.iccid == DEMO_ICCID).expires_at)
     assert (new_expiry - old_expiry).days == 30
 

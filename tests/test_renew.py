@@ -70,6 +70,9 @@ def test_show_the_price_without_javascript_posts_the_form_and_places_no_order(cl
     assert 'value="month-30gb" checked' in html
     assert "$10.00" in html and "$9.00" in html  # price, then the price after the code
     assert in_app(seeded, Order.select().count) == 0
+    # The button lands on the summary (its fragment), and the page has no errors to open on.
+    assert f'formaction="/esims/{_esim(seeded).id}/renew#price"' in html
+    assert '<h2 id="price">' in html and 'id="errors"' not in html
 
 
 def test_an_expired_esim_renews_from_today_with_a_fresh_allowance(client, auth, seeded):
@@ -168,8 +171,15 @@ def test_bad_choices_are_refused_and_create_no_order(client, auth, seeded, data)
     auth.login()
     response = _post_renewal(client, _esim(seeded).id, **data)
     assert response.status_code == 200
-    assert 'class="error"' in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert 'class="error"' in html
     assert in_app(seeded, Order.select().count) == 0
+    # The page opens on a list of what is wrong, each linked to its field; not on the price.
+    summary = html.split('<div class="error-summary" id="errors" role="alert" tabindex="-1" autofocus>')[1]
+    field = "promo" if data.get("promo") else "plan"
+    assert f'<a href="#{field}">' in summary.split("</div>")[0]
+    assert f'id="{field}"' in html
+    assert 'id="price"' not in html
 
 
 def test_posting_without_the_csrf_token_creates_no_order(client, auth, seeded):

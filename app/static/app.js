@@ -45,6 +45,24 @@
     });
   });
 
+  // A tap on a choice (a plan) whose answer lands below the fold brings that answer (the price
+  // summary) into view; one already in view stays put. Typing or leaving a field never scrolls:
+  // leaving the promo code is often the first half of a tap on "Continue to payment".
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var answer = event.target;
+    if (!answer.hasAttribute || !answer.hasAttribute("data-keep-in-view")) return;
+    var config = event.detail.requestConfig;
+    var cause = config && config.triggeringEvent && config.triggeringEvent.target;
+    if (!cause || !/^(radio|checkbox|select-one)$/.test(cause.type)) return;
+    var box = answer.getBoundingClientRect();
+    if (box.top >= 0 && box.bottom <= window.innerHeight) return;
+    var still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    answer.scrollIntoView({
+      block: box.height > window.innerHeight ? "start" : "nearest",
+      behavior: still ? "auto" : "smooth",
+    });
+  });
+
   // Coming back to the page refreshes what may have gone stale meanwhile.
   document.addEventListener("visibilitychange", function () {
     if (document.hidden || !window.htmx) return;
