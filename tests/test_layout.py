@@ -92,7 +92,7 @@ def test_every_htmx_control_shows_progress_and_is_disabled_while_it_runs(client,
     auth.login()
     esim_id = in_app(seeded, lambda: Esim.get(Esim.iccid == DEMO_ICCID).id)
     seen = 0
-    for url in ["/dashboard", f"/esims/{esim_id}/renew", "/compatibility"]:
+    for url in ["/dashboard", f"/esims/{esim_id}/renew", "/compatibility", "/buy"]:
         controls = _HtmxControls()
         controls.feed(client.get(url).get_data(as_text=True))
         assert controls.busy_bar, url
@@ -104,4 +104,4 @@ def test_every_htmx_control_shows_progress_and_is_disabled_while_it_runs(client,
         # Background polls keep the bar for what a person asked for.
         assert all(attrs.get("hx-indicator") == "this" for attrs in controls.polling), url
         seen += len(controls.tapped)
-    assert seen >= 3
+    assert seen >= 4

@@ -65,17 +65,46 @@ def _place(form):
         return None
 
 
+def _quote(form):
+    """The price summary of the chosen plan and code, or None; promo problems become form errors."""
+    plan = renewal.find_plan(form.plan.data)
+    if form.plan.data and plan is None:
+        form.plan.errors = [_("Please choose a plan.")]
+    if plan is None:
+        return None
+    try:
+        return renewal.quote_new(plan, form.promo.data)
+    except PromoError as exc:
+        form.promo.errors = [str(exc.message)]
+        return renewal.quote_new(plan)
+
+
 @bp.route("/buy", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"])
 def buy():
-    """Choose a plan for a new eSIM (and, for a visitor, an account in the same step), then pay."""
+    """Choose a plan for a new eSIM (and, for a visitor, an account in the same step), then pay.
+
+    The price summary updates in place (htmx) or on "Show the price" (without JavaScript),
+    which checks only the plan and the code and places no order.
+    """
     form = _buy_form()
-    if request.method == "POST" and form.validate_on_submit():
+    previewing = request.method == "POST" and "preview" in request.form
+    if request.method == "POST" and not previewing and form.validate_on_submit():
         order = _place(form)
         if order is not None:
             return send_to_checkout(order)
+    quote = _quote(form) if not form.plan.errors else None
     groups = catalogue.grouped_plans()
-    return render_template("shop/buy.html", form=form, groups=groups, days_start=catalogue.days_start(groups))
+    return render_page_or_fragment(
+        "shop/buy.html",
+        "plans/_summary.html",
+        target="summary",
+        form=form,
+        groups=groups,
+        days_start=catalogue.days_start(groups),
+        quote=quote,
+        for_new_esim=True,
+    )
 
 
 def _esim_for_install(esim_id):
