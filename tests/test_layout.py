@@ -27,6 +27,14 @@ def test_the_header_follows_the_language_and_who_is_reading(client, seeded):
     customer = _header(client.get("/dashboard").get_data(as_text=True))
     assert "My eSIMs" in customer and "Log out" in customer
     assert "Log in" not in customer and "Customer support" not in customer
+    # One word for the orders page: the header's link is the page's own title (the glossary's word).
+    for lang in ("en", "km", "zh"):
+        records = translated(seeded, lang, "Transaction records")
+        assert f'<a href="/orders">{records}</a>' in _header(
+            client.get(f"/dashboard?lang={lang}").get_data(as_text=True)
+        )
+        assert f"<h1>{records}</h1>" in client.get("/orders").get_data(as_text=True)
+    client.get("/dashboard?lang=en")
     Auth(client).logout()
 
     Auth(client).login(*AGENT)

@@ -15,6 +15,11 @@
     }
   });
 
+  // The receipt's Print button (hidden without JavaScript, and on paper).
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-print]")) window.print();
+  });
+
   // Copy buttons beside the manual install details.
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-copy]");
