@@ -2,7 +2,7 @@
 (function () {
   document.documentElement.classList.add("js");
 
-  // Polling widgets (hx-trigger="every ...") stay quiet while the page is hidden,
+  // Polling widgets (data-hx-trigger="every ...") stay quiet while the page is hidden,
   // so a phone in a pocket spends no data.
   document.addEventListener("htmx:beforeRequest", function (event) {
     var trigger = event.detail.requestConfig && event.detail.requestConfig.triggeringEvent;
@@ -71,7 +71,7 @@
   // Coming back to the page refreshes what may have gone stale meanwhile.
   document.addEventListener("visibilitychange", function () {
     if (document.hidden || !window.htmx) return;
-    document.querySelectorAll("[hx-trigger^='every']").forEach(function (el) {
+    document.querySelectorAll("[data-hx-trigger^='every']").forEach(function (el) {
       window.htmx.trigger(el, "refresh");
     });
   });
