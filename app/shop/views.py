@@ -17,6 +17,7 @@ from app.i18n import current_language
 from app.models import Esim
 from app.operators import get_operator
 from app.partials import render_page_or_fragment
+from app.plans.views import price_summary
 from app.services import accounts
 from app.services import catalogue
 from app.services import devices
@@ -65,20 +66,6 @@ def _place(form):
         return None
 
 
-def _quote(form):
-    """The price summary of the chosen plan and code, or None; promo problems become form errors."""
-    plan = renewal.find_plan(form.plan.data)
-    if form.plan.data and plan is None:
-        form.plan.errors = [_("Please choose a plan.")]
-    if plan is None:
-        return None
-    try:
-        return renewal.quote_new(plan, form.promo.data)
-    except PromoError as exc:
-        form.promo.errors = [str(exc.message)]
-        return renewal.quote_new(plan)
-
-
 @bp.route("/buy", methods=["GET", "POST"])
 @limiter.limit("20 per hour", methods=["POST"])
 def buy():
@@ -93,7 +80,7 @@ def buy():
         order = _place(form)
         if order is not None:
             return send_to_checkout(order)
-    quote = _quote(form) if not form.plan.errors else None
+    quote = price_summary(form, renewal.quote_new) if not form.plan.errors else None
     groups = catalogue.grouped_plans()
     return render_page_or_fragment(
         "shop/buy.html",
