@@ -21,7 +21,7 @@ from wsgi import app  # noqa: E402
 
 EMPTY_PAGE = app.jinja_env.from_string('{% extends "base.html" %}')
 FLOOR_PAGE = app.jinja_env.from_string(
-    '<!doctype html><body hx-headers=\'{"X-CSRFToken": "{{ csrf_token() }}"}\'>\n'
+    '<!doctype html><body data-hx-headers=\'{"X-CSRFToken": "{{ csrf_token() }}"}\'>\n'
     + "<p>The same fixed text on every request, as long as the dashboard's page.</p>\n" * 36
 )
 

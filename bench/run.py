@@ -215,7 +215,7 @@ def measure_fragments(browser, base, cookies, esim_url):
         _body, repeat_wire = exchange(again, url_part)
         rows.append((name, body, wire, repeat_wire))
 
-    refresh = lambda: page.locator(".usage a[hx-get]").first.click()  # noqa: E731
+    refresh = lambda: page.locator(".usage a[data-hx-get]").first.click()  # noqa: E731
     measure("usage fragment", refresh, refresh, "/usage")
     page.goto(f"{base}{esim_url}/renew")
     measure(

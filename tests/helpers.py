@@ -213,3 +213,14 @@ def deliver_async_order(client, fake):
     response = client.post("/webhooks/airalo", data=raw, headers=headers)
     assert response.status_code == 200
     return response
+
+
+def tool_missing(message):
+    """Skip a test whose tool (Java, an npm package) is absent here; fail instead where CI requires it."""
+    import os
+
+    import pytest
+
+    if os.environ.get("REQUIRE_TEST_TOOLS"):
+        pytest.fail(message)
+    pytest.skip(message)

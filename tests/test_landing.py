@@ -28,3 +28,13 @@ def test_static_files_are_fingerprinted_and_cached_for_a_year(client):
     assert response.status_code == 200
     assert "immutable" in response.headers["Cache-Control"]
     assert "max-age=31536000" in response.headers["Cache-Control"]
+
+
+def test_each_plan_card_leads_to_its_price_on_the_buy_page(client, seeded):
+    html = client.get("/").get_data(as_text=True)
+    card = html.split('href="/buy?plan=month-10gb#price"', 1)[1].split("</a>", 1)[0]
+    assert "30 days · 10 GB · 100 minutes" in card and "$5.00" in card
+    page = client.get("/buy?plan=month-10gb").get_data(as_text=True)
+    assert 'value="month-10gb" checked' in page
+    summary = page.split('id="summary"', 1)[1].split("</section>", 1)[0]
+    assert '<h2 id="price">' in summary and "$5.00" in summary

@@ -15,7 +15,7 @@ AGENT = ("agent@example.com", "agent-pass-1234")
 
 
 def _header(html):
-    return html.split('<header class="top">', 1)[1].split("</header>", 1)[0]
+    return html.split("<header>", 1)[1].split('<nav class="langs"', 1)[0]
 
 
 def test_the_header_follows_the_language_and_who_is_reading(client, seeded):
@@ -27,6 +27,14 @@ def test_the_header_follows_the_language_and_who_is_reading(client, seeded):
     customer = _header(client.get("/dashboard").get_data(as_text=True))
     assert "My eSIMs" in customer and "Log out" in customer
     assert "Log in" not in customer and "Customer support" not in customer
+    # One word for the orders page: the header's link is the page's own title (the glossary's word).
+    for lang in ("en", "km", "zh"):
+        records = translated(seeded, lang, "Transaction records")
+        assert f'<a href="/orders">{records}</a>' in _header(
+            client.get(f"/dashboard?lang={lang}").get_data(as_text=True)
+        )
+        assert f"<h1>{records}</h1>" in client.get("/orders").get_data(as_text=True)
+    client.get("/dashboard?lang=en")
     Auth(client).logout()
 
     Auth(client).login(*AGENT)
@@ -78,7 +86,7 @@ class _HtmxControls(HTMLParser):
         self.tapped, self.polling, self.busy_bar = [], [], False
 
     def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
+        attrs = {name.removeprefix("data-"): value for name, value in attrs}
         if attrs.get("id") == "busy":
             self.busy_bar = True
         if "hx-get" not in attrs and "hx-post" not in attrs:
@@ -92,7 +100,7 @@ def test_every_htmx_control_shows_progress_and_is_disabled_while_it_runs(client,
     auth.login()
     esim_id = in_app(seeded, lambda: Esim.get(Esim.iccid == DEMO_ICCID).id)
     seen = 0
-    for url in ["/dashboard", f"/esims/{esim_id}/renew", "/compatibility"]:
+    for url in ["/dashboard", f"/esims/{esim_id}/renew", "/compatibility", "/buy"]:
         controls = _HtmxControls()
         controls.feed(client.get(url).get_data(as_text=True))
         assert controls.busy_bar, url
@@ -104,4 +112,4 @@ def test_every_htmx_control_shows_progress_and_is_disabled_while_it_runs(client,
         # Background polls keep the bar for what a person asked for.
         assert all(attrs.get("hx-indicator") == "this" for attrs in controls.polling), url
         seen += len(controls.tapped)
-    assert seen >= 3
+    assert seen >= 4

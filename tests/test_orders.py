@@ -1,5 +1,9 @@
 """The order page: waiting for the operator, in place."""
 
+import re
+from html import unescape
+
+import pytest
 from helpers import HTMX
 from helpers import csrf_token
 from helpers import in_app
@@ -9,7 +13,10 @@ from helpers import time_passes_for_the_worker
 
 from app.models import Esim
 from app.models import Order
+from app.models import User
 from app.services import renewal
+from app.services import support
+from app.services.demo import DEMO_CUSTOMER
 from app.services.demo import DEMO_ICCID
 
 
@@ -94,3 +101,32 @@ def test_a_customer_cancels_an_unpaid_order_and_its_promo_hold_is_freed(client, 
     in_app(seeded, lambda: Order.update(status="paid").where(Order.id == order.id).execute())
     client.post(f"/orders/{order.id}/cancel", data={"csrf_token": token})
     assert in_app(seeded, Order.get_by_id, order.id).status == "paid"
+
+
+@pytest.mark.parametrize("kind", ["new_esim", "renewal"])
+def test_a_phone_that_paid_by_an_agents_link_is_not_sent_to_a_login(client, seeded, kind):
+    def paid_by_link():
+        customer = User.by_email(DEMO_CUSTOMER[0])
+        esim = Esim.get(Esim.iccid == DEMO_ICCID) if kind == "renewal" else None
+        order = renewal.place_order(customer, renewal.find_plan("day-1gb"), esim=esim, source="agent")
+        renewal.fulfil(order, "webhook")
+        return support.payment_token(order)
+
+    token = in_app(seeded, paid_by_link)
+    time_passes_for_the_worker(seeded)
+    html = client.get(f"/pay/{token}").get_data(as_text=True)  # nobody is logged in on this phone
+    status = html.split('id="order-status-', 1)[1].split("</section>", 1)[0]
+    assert "Done: your plan is active" in status
+    assert "See my eSIMs" not in status and "/receipt" not in status and "/login" not in status
+    if kind == "renewal":
+        assert "You are all set: there is nothing more to do." in status
+        return
+    link = unescape(re.search(r'href="(/esims/\d+/install\?token=[^"]+)"', status).group(1))
+    install = client.get(link)
+    assert install.status_code == 200 and "LPA:1$" in install.get_data(as_text=True)
+    # Once the eSIM is installed, the link offers the install page no more.
+    client.post(
+        link.replace("/install?", "/install/simulate?"), data={"csrf_token": csrf_token(client, link)}
+    )
+    after = client.get(f"/pay/{token}").get_data(as_text=True)
+    assert "install?token=" not in after and "You are all set" in after

@@ -46,7 +46,7 @@ def test_a_form_without_the_csrf_token_is_refused_and_changes_nothing(client, ap
 
 def test_htmx_requests_send_the_token_as_a_header(client):
     html = client.get("/").get_data(as_text=True)
-    assert re.search(r"hx-headers='\{\"X-CSRFToken\": \"[^\"]+\"\}'", html)
+    assert re.search(r"data-hx-headers='\{\"X-CSRFToken\": \"[^\"]+\"\}'", html)
 
 
 def test_session_cookie_is_httponly_lax_and_secure(client, auth, seeded):

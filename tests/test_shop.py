@@ -231,3 +231,41 @@ def test_the_phone_finder_says_so_when_nothing_matches(client, with_devices):
     html = client.get("/compatibility", query_string={"q": "nokia 3310"}, headers=HTMX).get_data(as_text=True)
     assert "We know no eSIM phone by that name" in html
     assert "0 phones" not in html
+
+
+def test_the_buy_page_shows_the_price_in_place_with_the_code_and_when_the_days_start(client, seeded):
+    fragment = client.get("/buy?plan=month-30gb&promo=welcome10", headers={**HTMX, "HX-Target": "summary"})
+    html = fragment.get_data(as_text=True)
+    assert html.lstrip().startswith('<section id="summary"')
+    assert "$10.00" in html and "−$1.00" in html and "$9.00" in html
+    assert "Days start" in html and "when you pay" in html
+    assert "New expiry date" not in html
+
+    bad = client.get("/buy?plan=month-30gb&promo=NOPE", headers={**HTMX, "HX-Target": "summary"})
+    assert "We do not know this promo code" in bad.get_data(as_text=True)
+
+    # Only the plan and the code go into the address while one fills in the form.
+    page = client.get("/buy").get_data(as_text=True)
+    assert 'hx-params="plan,promo"' in page and 'hx-target="#summary"' in page
+
+
+def test_show_the_price_without_javascript_asks_nothing_of_the_account_and_buys_nothing(client, seeded):
+    token = csrf_token(client, "/buy")
+    response = client.post(
+        "/buy", data={"plan": "year-150gb", "promo": "WELCOME10", "preview": "1", "csrf_token": token}
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'value="year-150gb" checked' in html
+    assert "$60.00" in html and "$54.00" in html
+    assert '<h2 id="price">' in html and 'id="errors"' not in html
+    assert 'formaction="/buy#price"' in html
+    assert in_app(seeded, User.select().count) == 2 and in_app(seeded, Order.select().count) == 0
+
+
+def test_a_mistake_on_the_buy_page_opens_on_the_list_of_errors(client, seeded):
+    response = _buy(client, plan="day-1gb", language="en", **{**NEW_VISITOR, "confirm": "something-else"})
+    html = response.get_data(as_text=True)
+    errors = html.split('id="errors"', 1)[1].split("</div>", 1)[0]
+    assert '<a href="#confirm">' in errors
+    assert 'id="price"' not in html and "$1.00" in html.split('id="summary"', 1)[1]

@@ -31,8 +31,16 @@ def test_dashboard_shows_what_is_left(client, auth, seeded):
     assert "6.71 GB of 10.00 GB" in html  # 10 GB less 3,372 MB used
     assert "88 minutes" in html
     assert "19 days" in html  # 20 days from the moment it was made, less the seconds since
-    assert "<progress" in html
     assert f'href="/esims/{_demo_esim(seeded).id}/renew"' in html
+    # The bar is as full as what is left (6.71 of 10 GB), and says so in words.
+    esim_id = _demo_esim(seeded).id
+    bar = html.split("<progress", 1)[1].split(">", 1)[0]
+    assert 'value="671"' in bar and 'class="data-left"' in bar
+    assert f'aria-labelledby="data-left-{esim_id} data-left-value-{esim_id}"' in bar
+    assert (
+        f'<dt id="data-left-{esim_id}">Data left</dt><dd id="data-left-value-{esim_id}">6.71 GB of 10.00 GB'
+        in html
+    )
 
 
 def test_expiring_and_expired_esims_stand_out_and_come_first(client, auth, seeded):

@@ -23,6 +23,7 @@ from app.payments import get_provider
 from app.payments import test_mode
 from app.services import operator_webhooks
 from app.services import payments
+from app.services import provisioning
 from app.services import refunds
 from app.services import renewal
 from app.services import signed
@@ -109,8 +110,21 @@ def pay_link(token):
         order=order,
         events=list(order.events.order_by(OrderEvent.created_at, OrderEvent.id)),
         status_url=url_for("checkout.pay_link", token=token),
+        install_url=_install_url(order),
         money=refunds.money_of(order),
     )
+
+
+def _install_url(order):
+    """For a new eSIM not yet installed, its install page by a signed link, as the activation email has.
+
+    The phone that paid through an agent's link is often not logged in; whoever holds the link
+    (for its payment window) may install the eSIM it paid for, and nothing else of the account.
+    """
+    esim = order.esim if order.status == "fulfilled" and order.kind == "new_esim" else None
+    if esim is None or esim.installed_at is not None:
+        return None
+    return url_for("shop.install", esim_id=esim.id, token=provisioning.install_token(esim))
 
 
 def _cancel_token(order):

@@ -29,18 +29,25 @@ def help_page():
     return render_template("plans/help.html", carries_over=renewal.carries_over())
 
 
-def _summary(esim, form):
-    """The quote for the chosen plan and code, or None; promo problems become form errors."""
+def price_summary(form, quote):
+    """`quote(plan, code)` for the form's plan and code, or None; problems become form errors.
+
+    Renewal and buying a new eSIM show the same summary, each with its own quote.
+    """
     plan = renewal.find_plan(form.plan.data)
     if form.plan.data and plan is None:
         form.plan.errors = [_("Please choose a plan.")]
     if plan is None:
         return None
     try:
-        return renewal.quote(esim, plan, form.promo.data)
+        return quote(plan, form.promo.data)
     except PromoError as exc:
         form.promo.errors = [str(exc.message)]
-        return renewal.quote(esim, plan)
+        return quote(plan, "")
+
+
+def _summary(esim, form):
+    return price_summary(form, lambda plan, code: renewal.quote(esim, plan, code))
 
 
 @bp.route("/esims/<int:esim_id>/renew", methods=["GET", "POST"])

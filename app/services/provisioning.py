@@ -80,9 +80,14 @@ def _owner_fingerprint(esim):
 
 
 def new_install_link(esim):
-    """A token for a new install link; every earlier link of this eSIM stops working."""
+    """A token for a new emailed install link; every earlier link of this eSIM stops working."""
     Esim.update(install_link_version=Esim.install_link_version + 1).where(Esim.id == esim.id).execute()
     esim.install_link_version = Esim.get_by_id(esim.id).install_link_version
+    return install_token(esim)
+
+
+def install_token(esim):
+    """A token that opens the install page like the newest emailed link, for as long as it does."""
     return signed.sign(
         "install-page", {"e": esim.id, "v": esim.install_link_version, "o": _owner_fingerprint(esim)}
     )

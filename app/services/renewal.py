@@ -23,10 +23,19 @@ from app.services.allowance import after_renewal
 class Quote:
     plan: Plan
     discount: promotions.Discount
-    allowance: Allowance
+    # What the eSIM will have after renewing; None for a new eSIM, whose days start afresh.
+    allowance: Allowance | None
     # The operator's rule: True when renewing extends the current package (the allowance holds);
     # False when the renewal is a package of its own, with its own days and data.
     carries_over: bool = True
+
+    @property
+    def new_esim(self):
+        return self.allowance is None
+
+    @property
+    def days_start_on_first_use(self):
+        return self.plan.activation_policy == "first-usage"
 
     @property
     def price_cents(self):
@@ -57,6 +66,12 @@ def quote(esim, plan, promo_code="", now=None):
         now,
     )
     return Quote(plan=plan, discount=discount, allowance=allowance, carries_over=carries_over())
+
+
+def quote_new(plan, promo_code="", now=None):
+    """Price and discount of a new eSIM on `plan`; raises PromoError for an unusable code."""
+    discount = promotions.evaluate(promo_code, plan, now or utcnow())
+    return Quote(plan=plan, discount=discount, allowance=None, carries_over=False)
 
 
 def carries_over():

@@ -17,6 +17,7 @@ from app.i18n import current_language
 from app.models import Esim
 from app.operators import get_operator
 from app.partials import render_page_or_fragment
+from app.plans.views import price_summary
 from app.services import accounts
 from app.services import catalogue
 from app.services import devices
@@ -67,24 +68,38 @@ def _place(form):
         return None
 
 
-def _buy_page(form, status=200):
+def _buy_page(form):
+    quote = price_summary(form, renewal.quote_new) if not form.plan.errors else None
     groups = catalogue.grouped_plans()
-    page = render_template("shop/buy.html", form=form, groups=groups, days_start=catalogue.days_start(groups))
-    return page, status
+    return render_page_or_fragment(
+        "shop/buy.html",
+        "plans/_summary.html",
+        target="summary",
+        form=form,
+        groups=groups,
+        days_start=catalogue.days_start(groups),
+        quote=quote,
+        for_new_esim=True,
+    )
 
 
 def _breach_page(message):
     flash(message, "error")
-    return _buy_page(_buy_form())[0]
+    return _buy_page(_buy_form())
 
 
 @bp.route("/buy", methods=["GET", "POST"])
 @throttle.limit_counted("10 per hour", throttle.email_key, _breach_page)
 @throttle.limit_counted("100 per hour", get_remote_address, _breach_page)
 def buy():
-    """Choose a plan for a new eSIM (and, for a visitor, an account in the same step), then pay."""
+    """Choose a plan for a new eSIM (and, for a visitor, an account in the same step), then pay.
+
+    The price summary updates in place (htmx) or on "Show the price" (without JavaScript),
+    which checks only the plan and the code and places no order.
+    """
     form = _buy_form()
-    if request.method == "POST" and form.validate_on_submit():
+    previewing = request.method == "POST" and "preview" in request.form
+    if request.method == "POST" and not previewing and form.validate_on_submit():
         # Only complete forms count (an order, a taken address, a promo code tried): a typo never
         # does, and per address the limit is wide enough for a whole airport's Wi-Fi.
         throttle.count_this()

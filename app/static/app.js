@@ -2,7 +2,7 @@
 (function () {
   document.documentElement.classList.add("js");
 
-  // Polling widgets (hx-trigger="every ...") stay quiet while the page is hidden,
+  // Polling widgets (data-hx-trigger="every ...") stay quiet while the page is hidden,
   // so a phone in a pocket spends no data.
   document.addEventListener("htmx:beforeRequest", function (event) {
     var trigger = event.detail.requestConfig && event.detail.requestConfig.triggeringEvent;
@@ -13,6 +13,11 @@
     if (polling && (document.hidden || typing)) {
       event.preventDefault();
     }
+  });
+
+  // The receipt's Print button (hidden without JavaScript, and on paper).
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-print]")) window.print();
   });
 
   // Copy buttons beside the manual install details.
@@ -66,7 +71,7 @@
   // Coming back to the page refreshes what may have gone stale meanwhile.
   document.addEventListener("visibilitychange", function () {
     if (document.hidden || !window.htmx) return;
-    document.querySelectorAll("[hx-trigger^='every']").forEach(function (el) {
+    document.querySelectorAll("[data-hx-trigger^='every']").forEach(function (el) {
       window.htmx.trigger(el, "refresh");
     });
   });

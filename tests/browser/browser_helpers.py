@@ -8,7 +8,11 @@ ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 
 def screenshot(page, name):
     ARTIFACTS.mkdir(exist_ok=True)
+    # A full-page capture can leave the page scrolled past its end, to be pulled back at the next
+    # layout (maybe between a press and a release); the reader's own position is put back at once.
+    where = page.evaluate("[scrollX, scrollY]")
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    page.evaluate("([x, y]) => window.scrollTo(x, y)", where)
 
 
 def log_in(

@@ -93,3 +93,25 @@ def test_with_javascript_the_summary_comes_into_view(live_server, phone, lang):
     page.locator("button.pay").click()
     _errors_in_view(page, app, lang, UNKNOWN_CODE)
     screenshot(page, f"answer-error-js-{lang}")
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_a_plan_card_opens_the_buy_page_on_its_price(live_server, phone, javascript):
+    app, page = live_server, phone(javascript=javascript, locale="km")
+    page.goto(f"{app.base_url}/?lang=km")
+    page.locator("a.card", has_text="150 GB").click()
+    page.wait_for_url("**/buy?plan=year-150gb#price")
+    summary = page.locator("#summary")
+    expect(summary.locator(".total")).to_be_in_viewport(ratio=1)
+    expect(summary).to_contain_text(translated(app, "km", "Days start"))
+    expect(page.locator("input[value='year-150gb']")).to_be_checked()
+
+    # Another plan and a code: the same summary, in place or by "Show the price".
+    page.evaluate("window.scrollTo(0, 0)")
+    page.check("input[value='month-30gb']")
+    page.fill("#promo", "WELCOME10")
+    if not javascript:
+        page.click("button[name=preview]")
+    expect(summary).to_contain_text("9.00$")
+    expect(summary.locator(".total")).to_be_in_viewport(ratio=1)
+    screenshot(page, f"buy-summary-{'js' if javascript else 'nojs'}-km")

@@ -4,6 +4,7 @@ import pytest
 from browser_helpers import log_in
 from browser_helpers import screenshot
 from helpers import in_app
+from playwright.sync_api import expect
 
 from app.models import Esim
 from app.models import Order
@@ -47,6 +48,12 @@ def test_customer_pages_fit_a_phone(live_server, phone, lang):
         page.goto(live_server.base_url + path)
         screenshot(page, f"phone-{name}-{lang}")
         assert not _wider_than_the_screen(page), (name, lang)
+    # The receipt prints from its own button, which stays off the paper.
+    print_button = page.locator("button[data-print]")
+    expect(print_button).to_be_visible()
+    page.emulate_media(media="print")
+    expect(print_button).to_be_hidden()
+    page.emulate_media(media="screen")
 
 
 @pytest.mark.parametrize("lang", ["km", "zh"])
