@@ -36,6 +36,7 @@ TIME_LIMIT_SECONDS = 60
 # STALE_AFTER (longer when the operator sends its own low-data and expiry notices), so every
 # eSIM's usage and expiry are looked at now and then, never all at once.
 READINGS_PER_RUN = 2000
+READINGS_PER_RUN_WITH_NOTICES = 200
 STALE_AFTER = timedelta(hours=6)
 STALE_AFTER_WITH_NOTICES = timedelta(days=1)
 # The expression the data-share index is built on (migration 011): written the same way here.
@@ -73,7 +74,7 @@ def send_due(now=None, batch=BATCH, time_limit=TIME_LIMIT_SECONDS):
     now = now or utcnow()
     started = time.monotonic()
     operator = get_operator()
-    _renew_oldest_readings(now, STALE_AFTER_WITH_NOTICES if operator.sends_usage_notices else STALE_AFTER)
+    _renew_oldest_readings(now, operator, until=started + time_limit / 2)
     sent = 0
     for window in [*expiry_steps.windows(), None]:
         after = None
@@ -121,13 +122,22 @@ def _candidates(window, now, after):
     return query
 
 
-def _renew_oldest_readings(now, stale_after):
-    """Read the usage of the active eSIMs whose readings are oldest, a bounded number per run."""
+def _renew_oldest_readings(now, operator, until):
+    """Read the usage of the active eSIMs whose readings are oldest: a bounded number, until `until`.
+
+    An operator that sends its own notices (and may be asked about one eSIM per call)
+    is asked about fewer, less often.
+    """
+    notices = operator.sends_usage_notices
+    most = READINGS_PER_RUN_WITH_NOTICES if notices else READINGS_PER_RUN
+    stale = now - (STALE_AFTER_WITH_NOTICES if notices else STALE_AFTER)
     active = Esim.select().where(Esim.installed_at.is_null(False), Esim.expires_at > now)
-    never = list(active.where(Esim.usage_read_at.is_null()).order_by(Esim.id).limit(READINGS_PER_RUN))
-    old = active.where(Esim.usage_read_at < now - stale_after).order_by(Esim.usage_read_at, Esim.id)
-    oldest = never + list(old.limit(READINGS_PER_RUN - len(never)))
+    never = list(active.where(Esim.usage_read_at.is_null()).order_by(Esim.id).limit(most))
+    old = active.where(Esim.usage_read_at < stale).order_by(Esim.usage_read_at, Esim.id)
+    oldest = never + list(old.limit(most - len(never)))
     for start in range(0, len(oldest), BATCH):
+        if time.monotonic() >= until:
+            break
         usage.refresh(oldest[start : start + BATCH])
 
 
