@@ -90,7 +90,7 @@ def test_the_support_customer_page_pages_orders_and_the_audit_log(client, seeded
     assert page.count("note 29") == 2 and "note 9<" not in page  # newest 20 in notes and in the log
     older = re.search(rf'href="(/support/customers/{user.id}\?orders_before=\d+)#orders"', page).group(1)
     fragment = client.get(older, headers={**HTMX, "HX-Target": "orders-older"}).get_data(as_text=True)
-    assert sorted(_numbers(fragment)) == [f"RH{n:06d}" for n in range(10)]
+    assert sorted(set(_numbers(fragment))) == [f"RH{n:06d}" for n in range(10)]
     log_older = re.search(rf'hx-get="(/support/customers/{user.id}\?log_before=\d+)"', page).group(1)
     rows = client.get(log_older, headers={**HTMX, "HX-Target": "log-older"}).get_data(as_text=True)
     assert rows.count("<tr>") == 10 and "note 0<" in rows

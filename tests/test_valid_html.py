@@ -68,7 +68,9 @@ def _pages(app, client):
         "buy-visitor": visitor.get("/buy?plan=month-10gb"),
         "compatibility": visitor.get("/compatibility?q=pixel"),
         "help": visitor.get("/help"),
-        "install-by-link": visitor.get(f"/esims/{esim_id}/install?token={install_token}"),
+        "install-by-link": visitor.get(
+            f"/esims/{esim_id}/install?token={install_token}", follow_redirects=True
+        ),
         "paid-by-link": visitor.get(f"/pay/{pay_token}"),
         "not-found": visitor.get("/no-such-page"),
     }
