@@ -174,6 +174,7 @@ ESIM_COLUMNS = [
     "minutes_used",
     "usage_read_at",
     "created_at",
+    "install_link_version",
 ]
 LINE_COLUMNS = [
     "iccid",
@@ -261,6 +262,7 @@ def _esim(rng, now, esim_id, user_id, plan):
         0,
         read_at,
         installed_at or now,
+        0,
     )
     line = (
         iccid,
