@@ -114,7 +114,9 @@ def test_a_phone_that_paid_by_an_agents_link_is_not_sent_to_a_login(client, seed
 
     token = in_app(seeded, paid_by_link)
     time_passes_for_the_worker(seeded)
-    html = client.get(f"/pay/{token}").get_data(as_text=True)  # nobody is logged in on this phone
+    html = client.get(f"/pay/{token}", follow_redirects=True).get_data(
+        as_text=True
+    )  # nobody is logged in on this phone
     status = html.split('id="order-status-', 1)[1].split("</section>", 1)[0]
     assert "Done: your plan is active" in status
     assert "See my eSIMs" not in status and "/receipt" not in status and "/login" not in status
@@ -128,5 +130,5 @@ def test_a_phone_that_paid_by_an_agents_link_is_not_sent_to_a_login(client, seed
     assert "token" not in install.request.url
     # Once the eSIM is installed, the link offers the install page no more.
     client.post(clean + "/simulate", data={"csrf_token": csrf_token(client, clean)})
-    after = client.get(f"/pay/{token}").get_data(as_text=True)
+    after = client.get(f"/pay/{token}", follow_redirects=True).get_data(as_text=True)
     assert "install?token=" not in after and "You are all set" in after

@@ -354,10 +354,13 @@ def test_payment_and_cancel_links_end_with_the_payment_window(client, seeded, fa
     order = in_app(seeded, lambda: Order.select().order_by(Order.id.desc()).get())
     link = in_app(seeded, support.payment_token, order)
     assert made.status_code == 303
-    assert client.get(f"/pay/{link}").status_code == 303  # to Stripe Checkout while it lasts
+    opened = client.get(f"/pay/{link}")
+    assert opened.status_code == 303 and opened.location == "/pay"  # the token leaves the address
+    to_checkout = client.get("/pay")
+    assert to_checkout.status_code == 303 and "checkout.stripe.com" in to_checkout.location
     monkeypatch.setattr(payments, "PAYMENT_WINDOW", timedelta(seconds=1))
     time.sleep(2.1)
-    expired = client.get(f"/pay/{link}")
+    expired = client.get(f"/pay/{link}", follow_redirects=True)
     assert expired.status_code == 410 and order.number not in expired.get_data(as_text=True)
     cancel = fake_stripe.sessions[next(iter(fake_stripe.sessions))]["cancel_url"].split("localhost", 1)[1]
     assert client.get(cancel).status_code == 410

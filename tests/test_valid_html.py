@@ -71,7 +71,7 @@ def _pages(app, client):
         "install-by-link": visitor.get(
             f"/esims/{esim_id}/install?token={install_token}", follow_redirects=True
         ),
-        "paid-by-link": visitor.get(f"/pay/{pay_token}"),
+        "paid-by-link": visitor.get(f"/pay/{pay_token}", follow_redirects=True),
         "not-found": visitor.get("/no-such-page"),
     }
     token = csrf_token(visitor, "/login")

@@ -6,6 +6,7 @@ from flask import flash
 from flask import redirect
 from flask import render_template
 from flask import request
+from flask import session
 from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -30,11 +31,11 @@ from app.services import signed
 from app.services import support
 
 
-def send_to_checkout(order, via_link=None):
+def send_to_checkout(order, via_link=False):
     """Redirect to where `order` is paid; a free order (100 % off) is fulfilled at once.
 
-    `via_link` is the payment link's token when the customer came by one (an agent's
-    link, maybe on another device): the return then leads back to that link's page.
+    `via_link` is true when the customer came by a payment link (an agent's, maybe on
+    another device): the return then leads back to that link's page.
     """
     if order.status != "pending" or order.payment_note == "processing":
         return redirect(url_for("orders.detail", order_id=order.id), code=303)  # nothing to pay now
@@ -43,7 +44,7 @@ def send_to_checkout(order, via_link=None):
         return redirect(url_for("orders.detail", order_id=order.id), code=303)
     success = url_for("checkout.returned", _external=True) + "?session_id={CHECKOUT_SESSION_ID}"
     if via_link:
-        success += "&via=" + via_link
+        success += "&via=link"
     cancel = url_for("checkout.cancelled", token=_cancel_token(order), _external=True)
     try:
         url = payments.start_checkout(order, success, cancel, lang=current_language())
@@ -77,10 +78,9 @@ def returned():
     order = payments.settle(session, "return")
     if order is None:
         abort(404)
-    via = request.args.get("via", "")
-    if via and getattr(support.order_for_payment_token(via), "id", None) == order.id:
+    if request.args.get("via") == "link" and getattr(_linked_order(), "id", None) == order.id:
         # Paid through a payment link (maybe on another device): back to that link's page.
-        return redirect(url_for("checkout.pay_link", token=via), code=303)
+        return redirect(url_for("checkout.pay_page"), code=303)
     if not (current_user.is_authenticated and current_user.id == order.user_id):
         return render_template("checkout/not_yours.html"), 403
     if order.payment_note == "amount_mismatch":
@@ -91,25 +91,42 @@ def returned():
     return redirect(url_for("orders.detail", order_id=order.id), code=303)
 
 
+PAY_TOKEN = "pay_token"
+
+
+def _linked_order():
+    """The order of the payment link this browser opened, while the link lasts."""
+    token = session.get(PAY_TOKEN)
+    return support.order_for_payment_token(token) if token else None
+
+
 @bp.route("/pay/<token>")
 def pay_link(token):
-    """A payment link made by an agent: to checkout while unpaid, then the order's status.
+    """A payment link made by an agent: its token is swapped for this browser's session and a
+    clean address, so it stays out of the history and of the logs of the requests that follow."""
+    session[PAY_TOKEN] = token
+    return redirect(url_for("checkout.pay_page"), code=303)
+
+
+@bp.route("/pay")
+def pay_page():
+    """The payment link's page: to checkout while unpaid, then the order's status.
 
     It works for the order's payment window; after that, or once the order was
     cancelled or expired, it says so and shows nothing of the order.
     """
-    order = support.order_for_payment_token(token)
+    order = _linked_order()
     if order is None or order.status in ("cancelled", "expired"):
         return render_template("checkout/link_expired.html"), 410
     if order.status == "pending" and order.payment_note != "processing" and not request.htmx:
-        return send_to_checkout(order, via_link=token)
+        return send_to_checkout(order, via_link=True)
     return render_page_or_fragment(
         "orders/tracked.html",
         "orders/_status.html",
         target=f"order-status-{order.id}",
         order=order,
         events=list(order.events.order_by(OrderEvent.created_at, OrderEvent.id)),
-        status_url=url_for("checkout.pay_link", token=token),
+        status_url=url_for("checkout.pay_page"),
         install_url=_install_url(order),
         money=refunds.money_of(order),
     )
