@@ -317,3 +317,14 @@ def test_the_console_formats_money_and_plans_and_translates_sources_for_the_agen
     order_page = client.get(f"/support/orders/{order.id}?lang=en").get_data(as_text=True)
     assert "The customer's eSIM is valid until" in order_page or "Install QR code" in order_page
     assert "Your eSIM is valid until" not in order_page
+
+
+@pytest.mark.parametrize("part", ["1234", "12345678", "abcd", "ABCDEF"])
+def test_an_order_number_part_of_one_kind_of_character_finds_its_customer(client, seeded, console, part):
+    in_app(
+        seeded,
+        Order.update(number="R" + part.upper().ljust(8, "0")).where(Order.id == console["order"].id).execute,
+    )
+    _agent(client)
+    html = client.get("/support", query_string={"q": part}).get_data(as_text=True)
+    assert f"/support/customers/{console['demo'].id}" in html

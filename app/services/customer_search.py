@@ -1,6 +1,7 @@
 """Support's customer search: each kind of query answered from an index, exact hits first.
 
-- an order number (R and hex digits, or hex digits with a letter): by prefix of the number;
+- an order number (R and hex digits, or hex digits with a letter): by prefix of the number
+  (4 to 8 hex characters of one kind are also tried as the start of an order number);
 - digits (spaces, dashes, brackets and + allowed): the ICCID whole or by its last digits
   (a prefix of the reversed ICCID), and the phone as E.164 digits, by prefix;
 - anything else: a part of the name or email (pg_trgm on PostgreSQL, FTS5 trigrams on SQLite).
@@ -24,6 +25,9 @@ PHONE_MIN_DIGITS = 6
 ICCID_MIN_DIGITS = 4
 ORDER_WITH_R = re.compile(r"R[0-9A-F]{3,8}")
 ORDER_HEX = re.compile(r"(?=.*[A-F])(?=.*\d)[0-9A-F]{4,8}")
+# A part of an order number that is all digits or all letters (about one in ten is): it is
+# looked up as the start of an order number too, besides as a phone, an ICCID or a name.
+ORDER_PART = re.compile(r"[0-9A-F]{4,8}")
 DIGITS_ONLY = re.compile(r"\+?[\d\s().-]+")
 
 
@@ -35,7 +39,7 @@ def search(query, limit=20):
     exact, near = [], []
     upper = query.upper()
     order_like = ORDER_WITH_R.fullmatch(upper) or ORDER_HEX.fullmatch(upper)
-    if order_like:
+    if order_like or ORDER_PART.fullmatch(upper):
         _orders(upper if upper.startswith("R") else "R" + upper, exact, near, limit)
     if order_like and any(c.isdigit() for c in query):
         pass  # a name has no digits, and an order number is no phone
