@@ -42,7 +42,6 @@ def create_app(config=None):
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
-    app.jinja_env.add_extension("app.layout_cache.SameForLanguage")
     if config:
         app.config.update(config)
     if app.config.get("PROXY_COUNT"):

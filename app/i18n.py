@@ -22,13 +22,10 @@ from flask_babel import format_date
 from flask_babel import format_datetime
 from flask_babel import format_decimal
 from flask_babel import get_locale
-from flask_babel import get_translations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
-from jinja2 import pass_context
-from markupsafe import Markup
 
 from app import labels
 from app.extensions import babel
@@ -413,47 +410,8 @@ def _language_links(path, query_string, active):
     return tuple(links)
 
 
-@lru_cache(maxsize=4096)
-def _constant_text(catalog, string, autoescape):
-    """A message without placeholders, as a template shows it in this catalog's language."""
-    text = catalog.ugettext(string)
-    return (Markup(text) if autoescape else text) % {}
-
-
-def _template_catalog():
-    """gettext and ngettext for one render, bound to the catalog of the locale active now.
-
-    flask-babel's own template functions look the catalog up again for every string,
-    which was a sixth of a page's time. These behave like Jinja's newstyle gettext:
-    the result is always %-formatted, and escaped when autoescaping is on.
-    """
-    catalog = get_translations()
-
-    @pass_context
-    def gettext_(context, string, **variables):
-        if not variables:
-            return _constant_text(catalog, string, context.eval_ctx.autoescape)
-        text = catalog.ugettext(string)
-        if context.eval_ctx.autoescape:
-            text = Markup(text)
-        return text % variables
-
-    @pass_context
-    def ngettext_(context, singular, plural, num, **variables):
-        variables.setdefault("num", num)
-        text = catalog.ungettext(singular, plural, num)
-        if context.eval_ctx.autoescape:
-            text = Markup(text)
-        return text % variables
-
-    # `_` bound here directly, not through the i18n extension's alias of `gettext`,
-    # saves a second dispatch per string.
-    return {"gettext": gettext_, "ngettext": ngettext_, "_": gettext_}
-
-
 def init_app(app):
     babel.init_app(app, locale_selector=select_locale)
-    app.context_processor(_template_catalog)
     app.before_request(_remember_switch)
     app.after_request(_set_cookie)
     app.jinja_env.filters.update(
