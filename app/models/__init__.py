@@ -1,0 +1,74 @@
+"""peewee models, one database proxy: times in UTC (naive), money in integer cents.
+
+Every table is importable from here (`from app.models import Order`); the modules
+group them by what they describe.
+"""
+
+from app.models.accounts import AuditLog
+from app.models.accounts import OutgoingMail
+from app.models.accounts import User
+from app.models.accounts import UserSession
+from app.models.base import CAMBODIA
+from app.models.base import PLAN_KINDS
+from app.models.base import ROLES
+from app.models.base import BaseModel
+from app.models.base import phone_digits
+from app.models.base import utcnow
+from app.models.catalogue import Device
+from app.models.catalogue import Plan
+from app.models.catalogue import PromoCode
+from app.models.connectors import OperatorAttempt
+from app.models.connectors import OperatorReading
+from app.models.connectors import OperatorToken
+from app.models.connectors import SimApplication
+from app.models.connectors import SimLine
+from app.models.connectors import TestCheckout
+from app.models.connectors import TestRefund
+from app.models.esims import Esim
+from app.models.esims import Reminder
+from app.models.orders import ORDER_STATUSES
+from app.models.orders import REFUND_REASONS
+from app.models.orders import Dispute
+from app.models.orders import Order
+from app.models.orders import OrderEvent
+from app.models.orders import Payment
+from app.models.orders import Refund
+from app.models.orders import WebhookEvent
+
+ALL_MODELS = [
+    User,
+    UserSession,
+    Plan,
+    Esim,
+    PromoCode,
+    Order,
+    OrderEvent,
+    Payment,
+    Refund,
+    Dispute,
+    WebhookEvent,
+    TestCheckout,
+    TestRefund,
+    Device,
+    Reminder,
+    AuditLog,
+    OutgoingMail,
+    SimLine,
+    SimApplication,
+    OperatorToken,
+    OperatorAttempt,
+    OperatorReading,
+]
+
+__all__ = [
+    "ALL_MODELS",
+    "CAMBODIA",
+    "ORDER_STATUSES",
+    "PLAN_KINDS",
+    "REFUND_REASONS",
+    "ROLES",
+    "BaseModel",
+    "phone_digits",
+    "utcnow",
+    *(model.__name__ for model in ALL_MODELS),
+]

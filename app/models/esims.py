@@ -1,0 +1,64 @@
+"""A customer's eSIMs and the reminders sent about them."""
+
+from peewee import CharField
+from peewee import DateTimeField
+from peewee import ForeignKeyField
+from peewee import IntegerField
+
+from app.models.accounts import User
+from app.models.base import BaseModel
+from app.models.base import utcnow
+from app.models.base import with_field
+from app.models.catalogue import Plan
+
+
+class Esim(BaseModel):
+    user = ForeignKeyField(User, backref="esims", on_delete="CASCADE")
+    iccid = CharField(unique=True)
+    iccid_reversed = CharField(default="", index=True)  # its last digits as a prefix, for support's search
+    label = CharField(default="")
+    smdp_address = CharField(default="")
+    matching_id = CharField(default="")
+    apple_install_url = CharField(default="", max_length=1000)  # the operator's own iOS one-tap link
+    plan = ForeignKeyField(Plan, null=True)
+    installed_at = DateTimeField(null=True)
+    expires_at = DateTimeField(null=True, index=True)
+    # The share of data used is indexed as an expression (migration 011), for the data reminder.
+    data_total_mb = IntegerField(default=0)
+    data_used_mb = IntegerField(default=0)
+    minutes_total = IntegerField(default=0)
+    minutes_used = IntegerField(default=0)
+    usage_read_at = DateTimeField(null=True, index=True)
+    created_at = DateTimeField(default=utcnow)
+    # Raised by every install email, so that only the newest emailed link opens the install page.
+    install_link_version = IntegerField(default=0)
+
+    class Meta:
+        table_name = "esims"
+        indexes = ((("usage_read_at", "expires_at"), False),)
+
+    def save(self, *args, only=None, **kwargs):
+        self.iccid_reversed = self.iccid[::-1]
+        return super().save(*args, only=with_field(only, "iccid_reversed"), **kwargs)
+
+    @classmethod
+    def owned_by(cls, user):
+        return cls.select().where(cls.user == user).order_by(cls.expires_at, cls.id)
+
+    @property
+    def masked_iccid(self):
+        return "•••• " + self.iccid[-4:]
+
+
+class Reminder(BaseModel):
+    """A reminder sent: at most one per eSIM, kind and expiry cycle."""
+
+    esim = ForeignKeyField(Esim, backref="reminders", on_delete="CASCADE")
+    kind = CharField()  # expiry_7d, expiry_1d, expiry_hours, data_80 (and the operator's own levels)
+    cycle = CharField()  # the expiry date it was about, so a renewal starts a new cycle
+    cycle_end = DateTimeField(null=True)  # the same expiry as a timestamp, for the task's SQL
+    sent_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "reminders"
+        indexes = ((("esim", "kind", "cycle"), True), (("esim", "kind", "cycle_end"), False))
