@@ -18,7 +18,7 @@ class DatabaseId(IntegerConverter):
 
 def create_app(config=None):
     """Build the app; `config` (a dict) overrides settings read from the environment."""
-    from app.i18n import TIMEZONE
+    from app.text import TIMEZONE
 
     app = Flask(__name__, instance_relative_config=True)
     # Ids in URLs fit the database's 64-bit integers; a larger one is simply not found (404).
@@ -55,7 +55,6 @@ def create_app(config=None):
 
     from app import database
     from app import errors
-    from app import i18n
     from app import security
     from app import static_assets
     from app import worker
@@ -64,10 +63,13 @@ def create_app(config=None):
     from app.extensions import htmx
     from app.extensions import init_limiter
     from app.extensions import login_manager
+    from app.web import locale
+    from app.web import templating
 
     database.init_app(app)
     worker.init_app(app)
-    i18n.init_app(app)
+    locale.init_app(app)
+    templating.init_app(app)
     security.init_app(app)
     static_assets.init_app(app)
     errors.init_app(app)

@@ -241,7 +241,7 @@ def test_every_emailed_link_opens_in_the_recipients_language(client, seeded, out
 def test_payment_methods_are_named_as_their_brands_and_readers_name_them(seeded, method, lang, shown):
     from flask_babel import force_locale
 
-    from app.i18n import payment_method_label
+    from app.text import payment_method_label
 
     with seeded.test_request_context(), force_locale(lang):
         assert payment_method_label(method) == shown
@@ -298,9 +298,9 @@ def test_chinese_and_khmer_put_their_own_colon_and_chinese_says_when_first(seede
 
     from flask_babel import force_locale
 
-    from app.i18n import colon
-    from app.i18n import updated_ago
     from app.models import utcnow
+    from app.text import colon
+    from app.text import updated_ago
 
     with seeded.test_request_context():
         with force_locale("zh"):

@@ -10,13 +10,13 @@ from helpers import in_app
 from helpers import make_esim
 from helpers import translated
 
-from app.i18n import to_local
 from app.models import Esim
 from app.models import Order
 from app.models import OrderEvent
 from app.models import PromoCode
 from app.models import User
 from app.services.demo import DEMO_ICCID
+from app.text import to_local
 
 SUMMARY = {**HTMX, "HX-Target": "summary"}
 

@@ -294,9 +294,9 @@ def test_agents_print_the_receipt_of_a_counter_sale(client, seeded, console):
 def test_the_console_formats_money_and_plans_and_translates_sources_for_the_agent(client, seeded, console):
     from flask_babel import force_locale
 
-    from app.i18n import money
-    from app.i18n import plan_name
     from app.models import Plan
+    from app.text import money
+    from app.text import plan_name
 
     _agent(client)
     token = csrf_token(client, "/support/counter")

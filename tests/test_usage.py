@@ -227,8 +227,8 @@ def test_days_left_never_round_up(client, auth, seeded, left, shown):
 def test_times_are_on_the_24_hour_clock_in_khmer_and_say_their_zone(client, auth, seeded):
     from flask_babel import force_locale
 
-    from app.i18n import local_datetime
     from app.models import utcnow
+    from app.text import local_datetime
 
     with seeded.test_request_context():
         moment = utcnow().replace(hour=9, minute=20)  # 16:20 in Phnom Penh

@@ -15,7 +15,7 @@ from wtforms.validators import Regexp
 from wtforms.validators import ValidationError
 
 from app.form_base import Form
-from app.i18n import LANGUAGES
+from app.labels import LANGUAGES
 from app.services import accounts
 
 PASSWORD_MIN = 10

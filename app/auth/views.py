@@ -20,12 +20,12 @@ from app.auth.forms import LoginForm
 from app.auth.forms import ProfileForm
 from app.auth.forms import RegisterForm
 from app.auth.forms import ResetPasswordForm
-from app.i18n import current_language
 from app.models import User
 from app.security import safe_next
 from app.services import accounts
 from app.services import mail
 from app.services import sessions
+from app.text import current_language
 from app.web import throttle
 from app.web.login import current_token
 from app.web.login import sign_in

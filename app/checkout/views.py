@@ -13,7 +13,6 @@ from flask_login import current_user
 
 from app.checkout import bp
 from app.extensions import csrf
-from app.i18n import current_language
 from app.models import Order
 from app.models import OrderEvent
 from app.models import TestCheckout
@@ -29,6 +28,7 @@ from app.services import refunds
 from app.services import renewal
 from app.services import signed
 from app.services import support
+from app.text import current_language
 
 
 def send_to_checkout(order, via_link=False):

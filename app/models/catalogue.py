@@ -53,7 +53,7 @@ class PromoCode(BaseModel):
 class Device(BaseModel):
     brand = CharField()
     model = CharField()
-    note = CharField(default="")  # a key of app.i18n.DEVICE_NOTES
+    note = CharField(default="")  # a key of app.labels.DEVICE_NOTES
     sort = IntegerField(default=0)
 
     class Meta:

@@ -20,7 +20,7 @@ from flask import current_app
 from flask import render_template
 from flask_babel import force_locale
 
-from app.i18n import LANGUAGES
+from app.labels import LANGUAGES
 from app.models import OutgoingMail
 from app.models import utcnow
 from app.services import jobs

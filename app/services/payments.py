@@ -9,8 +9,7 @@ from flask_babel import gettext as _
 from peewee import IntegrityError
 
 from app.extensions import db
-from app.i18n import LANGUAGES
-from app.i18n import plan_name
+from app.labels import LANGUAGES
 from app.models import Order
 from app.models import OrderEvent
 from app.models import Payment
@@ -18,11 +17,13 @@ from app.models import WebhookEvent
 from app.models import utcnow
 from app.payments import PaymentError
 from app.payments import get_provider
+from app.payments import test_mode as provider_in_test_mode
 from app.payments.base import CheckoutRequest
 from app.services import disputes
 from app.services import jobs
 from app.services import refunds
 from app.services import renewal
+from app.text import plan_name
 
 # Stripe Checkout speaks English and Chinese but not Khmer: "auto" follows the browser.
 CHECKOUT_LOCALES = {"en": "en", "zh": "zh", "km": "auto"}
@@ -33,6 +34,11 @@ CHECKOUT_LIFETIME_SECONDS = 31 * 60
 PAYMENT_WINDOW = timedelta(hours=24)
 
 PAID_EVENTS = ("checkout.session.completed", "checkout.session.async_payment_succeeded")
+
+
+def test_mode():
+    """True when payments go to the local test provider (marked on every page)."""
+    return provider_in_test_mode()
 
 
 def start_checkout(order, success_url, cancel_url, lang=None):

@@ -13,7 +13,6 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from app.checkout.views import send_to_checkout
-from app.i18n import current_language
 from app.models import Esim
 from app.operators import get_operator
 from app.partials import render_page_or_fragment
@@ -28,6 +27,7 @@ from app.services.promotions import PromoError
 from app.shop import bp
 from app.shop.forms import BuyAsNewCustomerForm
 from app.shop.forms import BuyForm
+from app.text import current_language
 from app.web import throttle
 from app.web.login import sign_in
 

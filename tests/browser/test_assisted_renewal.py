@@ -43,7 +43,7 @@ def test_assisted_renewal_across_two_languages(live_server, browser):
     assert (new_expiry - old_expiry).days == 30
     from babel.dates import format_date
 
-    from app.i18n import to_local
+    from app.text import to_local
 
     expect(status).to_contain_text(format_date(to_local(new_expiry), format="medium", locale="km"))
     screenshot(customer, "customer-paid-km")

@@ -27,7 +27,7 @@ def _expiry(app):
 def _long_date(moment, lang):
     from babel.dates import format_date
 
-    from app.i18n import to_local
+    from app.text import to_local
 
     return format_date(to_local(moment), format="medium", locale={"zh": "zh_Hans"}.get(lang, lang))
 

@@ -1,0 +1,120 @@
+"""The reader's language: chosen per request, switched by `?lang=`, and the switcher's links."""
+
+from urllib.parse import parse_qsl
+from urllib.parse import urlencode
+
+from flask import g
+from flask import request
+from flask import session
+from flask_login import current_user
+
+from app.extensions import babel
+from app.labels import LANGUAGES
+from app.text import current_language
+
+HTML_LANG = {"en": "en", "km": "km", "zh": "zh-Hans"}
+LANG_COOKIE = "lang"
+SHOWN_LANGUAGE = "lang"
+
+
+def select_locale():
+    """Explicit switch > this browser's choice > profile > cookie > Accept-Language > English."""
+    switched = g.get("lang_switch") or session.get(SHOWN_LANGUAGE)
+    if switched in LANGUAGES:
+        return switched
+    if current_user and current_user.is_authenticated and current_user.language in LANGUAGES:
+        return current_user.language
+    cookie = request.cookies.get(LANG_COOKIE)
+    if cookie in LANGUAGES:
+        return cookie
+    return negotiate(request.headers.get("Accept-Language", ""))[0]
+
+
+TRADITIONAL = ("tw", "hk", "mo", "hant")
+
+
+def _preferences(header):
+    """The header's language tags, most wanted first (by quality, then by their order)."""
+    wanted = []
+    for position, part in enumerate((header or "").split(",")[:32]):
+        tag, _sep, params = part.strip().partition(";")
+        quality = 1.0
+        for param in params.split(";"):
+            name, _eq, value = param.strip().partition("=")
+            if name.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if tag and quality > 0:
+            wanted.append((-quality, position, tag.strip().lower().replace("_", "-")))
+    return [tag for _q, _p, tag in sorted(wanted)]
+
+
+def negotiate(header):
+    """(language, traditional) for an Accept-Language header.
+
+    Region and script tags fold onto our languages (zh-CN, zh-SG, zh-Hans → zh;
+    km-KH → km; en-GB → en), in the order the reader asked for them. Traditional
+    Chinese (zh-TW, zh-HK, zh-Hant) gets our Simplified Chinese, and `traditional`
+    says so, so the page can tell them in a line.
+    """
+    for tag in _preferences(header):
+        parts = tag.split("-")
+        if parts[0] in LANGUAGES:
+            return parts[0], parts[0] == "zh" and any(p in TRADITIONAL for p in parts[1:])
+    return "en", False
+
+
+def reads_traditional_chinese():
+    """True on a page shown in Simplified Chinese to a reader whose browser asked for Traditional."""
+    if current_language() != "zh" or not request:
+        return False
+    language, traditional = negotiate(request.headers.get("Accept-Language", ""))
+    return language == "zh" and traditional
+
+
+def _remember_switch():
+    """`?lang=` changes the language shown in this browser (session and cookie) and nothing else:
+    a GET, even one made by another site's <img>, never changes the language of a customer's emails."""
+    lang = request.args.get("lang")
+    if lang not in LANGUAGES:
+        return
+    g.lang_switch = lang
+    if session.get(SHOWN_LANGUAGE) != lang:
+        session[SHOWN_LANGUAGE] = lang
+
+
+def _set_cookie(response):
+    if g.get("lang_switch"):
+        response.set_cookie(
+            LANG_COOKIE, g.lang_switch, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
+        )
+    return response
+
+
+def language_links():
+    """The switcher's links: (code, name, this page in that language, whether it is the active one)."""
+    return _language_links(request.script_root + request.path, request.query_string, current_language())
+
+
+def _language_links(path, query_string, active):
+    args = {}
+    for name, value in parse_qsl(query_string.decode(), keep_blank_values=True):
+        args.setdefault(name, []).append(value)
+    links = []
+    for code, name in LANGUAGES.items():
+        args["lang"] = [code]
+        links.append((code, name, path + "?" + urlencode(args, doseq=True), code == active))
+    return tuple(links)
+
+
+def html_lang():
+    """The page's lang attribute: BCP 47, so Chinese names its script."""
+    return HTML_LANG[current_language()]
+
+
+def init_app(app):
+    babel.init_app(app, locale_selector=select_locale)
+    app.before_request(_remember_switch)
+    app.after_request(_set_cookie)

@@ -1,0 +1,47 @@
+"""What every template may use: the formatting filters and the label tables, in the reader's language."""
+
+from flask_babel import format_date
+
+from app import labels
+from app import text
+from app.labels import LANGUAGES
+from app.services import payments
+from app.services.audit import audit_detail
+from app.web import locale
+
+
+def init_app(app):
+    app.jinja_env.filters.update(
+        money=text.money,
+        date=text.per_locale(format_date),
+        datetime=text.local_datetime,
+        colon=text.colon,
+        data_amount=text.data_amount,
+        updated_ago=text.updated_ago,
+        plan_name=text.plan_name,
+        days_text=text.days_text,
+        minutes_text=text.minutes_text,
+    )
+    app.jinja_env.globals.update(
+        LANGUAGES=LANGUAGES,
+        PLAN_KIND_LABELS=labels.PLAN_KIND_LABELS,
+        STATE_LABELS=labels.STATE_LABELS,
+        DEVICE_NOTES=labels.DEVICE_NOTES,
+        REMINDER_LABELS=labels.REMINDER_LABELS,
+        AUDIT_LABELS=labels.AUDIT_LABELS,
+        ORDER_STATUS_LABELS=labels.ORDER_STATUS_LABELS,
+        REFUND_REASON_LABELS=labels.REFUND_REASON_LABELS,
+        REFUND_STATUS_LABELS=labels.REFUND_STATUS_LABELS,
+        PAYMENT_KIND_LABELS=labels.PAYMENT_KIND_LABELS,
+        DISPUTE_STATUS_LABELS=labels.DISPUTE_STATUS_LABELS,
+        EVENT_SOURCE_LABELS=labels.EVENT_SOURCE_LABELS,
+        current_language=text.current_language,
+        event_label=text.event_label,
+        payment_method_label=text.payment_method_label,
+        seller=text.seller,
+        audit_detail=audit_detail,
+        test_mode=payments.test_mode,
+        reads_traditional_chinese=locale.reads_traditional_chinese,
+        html_lang=locale.html_lang,
+        language_links=locale.language_links,
+    )
