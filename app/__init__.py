@@ -54,7 +54,6 @@ def create_app(config=None):
     settings.check(app.config)
 
     from app import database
-    from app import errors
     from app import security
     from app import static_assets
     from app import worker
@@ -63,6 +62,7 @@ def create_app(config=None):
     from app.extensions import htmx
     from app.extensions import init_limiter
     from app.extensions import login_manager
+    from app.web import errors
     from app.web import locale
     from app.web import templating
 

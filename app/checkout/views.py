@@ -1,7 +1,6 @@
 """Coming back from checkout, the Stripe webhook, and the local test-payment page."""
 
 from flask import abort
-from flask import current_app
 from flask import flash
 from flask import redirect
 from flask import render_template
@@ -13,46 +12,15 @@ from flask_login import current_user
 
 from app.checkout import bp
 from app.extensions import csrf
-from app.models import Order
 from app.models import OrderEvent
-from app.models import TestCheckout
-from app.partials import render_page_or_fragment
-from app.payments import PaymentError
-from app.payments import SignatureError
-from app.payments import get_provider
-from app.payments import test_mode
+from app.services import checkout as checkout_service
 from app.services import operator_webhooks
-from app.services import payments
 from app.services import provisioning
 from app.services import refunds
 from app.services import renewal
-from app.services import signed
 from app.services import support
-from app.text import current_language
-
-
-def send_to_checkout(order, via_link=False):
-    """Redirect to where `order` is paid; a free order (100 % off) is fulfilled at once.
-
-    `via_link` is true when the customer came by a payment link (an agent's, maybe on
-    another device): the return then leads back to that link's page.
-    """
-    if order.status != "pending" or order.payment_note == "processing":
-        return redirect(url_for("orders.detail", order_id=order.id), code=303)  # nothing to pay now
-    if order.amount_cents == 0:
-        renewal.fulfil(order, "system")
-        return redirect(url_for("orders.detail", order_id=order.id), code=303)
-    success = url_for("checkout.returned", _external=True) + "?session_id={CHECKOUT_SESSION_ID}"
-    if via_link:
-        success += "&via=link"
-    cancel = url_for("checkout.cancelled", token=_cancel_token(order), _external=True)
-    try:
-        url = payments.start_checkout(order, success, cancel, lang=current_language())
-    except PaymentError as exc:
-        current_app.logger.warning("checkout for %s failed: %s", order.number, exc)
-        flash(_("We could not open the payment page. Please try again in a moment."), "error")
-        return redirect(url_for("orders.detail", order_id=order.id), code=303)
-    return redirect(url, code=303)
+from app.web.checkout import send_to_checkout
+from app.web.partials import render_page_or_fragment
 
 
 def _usable_session_id(value):
@@ -68,14 +36,13 @@ def returned():
         flash(_("We could not tell which payment you came back from. Your orders are below."), "warning")
         return redirect(url_for("orders.history"))
     try:
-        session = get_provider().retrieve(session_id)
-    except PaymentError:
+        order = checkout_service.confirm_return(session_id)
+    except checkout_service.PaymentError:
         flash(
             _("We could not confirm your payment yet. If you paid, it will show here within minutes."),
             "warning",
         )
         return redirect(url_for("orders.history"))
-    order = payments.settle(session, "return")
     if order is None:
         abort(404)
     if request.args.get("via") == "link" and getattr(_linked_order(), "id", None) == order.id:
@@ -144,23 +111,13 @@ def _install_url(order):
     return url_for("shop.install", esim_id=esim.id, token=provisioning.install_token(esim))
 
 
-def _cancel_token(order):
-    return signed.sign("checkout-cancel", order.id)
-
-
-def _order_for_cancel_token(token):
-    max_age = int(payments.PAYMENT_WINDOW.total_seconds())
-    order_id = signed.unsign("checkout-cancel", token, max_age=max_age)
-    return Order.get_or_none(Order.id == order_id) if isinstance(order_id, int) else None
-
-
 @bp.route("/checkout/cancel/<token>", methods=["GET", "POST"])
 def cancelled(token):
     """Left checkout without paying: a page that says nothing was charged, and a button that cancels.
 
     Opening it changes nothing; the order stays payable until the button is pressed.
     """
-    order = _order_for_cancel_token(token)
+    order = checkout_service.order_for_cancel_token(token)
     if order is None:
         return render_template("checkout/link_expired.html"), 410
     if request.method == "POST":
@@ -177,11 +134,8 @@ def cancelled(token):
 @csrf.exempt
 def stripe_webhook():
     """Stripe's events, verified by signature; every verified event gets a 2xx."""
-    try:
-        event = get_provider().verify_webhook(request.get_data(), request.headers.get("Stripe-Signature"))
-    except SignatureError:
+    if not checkout_service.receive_webhook(request.get_data(), request.headers.get("Stripe-Signature")):
         return {"error": "invalid signature"}, 400
-    payments.handle_event(event)
     return {"received": True}, 200
 
 
@@ -197,27 +151,19 @@ def airalo_webhook():
     return {"received": True, **done}, 200
 
 
-def _test_session_or_404(session_id):
-    row = TestCheckout.get_or_none(TestCheckout.session_id == session_id)
-    if row is None or not test_mode():
-        abort(404)
-    return row
-
-
 @bp.route("/checkout/test/<session_id>", methods=["GET", "POST"])
 def test_pay(session_id):
     """Test mode's stand-in for Stripe Checkout: "Pay (test)" or "Cancel"."""
-    row = _test_session_or_404(session_id)
-    provider = get_provider()
+    found = checkout_service.test_checkout(session_id)
+    if found is None:
+        abort(404)
+    row, session = found
     if request.method == "POST":
         if request.form.get("action") == "pay":
             try:
-                event = provider.pay(session_id)
-            except PaymentError:
+                return redirect(checkout_service.pay_test(session_id), code=303)
+            except checkout_service.PaymentError:
                 flash(_("This payment page has expired. Please start again."), "error")
                 return redirect(url_for("orders.detail", order_id=row.order_id))
-            payments.handle_event(event)  # as Stripe's webhook would
-            return redirect(provider.success_url(session_id), code=303)
-        return redirect(provider.cancel_url(session_id), code=303)
-    session = provider.retrieve(session_id)
+        return redirect(checkout_service.leave_test(session_id), code=303)
     return render_template("checkout/test_pay.html", row=row, order=row.order, session=session)

@@ -1,22 +1,14 @@
 """The customer's eSIMs: dashboard, one eSIM, and its usage widget."""
 
-from flask import abort
 from flask import render_template
 from flask_login import current_user
 from flask_login import login_required
 
 from app.esims import bp
 from app.models import Esim
-from app.partials import render_page_or_fragment
 from app.services import usage
-
-
-def owned_esim_or_404(esim_id):
-    """The current user's eSIM with this id; anyone else's is 404, as if it did not exist."""
-    esim = Esim.get_or_none(Esim.id == esim_id, Esim.user == current_user.id)
-    if esim is None:
-        abort(404)
-    return esim
+from app.web.owned import owned_esim_or_404
+from app.web.partials import render_page_or_fragment
 
 
 @bp.route("/dashboard")

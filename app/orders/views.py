@@ -10,22 +10,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_login import login_required
 
-from app.checkout.views import send_to_checkout
-from app.models import Order
 from app.models import OrderEvent
 from app.orders import bp
-from app.partials import render_page_or_fragment
 from app.services import history as order_history
 from app.services import refunds
 from app.services import renewal
-
-
-def owned_order_or_404(order_id):
-    """The current user's order with this id; anyone else's is 404."""
-    order = Order.get_or_none(Order.id == order_id, Order.user == current_user.id)
-    if order is None:
-        abort(404)
-    return order
+from app.web.checkout import send_to_checkout
+from app.web.owned import owned_order_or_404
+from app.web.partials import render_page_or_fragment
 
 
 def order_events(order):

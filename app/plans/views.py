@@ -6,15 +6,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_login import login_required
 
-from app.checkout.views import send_to_checkout
-from app.esims.views import owned_esim_or_404
-from app.partials import render_page_or_fragment
 from app.plans import bp
 from app.plans.forms import RenewForm
 from app.services import catalogue
 from app.services import renewal
 from app.services import usage
 from app.services.promotions import PromoError
+from app.web.checkout import send_to_checkout
+from app.web.owned import owned_esim_or_404
+from app.web.partials import render_page_or_fragment
+from app.web.quotes import price_summary
 
 
 @bp.route("/")
@@ -27,23 +28,6 @@ def index():
 def help_page():
     """Answers to what customers ask most, and how to reach support."""
     return render_template("plans/help.html", carries_over=renewal.carries_over())
-
-
-def price_summary(form, quote):
-    """`quote(plan, code)` for the form's plan and code, or None; problems become form errors.
-
-    Renewal and buying a new eSIM show the same summary, each with its own quote.
-    """
-    plan = renewal.find_plan(form.plan.data)
-    if form.plan.data and plan is None:
-        form.plan.errors = [_("Please choose a plan.")]
-    if plan is None:
-        return None
-    try:
-        return quote(plan, form.promo.data)
-    except PromoError as exc:
-        form.promo.errors = [str(exc.message)]
-        return quote(plan, "")
 
 
 def _summary(esim, form):

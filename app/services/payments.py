@@ -42,7 +42,7 @@ def test_mode():
 
 
 def start_checkout(order, success_url, cancel_url, lang=None):
-    """The URL where the customer pays `order`: an open session is reused, else one is made.
+    """The checkout session where the customer pays `order`: an open one is reused, else one is made.
 
     `success_url` must carry {CHECKOUT_SESSION_ID}; `lang` is the language the payer reads
     (the customer's profile language when not given); raises PaymentError.
@@ -52,8 +52,8 @@ def start_checkout(order, success_url, cancel_url, lang=None):
     provider = get_provider()
     if order.provider == provider.name and order.provider_ref:
         current = provider.retrieve(order.provider_ref)
-        if current.status == "open" and current.url:
-            return current.url
+        if current.status == "open":
+            return current
     if lang not in LANGUAGES:
         lang = order.user.language if order.user.language in LANGUAGES else "en"
     with force_locale(lang):
@@ -77,7 +77,7 @@ def start_checkout(order, success_url, cancel_url, lang=None):
             Order.id == order.id
         ).execute()
         renewal.record(order, "pending", "pending", "customer", note="checkout_started")
-    return session.url
+    return session
 
 
 def _checkouts_started(order):

@@ -12,11 +12,8 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
-from app.checkout.views import send_to_checkout
 from app.models import Esim
 from app.operators import get_operator
-from app.partials import render_page_or_fragment
-from app.plans.views import price_summary
 from app.services import accounts
 from app.services import catalogue
 from app.services import devices
@@ -29,7 +26,10 @@ from app.shop.forms import BuyAsNewCustomerForm
 from app.shop.forms import BuyForm
 from app.text import current_language
 from app.web import throttle
+from app.web.checkout import send_to_checkout
 from app.web.login import sign_in
+from app.web.partials import render_page_or_fragment
+from app.web.quotes import price_summary
 
 
 def _buy_form():

@@ -13,7 +13,6 @@ from flask_login import current_user
 from app.models import Esim
 from app.models import OrderEvent
 from app.models import User
-from app.partials import render_page_or_fragment
 from app.services import catalogue
 from app.services import provisioning
 from app.services import refunds
@@ -29,6 +28,7 @@ from app.support.forms import CounterSaleForm
 from app.support.forms import NoteForm
 from app.support.forms import RefundForm
 from app.support.forms import plan_choices
+from app.web.partials import render_page_or_fragment
 
 ERRORS = {
     "bad_choice": lambda: _("Please choose one of the customer's eSIMs and a plan."),

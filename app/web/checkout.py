@@ -1,0 +1,38 @@
+"""Sending a customer to pay: the provider's checkout page, or the order when nothing is to pay."""
+
+from flask import current_app
+from flask import flash
+from flask import redirect
+from flask import url_for
+from flask_babel import gettext as _
+
+from app.services import checkout as checkout_service
+from app.services import payments
+from app.services import renewal
+from app.text import current_language
+
+
+def send_to_checkout(order, via_link=False):
+    """Redirect to where `order` is paid; a free order (100 % off) is fulfilled at once.
+
+    `via_link` is true when the customer came by a payment link (an agent's, maybe on
+    another device): the return then leads back to that link's page.
+    """
+    if order.status != "pending" or order.payment_note == "processing":
+        return redirect(url_for("orders.detail", order_id=order.id), code=303)  # nothing to pay now
+    if order.amount_cents == 0:
+        renewal.fulfil(order, "system")
+        return redirect(url_for("orders.detail", order_id=order.id), code=303)
+    success = url_for("checkout.returned", _external=True) + "?session_id={CHECKOUT_SESSION_ID}"
+    if via_link:
+        success += "&via=link"
+    cancel = url_for("checkout.cancelled", token=checkout_service.cancel_token(order), _external=True)
+    try:
+        checkout = payments.start_checkout(order, success, cancel, lang=current_language())
+    except payments.PaymentError as exc:
+        current_app.logger.warning("checkout for %s failed: %s", order.number, exc)
+        flash(_("We could not open the payment page. Please try again in a moment."), "error")
+        return redirect(url_for("orders.detail", order_id=order.id), code=303)
+    # Test mode's checkout is a page of this app, which only the web layer can address.
+    url = checkout.url or url_for("checkout.test_pay", session_id=checkout.id)
+    return redirect(url, code=303)
