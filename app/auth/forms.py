@@ -1,77 +1,17 @@
 """Account forms; every message is translated lazily, at render time."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField
 from wtforms import PasswordField
-from wtforms import SelectField
-from wtforms import StringField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
-from wtforms.validators import Email
-from wtforms.validators import EqualTo
 from wtforms.validators import Length
-from wtforms.validators import Optional
-from wtforms.validators import Regexp
-from wtforms.validators import ValidationError
 
-from app.form_base import Form
-from app.labels import LANGUAGES
-from app.services import accounts
-
-PASSWORD_MIN = 10
-PASSWORD_MAX = 128
-
-
-def not_easy_to_guess(form, field):
-    """Refuse the most common passwords and simple patterns (zxcvbn's lists and rules)."""
-    email = form.email.data if "email" in form else getattr(form, "account_email", "")
-    if field.data and accounts.too_easy_to_guess(field.data, email):
-        raise ValidationError(
-            _l(
-                "This password is too easy to guess: it is one of the most common passwords or a simple "
-                "pattern. Please choose another, for example three words you will remember."
-            )
-        )
-
-
-def email_field(required=True):
-    presence = DataRequired(_l("Please enter your email address.")) if required else Optional()
-    return EmailField(
-        _l("Email"),
-        validators=[
-            presence,
-            Email(_l("Please enter a valid email address."), check_deliverability=False),
-            Length(max=254),
-        ],
-    )
-
-
-def new_password_fields():
-    password = PasswordField(
-        _l("Password"),
-        validators=[
-            DataRequired(_l("Please choose a password.")),
-            Length(
-                min=PASSWORD_MIN,
-                message=_l("Your password needs at least %(num)d characters.", num=PASSWORD_MIN),
-            ),
-            Length(
-                max=PASSWORD_MAX,
-                message=_l("Your password can have at most %(num)d characters.", num=PASSWORD_MAX),
-            ),
-            not_easy_to_guess,
-        ],
-    )
-    confirm = PasswordField(
-        _l("Repeat the password"),
-        validators=[EqualTo("password", _l("The two passwords are not the same."))],
-    )
-    return password, confirm
-
-
-def language_field():
-    choices = [SelectChoice(code, name, render_kw={"lang": code}) for code, name in LANGUAGES.items()]
-    return SelectField(_l("Language"), choices=choices, default="en")
+from app.web.fields import PASSWORD_MAX
+from app.web.fields import email_field
+from app.web.fields import language_field
+from app.web.fields import name_field
+from app.web.fields import new_password_fields
+from app.web.fields import phone_field
+from app.web.forms import Form
 
 
 class LoginForm(Form):
@@ -110,23 +50,6 @@ class ChangePasswordForm(AccountPasswordForm):
         validators=[DataRequired(_l("Please enter your current password.")), Length(max=PASSWORD_MAX)],
     )
     password, confirm = new_password_fields()
-
-
-def name_field():
-    return StringField(_l("Name"), validators=[Optional(), Length(max=100)])
-
-
-def phone_field():
-    return StringField(
-        _l("Phone number"),
-        validators=[
-            Optional(),
-            Regexp(
-                r"^\+?[0-9 ()-]{6,20}$",
-                message=_l("Please enter a phone number with digits only, for example +855 12 345 678."),
-            ),
-        ],
-    )
 
 
 class ProfileForm(Form):

@@ -6,7 +6,7 @@ from wtforms import StringField
 from wtforms.validators import DataRequired
 from wtforms.validators import Length
 
-from app.form_base import Form
+from app.web.forms import Form
 
 
 class RenewForm(Form):

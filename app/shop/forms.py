@@ -6,10 +6,10 @@ from wtforms import StringField
 from wtforms.validators import DataRequired
 from wtforms.validators import Length
 
-from app.auth.forms import email_field
-from app.auth.forms import language_field
-from app.auth.forms import new_password_fields
-from app.form_base import Form
+from app.web.fields import email_field
+from app.web.fields import language_field
+from app.web.fields import new_password_fields
+from app.web.forms import Form
 
 
 class BuyForm(Form):

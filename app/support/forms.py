@@ -10,12 +10,12 @@ from wtforms.validators import DataRequired
 from wtforms.validators import Length
 from wtforms.validators import NumberRange
 
-from app.auth.forms import email_field
-from app.auth.forms import language_field
-from app.auth.forms import name_field
-from app.auth.forms import phone_field
-from app.form_base import Form
 from app.models import Plan
+from app.web.fields import email_field
+from app.web.fields import language_field
+from app.web.fields import name_field
+from app.web.fields import phone_field
+from app.web.forms import Form
 
 
 class RefundForm(Form):
