@@ -40,7 +40,9 @@ class BakongClient:
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         try:
-            response = self.session.post(self.base_url + path, json=body, headers=headers, timeout=self.timeout)
+            response = self.session.post(
+                self.base_url + path, json=body, headers=headers, timeout=self.timeout
+            )
         except requests.Timeout as exc:
             raise BakongError(f"Bakong did not answer within {self.timeout} s") from exc
         except requests.RequestException as exc:
