@@ -13,11 +13,12 @@ from flask_login import login_required
 from app.checkout.views import send_to_checkout
 from app.models import Order
 from app.models import OrderEvent
+from app.models import OrderStatus
 from app.orders import bp
 from app.partials import render_page_or_fragment
 from app.services import history as order_history
+from app.services import orders
 from app.services import refunds
-from app.services import renewal
 
 
 def owned_order_or_404(order_id):
@@ -62,7 +63,7 @@ def detail(order_id):
 def pay(order_id):
     """Pay a pending order (again): back to checkout."""
     order = owned_order_or_404(order_id)
-    if order.status != "pending":
+    if order.status != OrderStatus.PENDING:
         return redirect(url_for("orders.detail", order_id=order.id), code=303)
     return send_to_checkout(order)
 
@@ -72,7 +73,7 @@ def pay(order_id):
 def cancel(order_id):
     """Give up an order that is still waiting for payment."""
     order = owned_order_or_404(order_id)
-    if renewal.close_unpaid(order, "cancelled", "customer", note="cancelled_by_customer"):
+    if orders.cancel(order, "customer", note="cancelled_by_customer"):
         flash(_("The order is cancelled. Nothing was charged."), "info")
     return redirect(url_for("orders.detail", order_id=order.id), code=303)
 

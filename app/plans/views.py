@@ -12,6 +12,7 @@ from app.partials import render_page_or_fragment
 from app.plans import bp
 from app.plans.forms import RenewForm
 from app.services import catalogue
+from app.services import orders
 from app.services import renewal
 from app.services import usage
 from app.services.promotions import PromoError
@@ -67,7 +68,7 @@ def renew(esim_id):
                 form.plan.errors = [_("Please choose a plan.")]
             else:
                 try:
-                    order = renewal.create_order(current_user, esim, plan, form.promo.data)
+                    order = orders.create_order(current_user, esim, plan, form.promo.data)
                 except PromoError as exc:
                     form.promo.errors = [str(exc.message)]
                 else:

@@ -15,6 +15,7 @@ from flask import current_app
 
 from app.models import Dispute
 from app.models import Order
+from app.models import OrderStatus
 from app.models import Payment
 from app.models import Refund
 from app.models import utcnow
@@ -22,8 +23,8 @@ from app.payments import PaymentError
 from app.payments import get_provider
 from app.services import jobs
 from app.services import operator_refunds
-from app.services.renewal import move
-from app.services.renewal import record
+from app.services.orders import move
+from app.services.orders import record
 
 CLAIM = timedelta(minutes=2)
 # Pauses between tries when the provider cannot be reached; then the refund is failed (owed).
@@ -165,8 +166,8 @@ def _close_order(order_id):
     back = sum(r.amount_cents for r in payment.refunds if r.status == "succeeded")
     if back < payment.amount_cents:
         return
-    if order.status == "failed":
-        move(order, "failed", "refunded", "system", note="refunded_in_full")
+    if order.status == OrderStatus.FAILED:
+        move(order, OrderStatus.FAILED, OrderStatus.REFUNDED, "system", note="refunded_in_full")
     if operator_refunds.due(order):
         jobs.enqueue("request_operator_refund", order.id)
 
@@ -263,7 +264,7 @@ def money_of(order):
     """Everything about the money of one order; `owed` as `owing` decides it."""
     refunds = list(order.refunds.order_by(Refund.created_at, Refund.id))
     payments = list(order.payments.order_by(Payment.received_at, Payment.id))
-    legacy = order.status == "failed" and order.amount_cents > 0 and not refunds and not payments
+    legacy = order.status == OrderStatus.FAILED and order.amount_cents > 0 and not refunds and not payments
     return Money(
         payments=payments,
         refunds=refunds,
@@ -286,7 +287,9 @@ def owing(orders):
     paid = {p.order_id for p in Payment.select(Payment.order).where(Payment.order.in_(ids))}
     owed_ids = {r.order_id for r in refunds if r.status in Refund.OWED}
     touched = {r.order_id for r in refunds} | paid
-    legacy = {o.id for o in orders if o.status == "failed" and o.amount_cents > 0 and o.id not in touched}
+    legacy = {
+        o.id for o in orders if o.status == OrderStatus.FAILED and o.amount_cents > 0 and o.id not in touched
+    }
     return owed_ids | legacy
 
 
