@@ -158,6 +158,11 @@ def record_cash(agent, order, amount_cents):
     return Order.get_by_id(order.id)
 
 
+def renewals_short_of_promise(limit=50):
+    """Renewals the operator applied short of what their summary promised, newest first."""
+    return list(Order.short_of_promise().limit(limit))
+
+
 def mark_refunded(admin, order):
     if not orders.move(order, OrderStatus.FAILED, OrderStatus.REFUNDED, "agent", note=f"by {admin.email}"):
         raise SupportError("not_failed")

@@ -34,8 +34,10 @@ def _order_page(order_id):
 @bp.route("/refunds")
 @staff_required
 def refunds_owed():
-    """Every refund still owed to a customer, oldest first."""
-    return render_template("support/refunds.html", owed=refunds.owed())
+    """Every refund still owed to a customer, oldest first, and renewals applied short of their promise."""
+    return render_template(
+        "support/refunds.html", owed=refunds.owed(), short=support.renewals_short_of_promise()
+    )
 
 
 @bp.route("/orders/<int:order_id>/refund", methods=["POST"])

@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from app.models import Esim
 from app.models import OrderEvent
+from app.models import OrderStatus
 from app.models import User
 from app.partials import render_page_or_fragment
 from app.services import catalogue
@@ -197,7 +198,7 @@ def _order_page(item, revealed=False):
         target=f"support-order-{item.id}",
         order=item,
         link=link,
-        link_qr=provisioning.qr_svg(link) if item.status == "pending" else None,
+        link_qr=provisioning.qr_svg(link) if item.status == OrderStatus.PENDING else None,
         install_code=install_code,
         install_qr=provisioning.qr_svg(install_code) if install_code else None,
         events=list(item.events.order_by(OrderEvent.created_at, OrderEvent.id)),
