@@ -212,6 +212,7 @@ ORDER_COLUMNS = [
     "paid_at",
     "fulfilled_at",
     "attempts",
+    "operator_shortfall",
 ]
 EVENT_COLUMNS = ["order_id", "from_status", "to_status", "source", "note", "created_at"]
 CHECKOUT_COLUMNS = [
@@ -349,6 +350,7 @@ def _order(rng, now, order_id, user_id, mine, since, open_ones):
         paid,
         paid + timedelta(minutes=1) if status == "fulfilled" else None,
         0,
+        "",
     )
     events = [(order_id, "", "pending", "customer", "", created)]
     if status != "pending":

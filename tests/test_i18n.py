@@ -198,13 +198,14 @@ def test_every_emailed_link_opens_in_the_recipients_language(client, seeded, out
 
     from app.models import Order
     from app.services import notifications
+    from app.services import orders
     from app.services import reminders
     from app.services import renewal
     from app.services.demo import DEMO_AGENT
 
     customer = make_customer(seeded, "sokha@example.com", "sokha-pass-1234", language="km")
     esim = make_esim(seeded, customer, "8985500000000004441", days_left=5)
-    order = in_app(seeded, renewal.create_order, customer, esim, renewal.find_plan("month-10gb"))
+    order = in_app(seeded, orders.create_order, customer, esim, renewal.find_plan("month-10gb"))
     link_of = lambda: re.search(r"https?://\S+", body(outbox.last())).group(0)  # noqa: E731
 
     token = csrf_token(client, "/forgot-password")
@@ -320,6 +321,7 @@ def test_receipts_and_senders_speak_the_readers_language(client, seeded, outbox)
     from helpers import make_esim
 
     from app.services import notifications
+    from app.services import orders
     from app.services import renewal
 
     customer = make_customer(seeded, "mei@example.com", "mei-pass-12345", language="zh")
@@ -327,8 +329,8 @@ def test_receipts_and_senders_speak_the_readers_language(client, seeded, outbox)
     in_app(seeded, notifications.send_install_link, esim)
     name, address = parseaddr(outbox.last()["From"])
     assert (name, address) == (seeded.config["MAIL_SENDER_NAME_ZH"], "no-reply@localhost")
-    order = in_app(seeded, renewal.create_order, customer, esim, renewal.find_plan("month-10gb"))
-    in_app(seeded, renewal.fulfil, order, "agent")
+    order = in_app(seeded, orders.create_order, customer, esim, renewal.find_plan("month-10gb"))
+    in_app(seeded, orders.fulfil, order, "agent")
     from helpers import Auth
 
     Auth(client).login("mei@example.com", "mei-pass-12345")

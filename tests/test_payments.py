@@ -24,6 +24,7 @@ from app.models import PromoCode
 from app.models import SimApplication
 from app.models import User
 from app.models import WebhookEvent
+from app.services import orders
 from app.services import renewal
 
 
@@ -119,7 +120,7 @@ def test_twenty_concurrent_fulfils_extend_validity_once(client, auth, fake_strip
     def fulfil():
         try:
             barrier.wait()
-            results.append(in_app(seeded, renewal.fulfil, order, "webhook"))
+            results.append(in_app(seeded, orders.fulfil, order, "webhook"))
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
@@ -260,7 +261,7 @@ def test_two_customers_racing_for_the_last_promo_redemption(client, fake_stripe,
     def buy(user):
         barrier.wait()
         try:
-            in_app(seeded, renewal.create_order, user, esims[user.id], plan, "LAST1")
+            in_app(seeded, orders.create_order, user, esims[user.id], plan, "LAST1")
             outcomes.append("order")
         except renewal.promotions.PromoError as exc:
             outcomes.append(exc.reason)
@@ -276,7 +277,7 @@ def test_two_customers_racing_for_the_last_promo_redemption(client, fake_stripe,
     order = in_app(seeded, Order.get)
     assert order.discount_cents == 200
     # Paying turns the hold into the one redemption.
-    in_app(seeded, renewal.fulfil, order, "webhook")
+    in_app(seeded, orders.fulfil, order, "webhook")
     promo = in_app(seeded, PromoCode.get, PromoCode.code == "LAST1")
     assert (promo.held, promo.redemptions) == (0, 1)
 
@@ -401,7 +402,7 @@ def test_expire_orders_works_in_batches_writing_each_orders_event_and_giving_pro
     esim = _esim(seeded)
     plans = ["day-1gb", "day-3gb", "month-10gb", "month-30gb", "month-80gb"]
     unopened = [
-        in_app(seeded, renewal.place_order, user, renewal.find_plan(code), promo_code="WELCOME10")
+        in_app(seeded, orders.place_order, user, renewal.find_plan(code), promo_code="WELCOME10")
         for code in plans  # new eSIMs, at the counter
     ]
     auth.login()

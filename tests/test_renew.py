@@ -13,6 +13,7 @@ from helpers import translated
 from app.models import Esim
 from app.models import Order
 from app.models import OrderEvent
+from app.models import OrderStatus
 from app.models import PromoCode
 from app.models import User
 from app.services.demo import DEMO_ICCID
@@ -187,3 +188,69 @@ def test_posting_without_the_csrf_token_creates_no_order(client, auth, seeded):
     response = client.post(f"/esims/{_esim(seeded).id}/renew", data={"plan": "month-10gb"})
     assert response.status_code == 400
     assert in_app(seeded, Order.select().count) == 0
+
+
+AGENT = ("agent@example.com", "agent-pass-1234")
+SHORT_OF_EXPIRY = "The operator set an earlier expiry than the renewal summary promised."
+
+
+def _renew_and_apply(client, auth, app, monkeypatch=None, operator_reading=None):
+    """The customer renews the demo eSIM, pays, and the worker has the operator apply it."""
+    from helpers import time_passes_for_the_worker
+
+    from app.operators.simulated import SimulatedOperator
+    from app.services import orders
+
+    auth.login()
+    esim = _esim(app)
+    assert _post_renewal(client, esim.id, plan="month-10gb").status_code == 303
+    order = in_app(app, Order.get)
+    if operator_reading:
+        monkeypatch.setattr(SimulatedOperator, "read_usage", operator_reading(SimulatedOperator.read_usage))
+    assert in_app(app, orders.fulfil, order, "webhook")
+    time_passes_for_the_worker(app)
+    return esim, in_app(app, Order.get_by_id, order.id)
+
+
+def test_a_renewal_applied_as_its_summary_promised_is_not_flagged(client, auth, seeded):
+    esim, order = _renew_and_apply(client, auth, seeded)
+    assert order.status == OrderStatus.FULFILLED
+    assert order.promised_expires_at == esim.expires_at + timedelta(days=30)  # as the summary said
+    assert _esim(seeded).expires_at == order.promised_expires_at
+    assert order.operator_shortfall == ""
+    from helpers import staff_client
+
+    agent = staff_client(seeded, *AGENT)
+    assert SHORT_OF_EXPIRY not in agent.get(f"/support/orders/{order.id}").get_data(as_text=True)
+    assert order.number not in agent.get("/support/refunds").get_data(as_text=True)
+
+
+def test_an_operator_that_reports_an_earlier_expiry_than_promised_is_flagged_to_support(
+    client, auth, seeded, monkeypatch
+):
+    from dataclasses import replace
+
+    from helpers import staff_client
+
+    def a_day_short(read_usage):
+        def read(operator, iccids):
+            return {
+                iccid: replace(usage, expires_at=usage.expires_at - timedelta(days=1))
+                for iccid, usage in read_usage(operator, iccids).items()
+            }
+
+        return read
+
+    esim, order = _renew_and_apply(client, auth, seeded, monkeypatch, a_day_short)
+    promised = esim.expires_at + timedelta(days=30)
+    assert order.status == OrderStatus.FULFILLED  # the customer has the plan; support checks the difference
+    assert order.operator_shortfall == "expiry"
+    assert order.promised_expires_at == promised
+    assert order.reported_expires_at == promised - timedelta(days=1)
+    agent = staff_client(seeded, *AGENT)
+    page = agent.get(f"/support/orders/{order.id}").get_data(as_text=True)
+    assert SHORT_OF_EXPIRY in page
+    listing = agent.get("/support/refunds?lang=km").get_data(as_text=True)
+    assert order.number in listing
+    assert translated(seeded, "km", "Renewals to check with the operator") in listing
+    assert translated(seeded, "km", SHORT_OF_EXPIRY) in listing

@@ -13,6 +13,7 @@ from app.models import AuditLog
 from app.models import Esim
 from app.models import Order
 from app.models import User
+from app.services import orders
 from app.services import renewal
 from app.services import support
 from app.services.demo import DEMO_ICCID
@@ -30,9 +31,9 @@ def console(seeded):
     demo = in_app(seeded, User.by_email, "demo@example.com")
     esim = in_app(seeded, lambda: Esim.get(Esim.iccid == DEMO_ICCID))
     plan = in_app(seeded, renewal.find_plan, "month-10gb")
-    failed = in_app(seeded, renewal.place_order, demo, plan, esim)
+    failed = in_app(seeded, orders.place_order, demo, plan, esim)
     in_app(seeded, lambda: Order.update(status="failed").where(Order.id == failed.id).execute())
-    order = in_app(seeded, renewal.place_order, demo, plan, esim)
+    order = in_app(seeded, orders.place_order, demo, plan, esim)
     return {"demo": demo, "esim": esim, "order": order, "failed": failed}
 
 

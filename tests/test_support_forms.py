@@ -96,9 +96,10 @@ def test_cash_that_is_not_a_number_is_refused(seeded):
     agent = staff_client(seeded, *AGENT)
     demo = in_app(seeded, User.by_email, "demo@example.com")
     esim = in_app(seeded, lambda: Esim.get(Esim.iccid == DEMO_ICCID))
+    from app.services import orders
     from app.services import renewal
 
-    order = in_app(seeded, renewal.place_order, demo, in_app(seeded, renewal.find_plan, "month-10gb"), esim)
+    order = in_app(seeded, orders.place_order, demo, in_app(seeded, renewal.find_plan, "month-10gb"), esim)
     for amount in ("five dollars", "1e400", "-3"):
         response = agent.post(
             f"/support/orders/{order.id}/cash",

@@ -99,14 +99,15 @@ def test_a_paid_renewal_waits_for_a_worker_and_is_applied_with_nobody_watching(
 
 def test_an_order_left_paid_with_no_job_is_recovered_by_the_sweep(client, auth, seeded, monkeypatch):
     from app.services import jobs
+    from app.services import orders
     from app.services import renewal
 
     auth.login()
     esim = _esim(seeded)
-    order = in_app(seeded, renewal.create_order, esim.user, esim, renewal.find_plan("month-10gb"))
+    order = in_app(seeded, orders.create_order, esim.user, esim, renewal.find_plan("month-10gb"))
     # The process dies between the commit and telling the worker: the job is never queued.
     monkeypatch.setattr(jobs, "enqueue", lambda *args, **kwargs: None)
-    assert in_app(seeded, renewal.fulfil, order, "webhook")
+    assert in_app(seeded, orders.fulfil, order, "webhook")
     monkeypatch.undo()
     assert _order(seeded, order.id).status == "paid"
     from app.services import fulfilment
@@ -120,6 +121,7 @@ def test_an_order_left_paid_with_no_job_is_recovered_by_the_sweep(client, auth, 
 
 def test_a_try_that_died_at_the_operator_is_retried_without_applying_twice(client, auth, seeded, monkeypatch):
     from app.operators.simulated import SimulatedOperator
+    from app.services import orders
     from app.services import renewal
 
     real_apply = SimulatedOperator.apply_plan
@@ -130,10 +132,10 @@ def test_a_try_that_died_at_the_operator_is_retried_without_applying_twice(clien
 
     auth.login()
     esim = _esim(seeded)
-    order = in_app(seeded, renewal.create_order, esim.user, esim, renewal.find_plan("month-10gb"))
+    order = in_app(seeded, orders.create_order, esim.user, esim, renewal.find_plan("month-10gb"))
     monkeypatch.setattr(SimulatedOperator, "apply_plan", apply_then_die)
     with pytest.raises(SystemExit):
-        in_app(seeded, renewal.fulfil, order, "webhook")
+        in_app(seeded, orders.fulfil, order, "webhook")
     monkeypatch.undo()
     assert _order(seeded, order.id).status == "paid"
     time_passes_for_the_worker(seeded)
@@ -202,12 +204,13 @@ def test_the_webhook_only_records_and_the_order_page_only_reads(client, auth, qu
 
 def test_the_periodic_tasks_run_on_the_real_queue_and_sweep_what_is_due(client, auth, queued):
     from app import tasks
+    from app.services import orders
     from app.services import renewal
 
     auth.login()
     esim = _esim(queued)
-    order = in_app(queued, renewal.create_order, esim.user, esim, renewal.find_plan("month-10gb"))
-    in_app(queued, renewal.fulfil, order, "webhook")
+    order = in_app(queued, orders.create_order, esim.user, esim, renewal.find_plan("month-10gb"))
+    in_app(queued, orders.fulfil, order, "webhook")
     worker.huey.flush()  # the job is lost
     in_app(queued, lambda: Order.update(next_attempt_at=Order.paid_at).where(Order.id == order.id).execute())
     with queued.app_context():

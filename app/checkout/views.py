@@ -15,9 +15,9 @@ from app.extensions import csrf
 from app.models import OrderEvent
 from app.services import checkout as checkout_service
 from app.services import operator_webhooks
+from app.services import order_money
+from app.services import orders
 from app.services import provisioning
-from app.services import refunds
-from app.services import renewal
 from app.services import support
 from app.web.checkout import send_to_checkout
 from app.web.partials import render_page_or_fragment
@@ -95,7 +95,7 @@ def pay_page():
         events=list(order.events.order_by(OrderEvent.created_at, OrderEvent.id)),
         status_url=url_for("checkout.pay_page"),
         install_url=_install_url(order),
-        money=refunds.money_of(order),
+        money=order_money.money_of(order),
     )
 
 
@@ -121,7 +121,7 @@ def cancelled(token):
     if order is None:
         return render_template("checkout/link_expired.html"), 410
     if request.method == "POST":
-        if renewal.close_unpaid(order, "cancelled", "customer", note="checkout_cancelled"):
+        if orders.cancel(order, "customer", note="checkout_cancelled"):
             flash(_("The order is cancelled. Nothing was charged."), "info")
         if order.esim_id and order.kind == "renewal":
             return redirect(url_for("plans.renew", esim_id=order.esim_id, plan=order.plan.code), code=303)

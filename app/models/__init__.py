@@ -31,6 +31,7 @@ from app.models.orders import REFUND_REASONS
 from app.models.orders import Dispute
 from app.models.orders import Order
 from app.models.orders import OrderEvent
+from app.models.orders import OrderStatus
 from app.models.orders import Payment
 from app.models.orders import Refund
 from app.models.orders import WebhookEvent
@@ -64,6 +65,7 @@ __all__ = [
     "ALL_MODELS",
     "CAMBODIA",
     "ORDER_STATUSES",
+    "OrderStatus",
     "PLAN_KINDS",
     "REFUND_REASONS",
     "ROLES",

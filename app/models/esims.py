@@ -1,5 +1,6 @@
 """A customer's eSIMs and the reminders sent about them."""
 
+from peewee import JOIN
 from peewee import CharField
 from peewee import DateTimeField
 from peewee import ForeignKeyField
@@ -42,8 +43,13 @@ class Esim(BaseModel):
         return super().save(*args, only=with_field(only, "iccid_reversed"), **kwargs)
 
     @classmethod
+    def with_plan(cls, *more):
+        """eSIMs with their plan (its length says when one is "expiring soon") in the same query."""
+        return cls.select(cls, Plan, *more).join(Plan, JOIN.LEFT_OUTER, on=(cls.plan == Plan.id)).switch(cls)
+
+    @classmethod
     def owned_by(cls, user):
-        return cls.select().where(cls.user == user).order_by(cls.expires_at, cls.id)
+        return cls.with_plan().where(cls.user == user).order_by(cls.expires_at, cls.id)
 
     @property
     def masked_iccid(self):

@@ -1,5 +1,7 @@
 """Orders, their history, and the money that moved for them (payments, refunds, disputes)."""
 
+from enum import StrEnum
+
 from peewee import CharField
 from peewee import DateTimeField
 from peewee import ForeignKeyField
@@ -12,16 +14,26 @@ from app.models.catalogue import Plan
 from app.models.catalogue import PromoCode
 from app.models.esims import Esim
 
-ORDER_STATUSES = (
-    "pending",
-    "paid",
-    "applying",
-    "fulfilled",
-    "cancelled",
-    "expired",
-    "failed",
-    "refunded",
-)
+
+class OrderStatus(StrEnum):
+    """Where an order is in its life (services/orders.py moves it); stored as these strings.
+
+    pending → paid → applying → fulfilled, or pending → cancelled | expired, or
+    paid | applying → failed (refund owed) → refunded.
+    """
+
+    PENDING = "pending"
+    PAID = "paid"
+    APPLYING = "applying"
+    FULFILLED = "fulfilled"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    FAILED = "failed"
+    REFUNDED = "refunded"
+
+
+ORDER_STATUSES = tuple(OrderStatus)
+SHORTFALLS = ("expiry", "allowance")  # how an applied renewal fell short of its summary
 
 
 class Order(BaseModel):
@@ -30,7 +42,7 @@ class Order(BaseModel):
     esim = ForeignKeyField(Esim, null=True, backref="orders")
     plan = ForeignKeyField(Plan)
     kind = CharField(default="renewal")  # renewal or new_esim
-    status = CharField(default="pending", index=True)
+    status = CharField(default=OrderStatus.PENDING, index=True)
     price_cents = IntegerField()
     discount_cents = IntegerField(default=0)
     amount_cents = IntegerField()
@@ -52,6 +64,12 @@ class Order(BaseModel):
     # checked on its answer), and when it may next; the sweeper retries whatever is overdue.
     attempts = IntegerField(default=0)
     next_attempt_at = DateTimeField(null=True, index=True)
+    # A renewal's new expiry as its summary promised it; once applied, what the operator reports is
+    # held against it, and a shortfall ("expiry" or "allowance") is kept for support with the expiry
+    # the operator reported.
+    promised_expires_at = DateTimeField(null=True)
+    operator_shortfall = CharField(default="", index=True)
+    reported_expires_at = DateTimeField(null=True)
 
     class Meta:
         table_name = "orders"
@@ -67,11 +85,23 @@ class Order(BaseModel):
             .order_by(cls.created_at.desc(), cls.id.desc())
         )
 
+    @classmethod
+    def short_of_promise(cls):
+        """Renewals the operator applied short of what their summary promised, newest first."""
+        return (
+            cls.select(cls, Plan, User)
+            .join(Plan)
+            .switch(cls)
+            .join(User, on=(cls.user == User.id))
+            .where(cls.operator_shortfall.in_(SHORTFALLS))
+            .order_by(cls.fulfilled_at.desc(), cls.id.desc())
+        )
+
     @property
     def in_progress(self):
         """Paid (or being paid by a delayed method) and not yet applied."""
-        return self.status in ("paid", "applying") or (
-            self.status == "pending" and self.payment_note == "processing"
+        return self.status in (OrderStatus.PAID, OrderStatus.APPLYING) or (
+            self.status == OrderStatus.PENDING and self.payment_note == "processing"
         )
 
 

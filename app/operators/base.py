@@ -1,7 +1,14 @@
-"""What the portal needs from a mobile operator, whoever it is."""
+"""What the portal needs from a mobile operator, whoever it is: the whole contract.
+
+The portal calls an operator only through the methods and attributes of
+`Operator`. The first four are what every operator must do; the rest have a
+default that fits an operator without that feature (no catalogue of its own, no
+notifications, nothing left unanswered), documented on each.
+"""
 
 from abc import ABC
 from abc import abstractmethod
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -85,61 +92,114 @@ class Package:
     apn: str = ""  # an APN the customer must set by hand; empty when it is set by itself
 
 
+@dataclass(frozen=True)
+class Notice:
+    """What a notification the operator POSTed to us says, in the portal's terms."""
+
+    # An order's result: `reference` names the paid request it settles ("" for one we do not know).
+    delivery: bool = False
+    reference: str = ""
+    # Or about the eSIM `iccid`: it has used `data_used_percent` of its data, or has `days_left` days.
+    iccid: str = ""
+    data_used_percent: int | None = None
+    days_left: int | None = None
+
+
 PENDING, APPLIED, FAILED = "pending", "applied", "failed"
 
 
 class Operator(ABC):
+    """A mobile operator as the portal uses it; `get_operator()` gives the configured one."""
+
+    # How long the operator may take to apply a plan before the portal gives up on it.
+    apply_window_seconds: float = 3600
+    # True when a renewal extends the current package (days after the expiry, data left kept):
+    # the renewal summary then promises a new expiry, and what the operator reports after
+    # applying is held to it. False when a renewal is a package of its own beside the current one.
+    renewal_carries_over: bool = True
+    # True when the operator tells us itself (a notification) that an eSIM is low on data or about
+    # to expire, so the reminders task need not read every eSIM's usage as often to find out.
+    sends_usage_notices: bool = False
+    # True for a stand-in operator that can be told an eSIM was installed (the demo's button); a
+    # real operator learns it from the phone, and reports it in `read_usage`.
+    simulates_installation: bool = False
+
+    # --- what every operator does ------------------------------------------------
     @abstractmethod
     def provision(self, plan: PlanRequest) -> Provisioned:
-        """Create a new eSIM profile for `plan`, ready to download."""
+        """Create a new eSIM profile for `plan`, ready to download.
+
+        Asking again with the same `plan.order_ref` must not make a second one. An
+        operator that delivers the eSIM later returns a Provisioned without an ICCID,
+        whose reference the portal follows (`settle`, `recovered`).
+        """
 
     @abstractmethod
     def read_usage(self, iccids: list[str]) -> dict[str, Usage]:
-        """Usage of each ICCID, read in one call; raises OperatorError."""
+        """Usage, expiry and installation of each ICCID, read in one call; raises OperatorError."""
 
     @abstractmethod
     def apply_plan(self, iccid: str, plan: PlanRequest) -> str:
-        """Start applying a plan to a line; returns the operator's reference."""
+        """Start applying a plan to a line; returns the operator's reference.
+
+        The operator applies it by its own rule (see `renewal_carries_over`); asking
+        again with the same `plan.order_ref` must not apply it twice.
+        """
 
     @abstractmethod
     def application_status(self, reference: str) -> str:
         """PENDING, APPLIED or FAILED."""
 
-    # How long the operator may take to apply a plan before the portal gives up on it.
-    apply_window_seconds = 3600
-    # True when a renewal extends the current package (days after the expiry, data left kept);
-    # False when it is a package of its own beside the current one, with its own days and data.
-    renewal_carries_over = True
-    # True when the operator tells us itself (a webhook) that an eSIM is low on data, so the
-    # reminders task need not read every eSIM's usage to find out.
-    sends_usage_notices = False
+    # --- the catalogue -------------------------------------------------------------
+    def packages(self) -> Iterable[Package] | None:
+        """Every package the operator sells us, for the catalogue sync.
 
+        Default: None, an operator without a catalogue of its own (the portal's plans are its own).
+        """
+        return None
+
+    # --- installation --------------------------------------------------------------
+    def mark_installed(self, iccid: str) -> None:
+        """Tell a stand-in operator the phone downloaded the profile (only when `simulates_installation`).
+
+        Default: refused, since a real operator cannot be told.
+        """
+        raise OperatorRefused("this operator learns of installations from the phone")
+
+    # --- reconciliation: requests left unanswered ------------------------------------
     def settle(self, reference: str) -> str:
         """Find out what became of a request the operator left unanswered; PENDING, APPLIED or FAILED.
 
-        An operator that answers every request at once has nothing to find out.
+        Default: the application's status, for an operator that answers every request at once.
         """
         return self.application_status(reference)
 
     def recovered(self, reference: str) -> Provisioned | None:
-        """The eSIM an unanswered new-eSIM request turned out to have made, or None."""
+        """The eSIM an unanswered new-eSIM request turned out to have made, or None (the default)."""
         return None
 
     def confirm(self, reference: str) -> None:  # noqa: B027 - most operators have nothing to confirm
-        """The portal has attached the recovered eSIM."""
+        """The portal has attached the recovered eSIM. Default: nothing to record."""
 
+    # --- notifications ---------------------------------------------------------------
     def verify_webhook(self, payload: bytes, signature: str | None) -> bool:
-        """True when a notification POSTed to us is really the operator's (an operator without
-        notifications sends none)."""
+        """True when a notification POSTed to us is really the operator's.
+
+        Default: False, for an operator that sends none.
+        """
         return False
 
-    def deliver(self, notice: dict) -> str:
-        """An order's result the operator POSTed; returns the reference it settles, or ""."""
-        return ""
+    def read_notice(self, notice: dict) -> Notice | None:
+        """What a verified notification says; an order's result it brings is kept for `recovered`.
 
+        None for a notification the portal does not act on (the default).
+        """
+        return None
+
+    # --- money back ------------------------------------------------------------------
     def request_refund(self, iccid: str, notes: str) -> str:
         """Ask the operator to take back an eSIM that was never installed; returns its reference.
 
-        "" when the operator keeps no account of its own to refund (the simulated one).
+        Default: "", an operator that keeps no account of its own to refund (the simulated one).
         """
         return ""

@@ -2,7 +2,10 @@
 
 Usage grows steadily with time so a demo shows movement, and a plan is applied
 OPERATOR_APPLY_DELAY seconds after it was asked for, so "waiting for the
-operator" is a real step.
+operator" is a real step. It tops a line up as an operator whose renewals carry
+over does: the new days follow the current period, and what is left is kept
+while the line is valid. The portal predicts that on its own (services/allowance.py)
+and checks this operator's readings against its prediction, as it would a real one's.
 """
 
 import secrets
@@ -19,7 +22,6 @@ from app.operators.base import Operator
 from app.operators.base import OperatorRefused
 from app.operators.base import Provisioned
 from app.operators.base import Usage
-from app.services.allowance import after_renewal
 
 ICCID_PREFIX = "89855"  # 89 telecom, 855 Cambodia
 
@@ -45,6 +47,10 @@ def _grown(line, now, data_per_hour, minutes_per_hour):
 
 
 class SimulatedOperator(Operator):
+    renewal_carries_over = True
+    # The demo's "install" button plays the phone.
+    simulates_installation = True
+
     def __init__(self, config):
         self.delay = float(config.get("OPERATOR_APPLY_DELAY", 5))
         self.apply_window_seconds = self.delay + 300
@@ -135,21 +141,17 @@ class SimulatedOperator(Operator):
         return APPLIED
 
     def _apply(self, application):
+        """Top the line up: a valid line's period is lengthened and keeps what is left; an expired
+        line starts a new period now with the new allowance alone."""
         now = utcnow()
         line = SimLine.get(SimLine.iccid == application.iccid)
         data_used, minutes_used = _grown(line, now, self.data_per_hour, self.minutes_per_hour)
-        allowance = after_renewal(
-            line.expires_at,
-            line.data_total_mb - data_used,
-            line.minutes_total - minutes_used,
-            application.days,
-            application.data_mb,
-            application.minutes,
-            now,
-        )
-        line.expires_at = allowance.expires_at
-        line.data_total_mb = allowance.data_total_mb
-        line.minutes_total = allowance.minutes_total
+        valid = line.expires_at is not None and line.expires_at > now
+        kept_data = max(0, line.data_total_mb - data_used) if valid else 0
+        kept_minutes = max(0, line.minutes_total - minutes_used) if valid else 0
+        line.expires_at = (line.expires_at if valid else now) + timedelta(days=application.days)
+        line.data_total_mb = kept_data + application.data_mb
+        line.minutes_total = kept_minutes + application.minutes
         line.data_used_mb = 0
         line.minutes_used = 0
         line.counted_at = now

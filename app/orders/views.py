@@ -11,10 +11,11 @@ from flask_login import current_user
 from flask_login import login_required
 
 from app.models import OrderEvent
+from app.models import OrderStatus
 from app.orders import bp
 from app.services import history as order_history
-from app.services import refunds
-from app.services import renewal
+from app.services import order_money
+from app.services import orders
 from app.web.checkout import send_to_checkout
 from app.web.owned import owned_order_or_404
 from app.web.partials import render_page_or_fragment
@@ -45,7 +46,7 @@ def detail(order_id):
         target=f"order-status-{order.id}",
         order=order,
         events=order_events(order),
-        money=refunds.money_of(order),
+        money=order_money.money_of(order),
     )
 
 
@@ -54,7 +55,7 @@ def detail(order_id):
 def pay(order_id):
     """Pay a pending order (again): back to checkout."""
     order = owned_order_or_404(order_id)
-    if order.status != "pending":
+    if order.status != OrderStatus.PENDING:
         return redirect(url_for("orders.detail", order_id=order.id), code=303)
     return send_to_checkout(order)
 
@@ -64,7 +65,7 @@ def pay(order_id):
 def cancel(order_id):
     """Give up an order that is still waiting for payment."""
     order = owned_order_or_404(order_id)
-    if renewal.close_unpaid(order, "cancelled", "customer", note="cancelled_by_customer"):
+    if orders.cancel(order, "customer", note="cancelled_by_customer"):
         flash(_("The order is cancelled. Nothing was charged."), "info")
     return redirect(url_for("orders.detail", order_id=order.id), code=303)
 
@@ -77,5 +78,5 @@ def receipt(order_id):
     if order.paid_at is None:
         abort(404)
     return render_template(
-        "orders/receipt.html", order=order, events=order_events(order), money=refunds.money_of(order)
+        "orders/receipt.html", order=order, events=order_events(order), money=order_money.money_of(order)
     )

@@ -9,6 +9,7 @@ from flask_login import login_required
 from app.plans import bp
 from app.plans.forms import RenewForm
 from app.services import catalogue
+from app.services import orders
 from app.services import renewal
 from app.services import usage
 from app.services.promotions import PromoError
@@ -51,7 +52,7 @@ def renew(esim_id):
                 form.plan.errors = [_("Please choose a plan.")]
             else:
                 try:
-                    order = renewal.create_order(current_user, esim, plan, form.promo.data)
+                    order = orders.create_order(current_user, esim, plan, form.promo.data)
                 except PromoError as exc:
                     form.promo.errors = [str(exc.message)]
                 else:

@@ -8,6 +8,7 @@ from app.database import run_many
 from app.extensions import db
 from app.models import Order
 from app.models import OrderEvent
+from app.models import OrderStatus
 from app.models import utcnow
 from app.payments import get_provider
 from app.services import jobs
@@ -33,7 +34,7 @@ def expire(older_than_seconds=payments.CHECKOUT_LIFETIME_SECONDS, batch=BATCH, t
     expired = 0
     while time.monotonic() - started < time_limit:
         unopened = Order.select(Order.id).where(
-            Order.status == "pending",
+            Order.status == OrderStatus.PENDING,
             Order.provider_ref == "",
             Order.created_at < now - payments.PAYMENT_WINDOW,
             Order.payment_note != "processing",
@@ -47,7 +48,7 @@ def expire(older_than_seconds=payments.CHECKOUT_LIFETIME_SECONDS, batch=BATCH, t
         stale = list(
             Order.select(Order.id, Order.provider_ref)
             .where(
-                Order.status == "pending",
+                Order.status == OrderStatus.PENDING,
                 Order.provider == provider.name,
                 Order.provider_ref != "",
                 Order.updated_at < now - timedelta(seconds=older_than_seconds),
@@ -79,7 +80,13 @@ def _record_expired(order_ids, now):
     sql = f"INSERT INTO {OrderEvent._meta.table_name} "
     sql += f"(order_id, from_status, to_status, source, note, created_at) VALUES ({marks})"
     created_at = OrderEvent.created_at.db_value(now)
-    run_many(sql, [(order_id, "pending", "expired", "system", "", created_at) for order_id in order_ids])
+    run_many(
+        sql,
+        [
+            (order_id, OrderStatus.PENDING.value, OrderStatus.EXPIRED.value, "system", "", created_at)
+            for order_id in order_ids
+        ],
+    )
 
 
 def _expire(order_ids):
@@ -88,13 +95,13 @@ def _expire(order_ids):
         return 0
     now = _stamp()
     with jobs.transaction():
-        Order.update(status="expired", updated_at=now).where(
-            Order.id.in_(order_ids), Order.status == "pending"
+        Order.update(status=OrderStatus.EXPIRED, updated_at=now).where(
+            Order.id.in_(order_ids), Order.status == OrderStatus.PENDING
         ).execute()
         # The rows this UPDATE changed (a payment that came first left its order paid).
         changed = list(
             Order.select(Order.id, Order.promo)
-            .where(Order.id.in_(order_ids), Order.status == "expired", Order.updated_at == now)
+            .where(Order.id.in_(order_ids), Order.status == OrderStatus.EXPIRED, Order.updated_at == now)
             .tuples()
         )
         if changed:

@@ -42,14 +42,14 @@ def sync_from_operator():
     None when the configured operator has no catalogue of its own (the simulated one).
     Raises OperatorError.
     """
-    operator = get_operator()
-    if not hasattr(operator, "packages"):
+    offered = get_operator().packages()
+    if offered is None:
         return None
     markup = current_app.config["AIRALO_MARKUP_PERCENT"]
     added = updated = 0
     seen = set()
     with db.atomic():
-        for package in operator.packages():
+        for package in offered:
             if package.unlimited:
                 continue  # a plan here has a data allowance in MB; unlimited ones do not fit it
             fields = dict(

@@ -4,7 +4,7 @@ from app.models import Dispute
 from app.models import Order
 from app.models import Payment
 from app.models import utcnow
-from app.services.renewal import record
+from app.services.orders import record
 
 
 def record_dispute(info):

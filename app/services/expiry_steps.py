@@ -9,11 +9,6 @@ soon" starts with the first of them.
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import g
-from flask import has_app_context
-
-from app.models import Plan
-
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 # (kind, how long before the end), longest first.
 STEPS = (("expiry_7d", 7 * DAY), ("expiry_1d", DAY), ("expiry_hours", 3 * HOUR))
@@ -72,11 +67,5 @@ def windows():
 
 
 def plan_days(esim):
-    """The length of the eSIM's plan, read once per plan in each request or task."""
-    if esim.plan_id is None:
-        return DEFAULT_PLAN_DAYS
-    known = g.setdefault("plan_days", {}) if has_app_context() else {}
-    if esim.plan_id not in known:
-        row = Plan.select(Plan.days).where(Plan.id == esim.plan_id).first()
-        known[esim.plan_id] = row.days if row else DEFAULT_PLAN_DAYS
-    return known[esim.plan_id]
+    """The length of the eSIM's plan: lists of eSIMs select their plan with them (Esim.with_plan)."""
+    return esim.plan.days if esim.plan_id is not None else DEFAULT_PLAN_DAYS

@@ -1,6 +1,6 @@
 """After payment, with nobody watching: the worker applies each paid order and follows it to its end.
 
-`renewal.fulfil` records the payment (pending → paid) and queues `apply`. `apply`
+`orders.fulfil` records the payment (pending → paid) and queues `apply`. `apply`
 asks the operator, keyed by the order number so that asking again never buys
 twice; `follow` checks the operator's answer until the plan is applied (the order
 is fulfilled, the eSIM updated, the emails queued) or refused (failed, refund
@@ -14,6 +14,7 @@ from flask import current_app
 
 from app.models import Esim
 from app.models import Order
+from app.models import OrderStatus
 from app.models import utcnow
 from app.operators import OperatorBusy
 from app.operators import OperatorError
@@ -23,12 +24,13 @@ from app.operators import get_operator
 from app.operators.base import APPLIED
 from app.operators.base import FAILED
 from app.operators.base import PlanRequest
+from app.services import allowance
 from app.services import jobs
 from app.services import notifications
+from app.services import orders
 from app.services import provisioning
 from app.services import refunds
 from app.services import usage
-from app.services.renewal import move
 
 # How long one try may hold a paid order before the sweep may try it again.
 CLAIM = timedelta(minutes=5)
@@ -56,7 +58,7 @@ def _claim(order, now):
         due = Order.next_attempt_at.is_null() | (Order.next_attempt_at <= now)
     return (
         Order.update(attempts=Order.attempts + 1, next_attempt_at=now + CLAIM)
-        .where(Order.id == order.id, Order.status == "paid", Order.attempts == order.attempts, due)
+        .where(Order.id == order.id, Order.status == OrderStatus.PAID, Order.attempts == order.attempts, due)
         .execute()
         == 1
     )
@@ -79,10 +81,10 @@ def apply(order_id, now=None):
     """One try at having the operator apply a paid order."""
     now = now or utcnow()
     order = Order.get_or_none(Order.id == order_id)
-    if order is None or order.status != "paid":
+    if order is None or order.status != OrderStatus.PAID:
         return
     if order.attempts > len(RETRY_PAUSES):
-        fail(order, "paid", "operator_gave_up")
+        fail(order, OrderStatus.PAID, "operator_gave_up")
         return
     if not _claim(order, now):
         return
@@ -97,13 +99,13 @@ def apply(order_id, now=None):
             _retry_later(order, tried, now, str(exc))
         return
     except OperatorRefused as exc:
-        fail(order, "paid", str(exc))
+        fail(order, OrderStatus.PAID, str(exc))
         return
     except OperatorBusy as exc:
         # A rate limit bought nothing and is no failure: the try is given back, and made again later.
         pause = max(1, int(exc.retry_after))
         Order.update(attempts=Order.attempts - 1, next_attempt_at=now + timedelta(seconds=pause)).where(
-            Order.id == order.id, Order.status == "paid"
+            Order.id == order.id, Order.status == OrderStatus.PAID
         ).execute()
         jobs.enqueue("apply_order", order.id, delay=pause + 1)
         return
@@ -116,7 +118,9 @@ def apply(order_id, now=None):
 def fail(order, from_status, note):
     """The operator will not apply the order: failed, and its payment refunded (queued at once)."""
     with jobs.transaction():
-        if move(order, from_status, "failed", "system", note=note[:250], failure_reason="operator"):
+        if orders.move(
+            order, from_status, OrderStatus.FAILED, "system", note=note[:250], failure_reason="operator"
+        ):
             payment = refunds.order_payment(order)
             if payment is not None and refunds.refundable_cents(payment) > 0:
                 refunds.refund(order, refunds.refundable_cents(payment), "operator_failed", payment=payment)
@@ -125,21 +129,21 @@ def fail(order, from_status, note):
 def _retry_later(order, tried, now, reason):
     current_app.logger.warning("order %s: operator try %s failed: %s", order.number, tried, reason)
     if tried > len(RETRY_PAUSES):
-        fail(order, "paid", reason)
+        fail(order, OrderStatus.PAID, reason)
         return
     pause = RETRY_PAUSES[tried - 1]
     Order.update(next_attempt_at=now + timedelta(seconds=pause)).where(
-        Order.id == order.id, Order.status == "paid"
+        Order.id == order.id, Order.status == OrderStatus.PAID
     ).execute()
     jobs.enqueue("apply_order", order.id, delay=pause + 1)
 
 
 def _start_following(order, reference, now, note=""):
     with jobs.transaction():
-        if move(
+        if orders.move(
             order,
-            "paid",
-            "applying",
+            OrderStatus.PAID,
+            OrderStatus.APPLYING,
             "system",
             note=note,
             operator_ref=reference,
@@ -156,7 +160,7 @@ def follow(order_id, now=None, force=False):
     """
     now = now or utcnow()
     order = Order.get_or_none(Order.id == order_id)
-    if order is None or order.status != "applying":
+    if order is None or order.status != OrderStatus.APPLYING:
         return order.status if order else None
     if not force and order.next_attempt_at and order.next_attempt_at > now:
         return order.status
@@ -178,29 +182,46 @@ def follow(order_id, now=None, force=False):
     if state == APPLIED and order.esim_id:
         return _finish(order, now)
     if state == FAILED:
-        fail(order, "applying", "")
-        return "failed"
+        fail(order, OrderStatus.APPLYING, "")
+        return OrderStatus.FAILED
     if now - order.updated_at > timedelta(seconds=operator.apply_window_seconds):
-        fail(order, "applying", "not_applied_in_time")
-        return "failed"
+        fail(order, OrderStatus.APPLYING, "not_applied_in_time")
+        return OrderStatus.FAILED
     pause = FOLLOW_PAUSES[min(order.attempts, len(FOLLOW_PAUSES) - 1)]
     Order.update(attempts=Order.attempts + 1, next_attempt_at=now + timedelta(seconds=pause)).where(
-        Order.id == order.id, Order.status == "applying"
+        Order.id == order.id, Order.status == OrderStatus.APPLYING
     ).execute()
     jobs.enqueue("follow_order", order.id, delay=pause)
-    return "applying"
+    return OrderStatus.APPLYING
 
 
 def _finish(order, now):
-    """The operator applied the plan: fulfilled, the eSIM's plan and reading updated, emails queued."""
+    """The operator applied the plan: fulfilled, the eSIM's plan and reading updated, emails queued.
+
+    The fresh reading is then held against what the renewal's summary promised.
+    """
     with jobs.transaction():
-        if not move(order, "applying", "fulfilled", "system", fulfilled_at=now, next_attempt_at=None):
+        if not orders.move(
+            order,
+            OrderStatus.APPLYING,
+            OrderStatus.FULFILLED,
+            "system",
+            fulfilled_at=now,
+            next_attempt_at=None,
+        ):
             return Order.get_by_id(order.id).status
         Esim.update(plan=order.plan_id).where(Esim.id == order.esim_id).execute()
         if order.kind == "new_esim":
             notifications.send_activation(Order.get_by_id(order.id))
-    usage.refresh([Esim.get_by_id(order.esim_id)], force=True)
-    return "fulfilled"
+    esim = Esim.get_by_id(order.esim_id)
+    if usage.refresh([esim], force=True):
+        missed = allowance.shortfall(order, esim)
+        if missed:
+            current_app.logger.warning(
+                "order %s: the operator reports %s short of the promise", order.number, missed
+            )
+            orders.flag_shortfall(order, missed, esim.expires_at)
+    return OrderStatus.FULFILLED
 
 
 def sweep(now=None):
@@ -209,7 +230,7 @@ def sweep(now=None):
     overdue = (
         Order.select(Order.id, Order.status)
         .where(
-            Order.status.in_(["paid", "applying"]),
+            Order.status.in_([OrderStatus.PAID, OrderStatus.APPLYING]),
             Order.next_attempt_at.is_null() | (Order.next_attempt_at <= now),
         )
         .order_by(Order.next_attempt_at)
@@ -217,5 +238,5 @@ def sweep(now=None):
     )
     found = list(overdue)
     for order in found:
-        jobs.enqueue("apply_order" if order.status == "paid" else "follow_order", order.id)
+        jobs.enqueue("apply_order" if order.status == OrderStatus.PAID else "follow_order", order.id)
     return len(found)

@@ -14,7 +14,7 @@ from app.operators import OperatorBusy
 from app.operators import OperatorError
 from app.operators import get_operator
 from app.services import jobs
-from app.services.renewal import record
+from app.services.orders import record
 
 RETRY_PAUSE = 15 * 60  # "Rate limits": one refund request per 5 minutes; failures are asked again later
 

@@ -3,6 +3,7 @@
 import json
 
 from app.models import Order
+from app.models import OrderStatus
 from app.operators import get_operator
 from app.services import jobs
 from app.services import reminders
@@ -14,19 +15,19 @@ def receive(payload, signature):
     if not operator.verify_webhook(payload, signature):
         return None
     try:
-        notice = json.loads(payload or b"{}")
+        body = json.loads(payload or b"{}")
     except ValueError:
         return {"ignored": True}
-    if not isinstance(notice, dict):
+    notice = operator.read_notice(body) if isinstance(body, dict) else None
+    if notice is None:
         return {"ignored": True}
-    if "request_id" in notice or isinstance(notice.get("data"), dict):
-        reference = operator.deliver(notice)
+    if notice.delivery:
         order = (
-            Order.get_or_none(Order.operator_ref == reference, Order.status == "applying")
-            if reference
+            Order.get_or_none(Order.operator_ref == notice.reference, Order.status == OrderStatus.APPLYING)
+            if notice.reference
             else None
         )
         if order is not None:
             jobs.enqueue("follow_order", order.id, True)  # the worker attaches the eSIM and finishes it
         return {"order": order.number if order else None}
-    return {"reminders": reminders.operator_notice(notice.get("iccid"), notice.get("level"))}
+    return {"reminders": reminders.operator_notice(notice)}

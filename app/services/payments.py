@@ -12,6 +12,7 @@ from app.extensions import db
 from app.labels import LANGUAGES
 from app.models import Order
 from app.models import OrderEvent
+from app.models import OrderStatus
 from app.models import Payment
 from app.models import WebhookEvent
 from app.models import utcnow
@@ -21,8 +22,8 @@ from app.payments import test_mode as provider_in_test_mode
 from app.payments.base import CheckoutRequest
 from app.services import disputes
 from app.services import jobs
+from app.services import orders
 from app.services import refunds
-from app.services import renewal
 from app.text import plan_name
 
 # Stripe Checkout speaks English and Chinese but not Khmer: "auto" follows the browser.
@@ -47,7 +48,7 @@ def start_checkout(order, success_url, cancel_url, lang=None):
     `success_url` must carry {CHECKOUT_SESSION_ID}; `lang` is the language the payer reads
     (the customer's profile language when not given); raises PaymentError.
     """
-    if order.status != "pending":
+    if order.status != OrderStatus.PENDING:
         raise PaymentError(f"order {order.number} is {order.status}")
     provider = get_provider()
     if order.provider == provider.name and order.provider_ref:
@@ -76,7 +77,7 @@ def start_checkout(order, success_url, cancel_url, lang=None):
         Order.update(provider=provider.name, provider_ref=session.id, updated_at=utcnow()).where(
             Order.id == order.id
         ).execute()
-        renewal.record(order, "pending", "pending", "customer", note="checkout_started")
+        orders.record(order, OrderStatus.PENDING, OrderStatus.PENDING, "customer", note="checkout_started")
     return session
 
 
@@ -117,12 +118,14 @@ def settle(session, source):
     if session.payment_status in ("paid", "no_payment_required") and session.status == "complete":
         return _take_payment(order, session, source)
     if session.status == "complete":
-        if order.status == "pending" and order.payment_note != "processing":
+        if order.status == OrderStatus.PENDING and order.payment_note != "processing":
             with db.atomic():
                 Order.update(payment_note="processing").where(Order.id == order.id).execute()
-                renewal.record(order, "pending", "pending", source, note="payment_processing")
+                orders.record(
+                    order, OrderStatus.PENDING, OrderStatus.PENDING, source, note="payment_processing"
+                )
     elif session.status == "expired" and session.id == order.provider_ref:
-        renewal.close_unpaid(order, "expired", source)
+        orders.expire(order, source)
     return Order.get_by_id(order.id)
 
 
@@ -143,7 +146,7 @@ def _take_payment(order, session, source):
     )
     try:
         with jobs.transaction():
-            if matches and renewal.fulfil(order, source, payment_method=session.payment_method):
+            if matches and orders.fulfil(order, source, payment_method=session.payment_method):
                 Payment.create(kind="order", **fields)
                 if not session.payment_method:
                     jobs.enqueue("remember_payment_method", order.id)
@@ -162,9 +165,9 @@ def _take_payment(order, session, source):
 
 
 def _flag(order, source, note, detail):
-    if order.status == "pending":
+    if order.status == OrderStatus.PENDING:
         Order.update(payment_note=note).where(Order.id == order.id).execute()
-    renewal.record(order, order.status, order.status, source, note=f"{note}: {detail}"[:250])
+    orders.record(order, order.status, order.status, source, note=f"{note}: {detail}"[:250])
 
 
 def remember_method(order_id):
@@ -206,7 +209,7 @@ def _act_on(event, source):
         if event.type == "checkout.session.async_payment_failed":
             order = _order_for(event.session)
             if order is not None:
-                renewal.close_unpaid(order, "cancelled", source, note="payment_failed")
+                orders.cancel(order, source, note="payment_failed")
         else:
             settle(event.session, source)
     elif event.type in REFUND_EVENTS and event.refund is not None:

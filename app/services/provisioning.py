@@ -10,6 +10,7 @@ from app.models import Esim
 from app.models import Order
 from app.operators import get_operator
 from app.services import signed
+from app.services import usage
 
 # An emailed install link opens the page without logging in for a day, until the eSIM is installed,
 # and only while it is the newest link sent (a resend raises the eSIM's install_link_version).
@@ -43,6 +44,21 @@ def attach(order, made):
     Order.update(esim=esim).where(Order.id == order.id).execute()
     order.esim = esim
     return esim
+
+
+def installs_simulated():
+    """Whether the demo's "install" button may play the phone (only a stand-in operator can be told)."""
+    return get_operator().simulates_installation
+
+
+def simulate_install(esim):
+    """Demo: play the phone that downloads the eSIM's profile; False when the operator cannot be told."""
+    operator = get_operator()
+    if not operator.simulates_installation:
+        return False
+    operator.mark_installed(esim.iccid)
+    usage.refresh([esim], force=True)
+    return True
 
 
 def activation_code(esim):

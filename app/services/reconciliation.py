@@ -3,6 +3,7 @@
 import time
 
 from app.models import Order
+from app.models import OrderStatus
 from app.services import fulfilment
 
 BATCH = 200
@@ -15,13 +16,13 @@ def reconcile(batch=BATCH, time_limit=TIME_LIMIT_SECONDS):
     Oldest first, `batch` at a time, starting no new batch after `time_limit` seconds
     (the next run goes on from the start). Returns counts by the status each order ends in.
     """
-    outcome = {"fulfilled": 0, "failed": 0, "applying": 0}
+    outcome = {OrderStatus.FULFILLED: 0, OrderStatus.FAILED: 0, OrderStatus.APPLYING: 0}
     started = time.monotonic()
     after = 0
     while time.monotonic() - started < time_limit:
         waiting = list(
             Order.select(Order.id)
-            .where(Order.status == "applying", Order.id > after)
+            .where(Order.status == OrderStatus.APPLYING, Order.id > after)
             .order_by(Order.id)
             .limit(batch)
         )
@@ -30,5 +31,5 @@ def reconcile(batch=BATCH, time_limit=TIME_LIMIT_SECONDS):
         after = waiting[-1].id
         for order in waiting:
             status = fulfilment.follow(order.id, force=True)
-            outcome[status if status in outcome else "failed"] += 1
+            outcome[status if status in outcome else OrderStatus.FAILED] += 1
     return outcome

@@ -8,13 +8,12 @@ stays owed until an admin records that it was handed back.
 """
 
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
 
-from app.models import Dispute
 from app.models import Order
+from app.models import OrderStatus
 from app.models import Payment
 from app.models import Refund
 from app.models import utcnow
@@ -22,8 +21,8 @@ from app.payments import PaymentError
 from app.payments import get_provider
 from app.services import jobs
 from app.services import operator_refunds
-from app.services.renewal import move
-from app.services.renewal import record
+from app.services.orders import move
+from app.services.orders import record
 
 CLAIM = timedelta(minutes=2)
 # Pauses between tries when the provider cannot be reached; then the refund is failed (owed).
@@ -165,8 +164,8 @@ def _close_order(order_id):
     back = sum(r.amount_cents for r in payment.refunds if r.status == "succeeded")
     if back < payment.amount_cents:
         return
-    if order.status == "failed":
-        move(order, "failed", "refunded", "system", note="refunded_in_full")
+    if order.status == OrderStatus.FAILED:
+        move(order, OrderStatus.FAILED, OrderStatus.REFUNDED, "system", note="refunded_in_full")
     if operator_refunds.due(order):
         jobs.enqueue("request_operator_refund", order.id)
 
@@ -238,63 +237,3 @@ def retry_due(now=None):
     for refund_id in ids:
         jobs.enqueue("send_refund", refund_id)
     return len(ids)
-
-
-@dataclass(frozen=True)
-class Money:
-    """What was paid for an order, what went back (and why), and any dispute: for every page."""
-
-    payments: list
-    refunds: list
-    disputes: list
-
-    @property
-    def paid_cents(self):
-        return sum(p.amount_cents for p in self.payments)
-
-    @property
-    def refunded_cents(self):
-        return sum(r.amount_cents for r in self.refunds if r.status == "succeeded")
-
-    owed: bool = False
-
-
-def money_of(order):
-    """Everything about the money of one order; `owed` as `owing` decides it."""
-    refunds = list(order.refunds.order_by(Refund.created_at, Refund.id))
-    payments = list(order.payments.order_by(Payment.received_at, Payment.id))
-    legacy = order.status == "failed" and order.amount_cents > 0 and not refunds and not payments
-    return Money(
-        payments=payments,
-        refunds=refunds,
-        disputes=list(Dispute.select().where(Dispute.order == order.id).order_by(Dispute.created_at)),
-        owed=legacy or any(r.owed for r in refunds),
-    )
-
-
-def owing(orders):
-    """The ids of those orders that still owe their customer money.
-
-    An order owes while one of its refunds is not done, or when it failed with a
-    price to pay and nothing about its payment was recorded (orders from before
-    payments were recorded: an admin refunds those by hand).
-    """
-    ids = [o.id for o in orders]
-    if not ids:
-        return set()
-    refunds = list(Refund.select(Refund.order, Refund.status).where(Refund.order.in_(ids)))
-    paid = {p.order_id for p in Payment.select(Payment.order).where(Payment.order.in_(ids))}
-    owed_ids = {r.order_id for r in refunds if r.status in Refund.OWED}
-    touched = {r.order_id for r in refunds} | paid
-    legacy = {o.id for o in orders if o.status == "failed" and o.amount_cents > 0 and o.id not in touched}
-    return owed_ids | legacy
-
-
-def owed():
-    """Every refund still owed to a customer, oldest first, with its order and customer."""
-    return list(
-        Refund.select(Refund, Order)
-        .join(Order)
-        .where(Refund.status.in_(Refund.OWED))
-        .order_by(Refund.created_at, Refund.id)
-    )

@@ -11,7 +11,6 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from peewee import JOIN
 from peewee import SQL
 from peewee import IntegrityError
 from peewee import fn
@@ -96,7 +95,7 @@ def _candidates(window, now, after):
         Reminder.esim == Esim.id, Reminder.kind.in_(kinds), Reminder.cycle_end == Esim.expires_at
     )
     query = (
-        Esim.select(Esim, User)
+        Esim.with_plan(User)
         .join(User)
         .where(Esim.installed_at.is_null(False), ~fn.EXISTS(sent_already))
         .order_by(Esim.expires_at, Esim.id)
@@ -107,7 +106,6 @@ def _candidates(window, now, after):
         )
     else:
         days = fn.COALESCE(Plan.days, expiry_steps.DEFAULT_PLAN_DAYS)
-        query = query.switch(Esim).join(Plan, JOIN.LEFT_OUTER, on=(Esim.plan == Plan.id))
         query = query.where(
             Esim.expires_at > now + window.floor,
             Esim.expires_at <= now + window.lead,
@@ -202,19 +200,25 @@ def _send_once(esim, kind, status):
     return 1
 
 
-# What Airalo's low-data notification says ("Webhook definition": level "75%", "90%", "3days",
-# "1days"), as the reminder that says the same thing.
-OPERATOR_LEVELS = {"75%": "data_75", "90%": "data_90", "3days": "expiry_3d", "1days": "expiry_1d"}
+def _notice_kind(notice):
+    """The reminder that says what the operator's notice says (75 % used, 3 days left...), or None."""
+    if notice.data_used_percent is not None:
+        kind = f"data_{notice.data_used_percent}"
+    elif notice.days_left is not None:
+        kind = f"expiry_{notice.days_left}d"
+    else:
+        return None
+    return kind if kind in SUBJECTS else None
 
 
-def operator_notice(iccid, level):
+def operator_notice(notice):
     """The operator says an eSIM is low on data or about to expire: remind its owner, once.
 
     Returns how many reminders went out (0 for an eSIM or level we do not know,
     or a reminder already sent this cycle).
     """
-    kind = OPERATOR_LEVELS.get(level or "")
-    esim = Esim.get_or_none(Esim.iccid == (iccid or ""))
+    kind = _notice_kind(notice)
+    esim = Esim.get_or_none(Esim.iccid == notice.iccid)
     if kind is None or esim is None:
         return 0
     if esim.expires_at is None:

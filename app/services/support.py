@@ -8,6 +8,7 @@ from app.extensions import db
 from app.models import AuditLog
 from app.models import Esim
 from app.models import Order
+from app.models import OrderStatus
 from app.models import Payment
 from app.models import Reminder
 from app.models import User
@@ -16,8 +17,9 @@ from app.services import customer_search
 from app.services import history
 from app.services import jobs
 from app.services import notifications
+from app.services import order_money
+from app.services import orders
 from app.services import payments
-from app.services import refunds
 from app.services import renewal
 from app.services import signed
 
@@ -57,7 +59,7 @@ def has_mailbox(user):
 
 def overview(customer, orders_before=None, log_before=None):
     """What the customer page shows, a page of orders and of the audit log at a time (cursors)."""
-    orders = history.orders(customer.id, orders_before)
+    page = history.orders(customer.id, orders_before)
     reminders = list(
         Reminder.select(Reminder, Esim)
         .join(Esim)
@@ -67,12 +69,12 @@ def overview(customer, orders_before=None, log_before=None):
     )
     return {
         "esims": list(Esim.owned_by(customer)),
-        "orders": orders,
-        "events": history.events_of(orders.items),
+        "orders": page,
+        "events": history.events_of(page.items),
         "reminders": reminders,
         "notes": history.audit_log(customer.id, action="note").items,
         "log": history.audit_log(customer.id, log_before),
-        "owing": refunds.owing(orders.items),
+        "owing": order_money.owing(page.items),
     }
 
 
@@ -86,7 +88,7 @@ def assisted_renewal(agent, customer, esim_id, plan_code):
     plan = renewal.find_plan(plan_code)
     if esim is None or plan is None:
         raise SupportError("bad_choice")
-    order = renewal.place_order(customer, plan, esim=esim, source="agent", assisted_by=agent)
+    order = orders.place_order(customer, plan, esim=esim, source="agent", assisted_by=agent)
     audit(agent, customer, "assisted_renewal", order=order.number, plan=plan.code, esim=esim.masked_iccid)
     return order
 
@@ -123,20 +125,20 @@ def counter_sale(agent, email, phone, name, language, plan_code):
         raise SupportError("bad_choice")
     with db.atomic():
         customer = _counter_customer(agent, email, phone, name, language)
-        order = renewal.place_order(customer, plan, source="agent", assisted_by=agent)
+        order = orders.place_order(customer, plan, source="agent", assisted_by=agent)
         audit(agent, customer, "counter_sale", order=order.number, plan=plan.code)
     return order
 
 
 def record_cash(agent, order, amount_cents):
     """Cash taken at the counter: it must be the order's amount; then fulfilled as paid."""
-    if order.status != "pending":
+    if order.status != OrderStatus.PENDING:
         raise SupportError("not_pending")
     if amount_cents != order.amount_cents:
         raise SupportError("wrong_amount")
     with jobs.transaction():
         Order.update(provider="cash", payment_method="cash").where(Order.id == order.id).execute()
-        if not renewal.fulfil(order, "agent", payment_method="cash"):
+        if not orders.fulfil(order, "agent", payment_method="cash"):
             raise SupportError("not_pending")
         Payment.create(
             order=order.id,
@@ -156,8 +158,13 @@ def record_cash(agent, order, amount_cents):
     return Order.get_by_id(order.id)
 
 
+def renewals_short_of_promise(limit=50):
+    """Renewals the operator applied short of what their summary promised, newest first."""
+    return list(Order.short_of_promise().limit(limit))
+
+
 def mark_refunded(admin, order):
-    if not renewal.move(order, "failed", "refunded", "agent", note=f"by {admin.email}"):
+    if not orders.move(order, OrderStatus.FAILED, OrderStatus.REFUNDED, "agent", note=f"by {admin.email}"):
         raise SupportError("not_failed")
     audit(admin, order.user, "refund", order.number)
 
@@ -166,7 +173,7 @@ def reveal_activation_code(agent, order):
     """Note that `agent` was shown the activation code of the order's new eSIM; False when there is
     none to show (not a fulfilled new eSIM, or already installed)."""
     esim = order.esim if order.esim_id else None
-    if order.status != "fulfilled" or esim is None or esim.installed_at is not None:
+    if order.status != OrderStatus.FULFILLED or esim is None or esim.installed_at is not None:
         return False
     audit(agent, order.user, "revealed_activation_code", order=order.number, esim=esim.masked_iccid)
     return True

@@ -1,7 +1,6 @@
 """Buying a new eSIM, installing it, and checking that a phone can use one."""
 
 from flask import abort
-from flask import current_app
 from flask import flash
 from flask import redirect
 from flask import render_template
@@ -13,13 +12,12 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from app.models import Esim
-from app.operators import get_operator
 from app.services import accounts
 from app.services import catalogue
 from app.services import devices
+from app.services import orders
 from app.services import provisioning
 from app.services import renewal
-from app.services import usage
 from app.services.promotions import PromoError
 from app.shop import bp
 from app.shop.forms import BuyAsNewCustomerForm
@@ -62,7 +60,7 @@ def _place(form):
             return None
         sign_in(user)
     try:
-        return renewal.place_order(user, plan, promo_code=form.promo.data)
+        return orders.place_order(user, plan, promo_code=form.promo.data)
     except PromoError as exc:
         form.promo.errors = [str(exc.message)]
         return None
@@ -147,24 +145,18 @@ def install(esim_id):
         links=provisioning.install_links(esim),
         platform=platform,
         one_tap_ios=platform == "ios" and version is not None and version >= (17, 4),
-        simulated=simulated_operator(),
+        simulated=provisioning.installs_simulated(),
         apn=provisioning.manual_apn(esim),
     )
     return response, 200, {"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"}
-
-
-def simulated_operator():
-    return current_app.config["OPERATOR"] == "simulated"
 
 
 @bp.route("/esims/<int:esim_id>/install/simulate", methods=["POST"])
 def simulate_install(esim_id):
     """Demo only: play the phone that downloads the eSIM profile from the simulated operator."""
     esim = _esim_for_install(esim_id)
-    if esim is None or not simulated_operator():
+    if esim is None or not provisioning.simulate_install(esim):
         abort(404)
-    get_operator().mark_installed(esim.iccid)
-    usage.refresh([esim], force=True)
     flash(_("The eSIM is installed. You are ready to go."), "success")
     return redirect(url_for("esims.dashboard") if current_user.is_authenticated else url_for("plans.index"))
 

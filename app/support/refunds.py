@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.models import Refund
+from app.services import order_money
 from app.services import refunds
 from app.services import support
 from app.support import bp
@@ -34,8 +35,10 @@ def _order_page(order_id):
 @bp.route("/refunds")
 @staff_required
 def refunds_owed():
-    """Every refund still owed to a customer, oldest first."""
-    return render_template("support/refunds.html", owed=refunds.owed())
+    """Every refund still owed to a customer, oldest first, and renewals applied short of their promise."""
+    return render_template(
+        "support/refunds.html", owed=order_money.owed(), short=support.renewals_short_of_promise()
+    )
 
 
 @bp.route("/orders/<int:order_id>/refund", methods=["POST"])

@@ -12,10 +12,11 @@ from flask_login import current_user
 
 from app.models import Esim
 from app.models import OrderEvent
+from app.models import OrderStatus
 from app.models import User
 from app.services import catalogue
+from app.services import order_money
 from app.services import provisioning
-from app.services import refunds
 from app.services import support
 from app.services import usage
 from app.services.promotions import PromoError
@@ -197,11 +198,11 @@ def _order_page(item, revealed=False):
         target=f"support-order-{item.id}",
         order=item,
         link=link,
-        link_qr=provisioning.qr_svg(link) if item.status == "pending" else None,
+        link_qr=provisioning.qr_svg(link) if item.status == OrderStatus.PENDING else None,
         install_code=install_code,
         install_qr=provisioning.qr_svg(install_code) if install_code else None,
         events=list(item.events.order_by(OrderEvent.created_at, OrderEvent.id)),
-        money=refunds.money_of(item),
+        money=order_money.money_of(item),
         refund_form=RefundForm(formdata=None) if item.paid_at else None,
     )
 
@@ -260,7 +261,7 @@ def receipt(order_id):
     item = order_or_404(order_id)
     if item.paid_at is None:
         abort(404)
-    return render_template("orders/receipt.html", order=item, money=refunds.money_of(item))
+    return render_template("orders/receipt.html", order=item, money=order_money.money_of(item))
 
 
 @bp.route("/orders/<int:order_id>/receipt", methods=["POST"])

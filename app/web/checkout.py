@@ -7,8 +7,8 @@ from flask import url_for
 from flask_babel import gettext as _
 
 from app.services import checkout as checkout_service
+from app.services import orders
 from app.services import payments
-from app.services import renewal
 from app.text import current_language
 
 
@@ -21,7 +21,7 @@ def send_to_checkout(order, via_link=False):
     if order.status != "pending" or order.payment_note == "processing":
         return redirect(url_for("orders.detail", order_id=order.id), code=303)  # nothing to pay now
     if order.amount_cents == 0:
-        renewal.fulfil(order, "system")
+        orders.fulfil(order, "system")
         return redirect(url_for("orders.detail", order_id=order.id), code=303)
     success = url_for("checkout.returned", _external=True) + "?session_id={CHECKOUT_SESSION_ID}"
     if via_link:

@@ -11,6 +11,7 @@ from app.models import Esim
 from app.models import Order
 from app.models import User
 from app.services import demo
+from app.services import orders
 from app.services import renewal
 
 AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -34,8 +35,8 @@ def _paid_order(app):
     def make():
         customer = User.by_email(demo.DEMO_CUSTOMER[0])
         esim = Esim.get(Esim.user == customer)
-        order = renewal.place_order(customer, renewal.find_plan("month-10gb"), esim=esim)
-        renewal.fulfil(order, "agent")
+        order = orders.place_order(customer, renewal.find_plan("month-10gb"), esim=esim)
+        orders.fulfil(order, "agent")
         return order.id, esim.id, customer.id
 
     return in_app(app, make)

@@ -10,6 +10,7 @@ from app.models import Esim
 from app.models import Order
 from app.models import User
 from app.services import demo
+from app.services import orders
 from app.services import renewal
 
 WIDTH = 360
@@ -27,8 +28,8 @@ def _paid_order(app):
     def make():
         customer = User.by_email(demo.DEMO_CUSTOMER[0])
         esim = Esim.get(Esim.user == customer)
-        order = renewal.create_order(customer, esim, renewal.find_plan("month-10gb"))
-        renewal.fulfil(order, "agent")
+        order = orders.create_order(customer, esim, renewal.find_plan("month-10gb"))
+        orders.fulfil(order, "agent")
         return Order.get_by_id(order.id)
 
     return in_app(app, make)

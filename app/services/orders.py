@@ -1,0 +1,165 @@
+"""The life of an order: made pending, paid exactly once, then applied, or closed unpaid.
+
+Every move is a compare-and-set on the order's status (`move`), so of two callers
+racing to make the same move exactly one wins, and each move that happens writes
+its OrderEvent. How an order is priced and what a renewal will give is
+renewal.py's; what the worker does with a paid order is fulfilment.py's.
+"""
+
+import secrets
+from datetime import timedelta
+
+from peewee import IntegrityError
+
+from app.extensions import db
+from app.models import Order
+from app.models import OrderEvent
+from app.models import OrderStatus
+from app.models import utcnow
+from app.services import allowance
+from app.services import jobs
+from app.services import promotions
+
+# A paid order that no worker has picked up by then is found by the sweep.
+PAID_GRACE = timedelta(seconds=60)
+
+
+def _new_number():
+    return "R" + secrets.token_hex(4).upper()
+
+
+def record(order, from_status, to_status, source, note=""):
+    """Write one event of the order's history (a move, or a note on the order as it stands)."""
+    OrderEvent.create(order=order, from_status=from_status, to_status=to_status, source=source, note=note)
+
+
+def create_order(user, esim, plan, promo_code="", source="customer", assisted_by=None):
+    """A pending renewal order priced on the server; raises PromoError for an unusable code."""
+    return place_order(user, plan, esim=esim, promo_code=promo_code, source=source, assisted_by=assisted_by)
+
+
+def place_order(user, plan, esim=None, promo_code="", source="customer", assisted_by=None):
+    """A pending order: a renewal of `esim`, or a new eSIM when `esim` is None.
+
+    The price comes from the plan and the promo code, never from the customer;
+    a code with a redemption limit holds one redemption until the order is paid
+    or given up. A renewal also keeps the expiry its summary promised, to be held
+    against what the operator reports once it is applied. Raises PromoError for an
+    unusable code.
+
+    One intention, one order: while the customer has an unpaid order for the same
+    eSIM (or new eSIM) and plan, that order is given back instead of a second one
+    (a double tap, or a second try at paying). With another promo code the old one
+    is cancelled and a new one made, unless its payment is already processing.
+    """
+    discount = promotions.evaluate(promo_code, plan)
+    promo_id = discount.promo.id if discount.promo else None
+    promised = allowance.promised(esim, plan, discount.bonus_data_mb) if esim else None
+    for _attempt in range(5):
+        existing = open_order(user, esim, plan)
+        if existing is not None:
+            if existing.promo_id == promo_id or existing.payment_note == "processing":
+                return existing
+            close_unpaid(existing, OrderStatus.CANCELLED, source, note="replaced_by_new_order")
+            continue
+        try:
+            with db.atomic():
+                order = Order.create(
+                    number=_new_number(),
+                    user=user,
+                    esim=esim,
+                    plan=plan,
+                    kind="renewal" if esim else "new_esim",
+                    status=OrderStatus.PENDING,
+                    price_cents=plan.price_cents,
+                    discount_cents=discount.discount_cents,
+                    amount_cents=plan.price_cents - discount.discount_cents,
+                    currency=plan.currency,
+                    promo=discount.promo,
+                    bonus_data_mb=discount.bonus_data_mb,
+                    promised_expires_at=promised.expires_at if promised else None,
+                    assisted_by=assisted_by,
+                )
+                if discount.promo and not promotions.hold(discount.promo):
+                    raise promotions.PromoError("used_up")
+                record(order, "", OrderStatus.PENDING, source)
+                return order
+        except IntegrityError:
+            continue  # the same order made at the same moment (then found above), or a number collided
+    raise RuntimeError("could not allocate an order number")
+
+
+def open_order(user, esim, plan):
+    """The customer's unpaid order for this eSIM (None: a new eSIM) and plan, if there is one."""
+    return Order.get_or_none(
+        Order.user == user,
+        Order.esim.is_null() if esim is None else Order.esim == esim,
+        Order.plan == plan,
+        Order.status == OrderStatus.PENDING,
+    )
+
+
+def move(order, from_status, to_status, source, note="", **fields):
+    """Compare-and-set one transition; True for the one caller whose update changed the row."""
+    now = utcnow()
+    changed = (
+        Order.update(status=to_status, updated_at=now, **fields)
+        .where(Order.id == order.id, Order.status == from_status)
+        .execute()
+    )
+    if changed:
+        record(order, from_status, to_status, source, note)
+    return changed == 1
+
+
+def fulfil(order, source, payment_method=""):
+    """Take a confirmed payment for `order`: exactly once, and hand it to the worker.
+
+    Called from the checkout return, the webhook and agents, in any order and
+    concurrently; the conditional pending → paid update lets only the first
+    through. No operator is called here: the same transaction records that the
+    order is due for the worker (`next_attempt_at`), which is told after the commit.
+    """
+    now = utcnow()
+    fields = dict(paid_at=now, payment_note="", attempts=0, next_attempt_at=now + PAID_GRACE)
+    if payment_method:
+        fields["payment_method"] = payment_method
+    with jobs.transaction():
+        if not move(order, OrderStatus.PENDING, OrderStatus.PAID, source, **fields):
+            return False
+        if order.promo_id:
+            promotions.redeem(order.promo_id)
+        jobs.enqueue("apply_order", order.id)
+    # The caller's copy now says what the row says, without reading it again.
+    order.status = OrderStatus.PAID
+    for name, value in fields.items():
+        setattr(order, name, value)
+    return True
+
+
+def close_unpaid(order, to_status, source, note=""):
+    """Expire or cancel a pending order; its held promo redemption is given back."""
+    with jobs.transaction():
+        if not move(order, OrderStatus.PENDING, to_status, source, note=note):
+            return False
+        if order.promo_id:
+            promotions.release(order.promo_id)
+    return True
+
+
+def cancel(order, source, note=""):
+    """The customer (or a failed payment) gave up a pending order."""
+    return close_unpaid(order, OrderStatus.CANCELLED, source, note=note)
+
+
+def expire(order, source):
+    """A pending order's payment page ran out."""
+    return close_unpaid(order, OrderStatus.EXPIRED, source)
+
+
+def flag_shortfall(order, shortfall, reported_expires_at):
+    """Keep, for support, that the operator applied the renewal short of what its summary promised."""
+    Order.update(operator_shortfall=shortfall, reported_expires_at=reported_expires_at).where(
+        Order.id == order.id
+    ).execute()
+    order.operator_shortfall, order.reported_expires_at = shortfall, reported_expires_at

@@ -1,0 +1,107 @@
+"""The layers point one way: views → web → services → models and connectors, nothing upward.
+
+Read from the source (ast), so an import hidden inside a function counts too.
+"""
+
+import ast
+from pathlib import Path
+
+APP = Path(__file__).resolve().parent.parent / "app"
+BLUEPRINTS = ("auth", "checkout", "esims", "orders", "plans", "shop", "support")
+CONNECTORS = ("app.operators", "app.payments")
+REQUEST_BOUND = {"request", "session", "g", "current_user"}
+PURE = ("app.services", "app.text", "app.labels")
+
+
+def module_name(path):
+    parts = list(path.relative_to(APP.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports(path):
+    """(module imported, names taken from it) for every import in a file."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = {alias.name for alias in node.names}
+            yield node.module, names
+            for name in names:
+                yield f"{node.module}.{name}", set()
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name, set()
+
+
+def within(module, *packages):
+    return any(module == p or module.startswith(p + ".") for p in packages)
+
+
+def blueprint_of(module):
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[1] in BLUEPRINTS else None
+
+
+def arrows():
+    for path in sorted(APP.rglob("*.py")):
+        source = module_name(path)
+        for target, names in imports(path):
+            yield source, target, names
+
+
+def forbidden(source, target, names):
+    """Why `source` may not import `target` (with `names`), or None when it may."""
+    target_blueprint = blueprint_of(target)
+    if within(source, *PURE, *CONNECTORS, "app.models"):
+        if target_blueprint or within(target, "app.web"):
+            return "the rules and connectors never reach up to views or the web layer"
+        if target in ("flask", "flask_login") and names & REQUEST_BOUND:
+            return "the rules take plain arguments, never the request"
+    if within(source, *CONNECTORS, "app.models") and within(target, "app.services"):
+        return "connectors and models do not call the rules"
+    if within(source, "app.models") and within(target, *CONNECTORS):
+        return "models know no connector"
+    if within(source, "app.text", "app.labels") and within(target, "app.services"):
+        return "formatting is below the rules"
+    if within(source, "app.web") and target_blueprint:
+        return "the web layer serves every blueprint and imports none"
+    source_blueprint = blueprint_of(source)
+    if source_blueprint and target_blueprint and target_blueprint != source_blueprint:
+        return "a blueprint does not import another: shared code lives in app/web or app/services"
+    if (source_blueprint or within(source, "app.web")) and within(target, *CONNECTORS):
+        return "views reach providers and the operator through a service"
+    return None
+
+
+def test_no_import_points_the_wrong_way():
+    wrong = [
+        f"{source} imports {target}: {why}"
+        for source, target, names in arrows()
+        if (why := forbidden(source, target, names))
+    ]
+    assert wrong == []
+
+
+def test_the_check_catches_each_kind_of_wrong_arrow():
+    # The rule itself, on arrows this codebase must never have.
+    assert forbidden("app.services.usage", "flask", {"request"})
+    assert forbidden("app.services.usage", "app.web.locale", set())
+    assert forbidden("app.services.usage", "app.esims.views", set())
+    assert forbidden("app.operators.simulated", "app.services.allowance", set())
+    assert forbidden("app.payments.test_checkout", "app.checkout.views", set())
+    assert forbidden("app.models.orders", "app.payments", set())
+    assert forbidden("app.plans.views", "app.checkout.views", set())
+    assert forbidden("app.shop.views", "app.operators", set())
+    assert forbidden("app.web.quotes", "app.plans.forms", set())
+    assert forbidden("app.text", "app.services.usage", set())
+    assert not forbidden("app.plans.views", "app.plans.forms", set())
+    assert not forbidden("app.plans.views", "app.services.renewal", set())
+    assert not forbidden("app.services.renewal", "app.operators", set())
+    assert not forbidden("app.services.mail", "flask", {"current_app", "render_template"})
+
+
+def test_no_module_is_long():
+    long = {
+        module_name(path): lines
+        for path in APP.rglob("*.py")
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > 300
+    }
+    assert long == {}
