@@ -180,7 +180,10 @@ def counter():
             _fail(exc)
         else:
             return redirect(url_for("support.order", order_id=order.id), code=303)
-    return render_template("support/counter.html", groups=catalogue.grouped_plans(), form=form)
+    groups = catalogue.grouped_plans()
+    return render_template(
+        "support/counter.html", groups=groups, days_start=catalogue.days_start(groups), form=form
+    )
 
 
 def _payment_link(order):
