@@ -9,6 +9,7 @@ from helpers import csrf_token
 from helpers import in_app
 from helpers import make_customer
 from helpers import make_esim
+from helpers import post_form
 from helpers import time_passes_for_the_worker
 
 from app.models import Esim
@@ -22,8 +23,7 @@ from app.services.demo import DEMO_ICCID
 
 def _pending_order(client, app, plan="month-10gb", iccid=DEMO_ICCID):
     esim = in_app(app, lambda: Esim.get(Esim.iccid == iccid))
-    token = csrf_token(client, f"/esims/{esim.id}/renew")
-    client.post(f"/esims/{esim.id}/renew", data={"plan": plan, "csrf_token": token})
+    post_form(client, f"/esims/{esim.id}/renew", {"plan": plan})
     return in_app(app, lambda: Order.select().order_by(Order.id.desc()).get())
 
 

@@ -7,6 +7,7 @@ from helpers import Auth
 from helpers import body
 from helpers import csrf_token
 from helpers import in_app
+from helpers import post_form
 from helpers import translated
 
 from app.models import AuditLog
@@ -285,8 +286,7 @@ def test_agents_print_the_receipt_of_a_counter_sale(client, seeded, console):
     _agent(client)
     order = console["order"]
     assert client.get(f"/support/orders/{order.id}/receipt").status_code == 404  # not paid yet
-    token = csrf_token(client, "/support")
-    client.post(f"/support/orders/{order.id}/cash", data={"amount": "5.00", "csrf_token": token})
+    post_form(client, f"/support/orders/{order.id}/cash", {"amount": "5.00"}, page="/support")
     receipt = client.get(f"/support/orders/{order.id}/receipt").get_data(as_text=True)
     assert order.number in receipt and "Cash" in receipt
 
