@@ -391,13 +391,11 @@ def test_a_failed_cash_sale_is_owed_until_an_admin_hands_the_cash_back(client, s
 
     monkeypatch.setattr(SimulatedOperator, "provision", refuse)
     admin = _staff(seeded, ADMIN)
-    token = csrf_token(admin, "/support/counter")
-    admin.post(
-        "/support/counter",
-        data={"email": "cash@example.com", "language": "km", "plan": "day-3gb", "csrf_token": token},
-    )
+    post_form(admin, "/support/counter", {"email": "cash@example.com", "language": "km", "plan": "day-3gb"})
     order = in_app(seeded, lambda: Order.select().order_by(Order.id.desc()).get())
-    admin.post(f"/support/orders/{order.id}/cash", data={"amount": "2.00", "csrf_token": token})
+    post_form(
+        admin, f"/support/orders/{order.id}/cash", {"amount": "2.00"}, page=f"/support/orders/{order.id}"
+    )
     assert _order(seeded, order.id).status == "failed"
     [refund] = _refunds(seeded, order)
     assert (refund.status, refund.amount_cents) == ("manual", 200)  # no provider can send cash back
@@ -406,7 +404,7 @@ def test_a_failed_cash_sale_is_owed_until_an_admin_hands_the_cash_back(client, s
     page = admin.get(f"/support/orders/{order.id}").get_data(as_text=True)
     assert "Refund owed" in page and "To be handed back in cash" in page
 
-    admin.post(f"/support/refunds/{refund.id}/handed-back", data={"csrf_token": token})
+    post_form(admin, f"/support/refunds/{refund.id}/handed-back", {}, page=f"/support/orders/{order.id}")
     assert _refunds(seeded, order)[0].status == "succeeded"
     assert _order(seeded, order.id).status == "refunded"
     assert "Refund owed" not in admin.get(customer_page).get_data(as_text=True)
@@ -415,5 +413,7 @@ def test_a_failed_cash_sale_is_owed_until_an_admin_hands_the_cash_back(client, s
         seeded, lambda: [a.action for a in AuditLog.select().where(AuditLog.customer == order.user_id)]
     )
     assert "refund_handed_back" in actions
-    again = admin.post(f"/support/refunds/{refund.id}/handed-back", data={"csrf_token": token})
+    again = post_form(
+        admin, f"/support/refunds/{refund.id}/handed-back", {}, page=f"/support/orders/{order.id}"
+    )
     assert "not a cash refund waiting" in admin.get(again.location).get_data(as_text=True)

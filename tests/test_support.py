@@ -299,13 +299,11 @@ def test_the_console_formats_money_and_plans_and_translates_sources_for_the_agen
     from app.models import Plan
 
     _agent(client)
-    token = csrf_token(client, "/support/counter")
-    client.post(
-        "/support/counter",
-        data={"email": "lin@example.com", "language": "zh", "plan": "day-3gb", "csrf_token": token},
-    )
+    post_form(client, "/support/counter", {"email": "lin@example.com", "language": "zh", "plan": "day-3gb"})
     order = in_app(seeded, lambda: Order.select().order_by(Order.id.desc()).get())
-    client.post(f"/support/orders/{order.id}/cash", data={"amount": "2.00", "csrf_token": token})
+    post_form(
+        client, f"/support/orders/{order.id}/cash", {"amount": "2.00"}, page=f"/support/orders/{order.id}"
+    )
     page = client.get(f"/support/customers/{order.user_id}?lang=zh").get_data(as_text=True)
     with seeded.test_request_context(), force_locale("zh"):
         two_dollars = money(200, "USD")
