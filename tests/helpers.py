@@ -25,18 +25,22 @@ def csrf_token(client, url):
     return match.group(1) or match.group(2)
 
 
+def post_form(client, url, fields, page=None, **options):
+    """Send `fields` to `url` as the form on `page` (by default `url`) would, with that page's CSRF token."""
+    data = {**fields, "csrf_token": csrf_token(client, page or url)}
+    return client.post(url, data=data, **options)
+
+
 class Auth:
     def __init__(self, client):
         self.client = client
 
     def login(self, email=demo.DEMO_CUSTOMER[0], password=demo.DEMO_CUSTOMER[1], next_url=None):
         url = "/login" + (f"?next={next_url}" if next_url else "")
-        token = csrf_token(self.client, "/login")
-        return self.client.post(url, data={"email": email, "password": password, "csrf_token": token})
+        return post_form(self.client, url, {"email": email, "password": password}, page="/login")
 
     def logout(self):
-        token = csrf_token(self.client, "/profile")
-        return self.client.post("/logout", data={"csrf_token": token})
+        return post_form(self.client, "/logout", {}, page="/profile")
 
 
 class Outbox:

@@ -2,8 +2,8 @@
 
 import json
 
-from helpers import csrf_token
 from helpers import in_app
+from helpers import post_form
 
 from app.models import Esim
 from app.models import Order
@@ -19,10 +19,7 @@ def esim_of(app, iccid=DEMO_ICCID):
 def start_checkout(client, app, plan="month-10gb", promo="", iccid=DEMO_ICCID):
     """Choose a plan and press "Continue to payment"; returns (order, session id)."""
     esim = esim_of(app, iccid)
-    token = csrf_token(client, f"/esims/{esim.id}/renew")
-    response = client.post(
-        f"/esims/{esim.id}/renew", data={"plan": plan, "promo": promo, "csrf_token": token}
-    )
+    response = post_form(client, f"/esims/{esim.id}/renew", {"plan": plan, "promo": promo})
     assert response.status_code == 303, response.get_data(as_text=True)[:500]
     assert response.location.startswith("https://checkout.stripe.com/c/pay/cs_test_")
     sid = response.location.rsplit("/", 1)[1]

@@ -2,6 +2,7 @@
 
 import pytest
 from helpers import csrf_token
+from helpers import post_form
 from helpers import translated
 
 from app.models import User
@@ -104,10 +105,7 @@ def test_the_dashboard_asks_anonymous_visitors_to_log_in(client):
 
 def test_profile_changes_are_saved(client, auth, seeded):
     auth.login()
-    token = csrf_token(client, "/profile")
-    response = client.post(
-        "/profile", data={"name": "Sokha", "phone": "+855 17 555 010", "language": "en", "csrf_token": token}
-    )
+    response = post_form(client, "/profile", {"name": "Sokha", "phone": "+855 17 555 010", "language": "en"})
     assert response.status_code == 302
     html = client.get("/profile").get_data(as_text=True)
     assert 'value="Sokha"' in html
@@ -116,9 +114,8 @@ def test_profile_changes_are_saved(client, auth, seeded):
 
 def test_a_bad_phone_number_is_refused_and_changes_nothing(client, auth, seeded):
     auth.login()
-    token = csrf_token(client, "/profile?lang=zh")
-    response = client.post(
-        "/profile", data={"name": "X", "phone": "call me", "language": "zh", "csrf_token": token}
+    response = post_form(
+        client, "/profile", {"name": "X", "phone": "call me", "language": "zh"}, page="/profile?lang=zh"
     )
     assert response.status_code == 200
     assert translated(
@@ -130,8 +127,7 @@ def test_a_bad_phone_number_is_refused_and_changes_nothing(client, auth, seeded)
 
 def test_changing_the_profile_language_changes_rendering(client, auth, seeded):
     auth.login()
-    token = csrf_token(client, "/profile")
-    client.post("/profile", data={"name": "", "phone": "", "language": "km", "csrf_token": token})
+    post_form(client, "/profile", {"name": "", "phone": "", "language": "km"})
     html = client.get("/dashboard").get_data(as_text=True)
     assert '<html lang="km">' in html
     assert translated(seeded, "km", "My eSIMs") in html

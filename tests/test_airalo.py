@@ -10,6 +10,7 @@ from helpers import csrf_token
 from helpers import decode_qr
 from helpers import deliver_async_order
 from helpers import in_app
+from helpers import post_form
 from helpers import staff_client
 
 from app.models import Esim
@@ -57,8 +58,7 @@ def _cli(app, *args):
 
 
 def _pay_test_checkout(client, location):
-    token = csrf_token(client, location)
-    paid = client.post(location, data={"action": "pay", "csrf_token": token})
+    paid = post_form(client, location, {"action": "pay"})
     return client.get(paid.location.split("localhost", 1)[1])
 
 
@@ -81,8 +81,7 @@ def _airalo_esim(app, fake, pid="kh-connect-30days-10gb", iccid="893720401700000
 
 
 def _renew(client, app, esim, plan):
-    token = csrf_token(client, f"/esims/{esim.id}/renew")
-    response = client.post(f"/esims/{esim.id}/renew", data={"plan": plan, "promo": "", "csrf_token": token})
+    response = post_form(client, f"/esims/{esim.id}/renew", {"plan": plan, "promo": ""})
     assert response.status_code == 303 and response.location.startswith("/checkout/test/")
     _pay_test_checkout(client, response.location)
     return _last_order(app)
@@ -355,8 +354,7 @@ def test_a_package_that_cannot_be_topped_up_is_not_renewed(client, auth, fake_ai
     auth.login()
     page = client.get(f"/esims/{esim.id}/renew").get_data(as_text=True)
     assert "cannot be renewed" in page and 'href="/buy"' in page
-    token = csrf_token(client, "/profile")
-    client.post(f"/esims/{esim.id}/renew", data={"plan": "angkor-365days-50gb", "csrf_token": token})
+    post_form(client, f"/esims/{esim.id}/renew", {"plan": "angkor-365days-50gb"}, page="/profile")
     assert in_app(seeded, lambda: Order.select().where(Order.esim == esim.id).count()) == 0
     # Its operator wants the APN set by hand: the install page says so, with the value.
     install = client.get(f"/esims/{esim.id}/install").get_data(as_text=True)

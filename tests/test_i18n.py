@@ -9,6 +9,7 @@ import pytest
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency
 from helpers import csrf_token
+from helpers import post_form
 from helpers import translated
 
 from app.config import PROJECT_ROOT
@@ -218,8 +219,8 @@ def test_every_emailed_link_opens_in_the_recipients_language(client, seeded, out
     agent = seeded.test_client()
     agent.environ_base["HTTP_REFERER"] = "https://localhost/"
     Auth(agent).login(*DEMO_AGENT)
-    token = csrf_token(agent, f"/support/orders/{order.id}")
-    agent.post(f"/support/orders/{order.id}/email-link", data={"csrf_token": token})  # as an agent does
+    # As an agent does:
+    post_form(agent, f"/support/orders/{order.id}/email-link", {}, page=f"/support/orders/{order.id}")
     links["payment link"] = link_of()
     assert in_app(seeded, reminders.send_due) == 1
     links["reminder"] = link_of()

@@ -6,6 +6,7 @@ from helpers import body
 from helpers import browser
 from helpers import csrf_token
 from helpers import in_app
+from helpers import post_form
 from helpers import staff_client
 from itsdangerous.timed import TimestampSigner
 
@@ -89,10 +90,8 @@ def test_an_agent_revealing_an_activation_code_is_audited(seeded, outbox):
     from app.models import Order
 
     agent = staff_client(seeded, "agent@example.com", "agent-pass-1234")
-    token = csrf_token(agent, "/support/counter")
-    made = agent.post(
-        "/support/counter",
-        data={"email": "dara@example.com", "plan": "day-3gb", "language": "en", "csrf_token": token},
+    made = post_form(
+        agent, "/support/counter", {"email": "dara@example.com", "plan": "day-3gb", "language": "en"}
     )
     order = in_app(seeded, lambda: Order.select().order_by(Order.id.desc()).get())
     assert made.location == f"/support/orders/{order.id}"

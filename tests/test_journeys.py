@@ -14,6 +14,7 @@ from helpers import body
 from helpers import csrf_token
 from helpers import deliver_async_order
 from helpers import in_app
+from helpers import post_form
 
 from app.models import Esim
 from app.models import Order
@@ -101,8 +102,7 @@ def _monthly_plan(app):
 
 
 def _pay(client, location):
-    token = csrf_token(client, location)
-    paid = client.post(location, data={"action": "pay", "csrf_token": token})
+    paid = post_form(client, location, {"action": "pay"})
     back = client.get(paid.location.split("localhost", 1)[1])
     return client.get(back.location)  # the order page, which checks on the operator
 
@@ -162,8 +162,7 @@ def test_buy_install_use_renew_and_be_reminded(client, seeded, outbox, operator)
     assert in_app(seeded, Esim.get_by_id, esim.id).expires_at > before
 
     # A second renewal within the minute goes through too (no rate-limited call stands in its way).
-    token = csrf_token(client, f"/esims/{esim.id}/renew")
-    response = client.post(f"/esims/{esim.id}/renew", data={"plan": plan.code, "csrf_token": token})
+    response = post_form(client, f"/esims/{esim.id}/renew", {"plan": plan.code})
     _pay(client, response.location)
     assert _last_order(seeded).status == "fulfilled", operator.name
 

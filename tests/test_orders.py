@@ -9,6 +9,7 @@ from helpers import csrf_token
 from helpers import in_app
 from helpers import make_customer
 from helpers import make_esim
+from helpers import post_form
 from helpers import time_passes_for_the_worker
 
 from app.models import Esim
@@ -23,8 +24,7 @@ from app.services.demo import DEMO_ICCID
 
 def _pending_order(client, app, plan="month-10gb", iccid=DEMO_ICCID):
     esim = in_app(app, lambda: Esim.get(Esim.iccid == iccid))
-    token = csrf_token(client, f"/esims/{esim.id}/renew")
-    client.post(f"/esims/{esim.id}/renew", data={"plan": plan, "csrf_token": token})
+    post_form(client, f"/esims/{esim.id}/renew", {"plan": plan})
     return in_app(app, lambda: Order.select().order_by(Order.id.desc()).get())
 
 
@@ -102,6 +102,28 @@ def test_a_customer_cancels_an_unpaid_order_and_its_promo_hold_is_freed(client, 
     in_app(seeded, lambda: Order.update(status="paid").where(Order.id == order.id).execute())
     client.post(f"/orders/{order.id}/cancel", data={"csrf_token": token})
     assert in_app(seeded, Order.get_by_id, order.id).status == "paid"
+
+
+def _timeline(html):
+    return re.search(r'<ol class="timeline">.*?</ol>', html, re.S).group(0)
+
+
+def test_the_payment_link_shows_the_same_history_as_the_order_page(app, client, auth, seeded):
+    def paid_by_link():
+        customer = User.by_email(DEMO_CUSTOMER[0])
+        esim = Esim.get(Esim.iccid == DEMO_ICCID)
+        order = renewal.place_order(customer, renewal.find_plan("day-1gb"), esim=esim, source="agent")
+        renewal.fulfil(order, "webhook")
+        return order.id, support.payment_token(order)
+
+    order_id, token = in_app(seeded, paid_by_link)
+    time_passes_for_the_worker(seeded)
+    phone = app.test_client()  # the phone that paid, logged in nowhere
+    tracked = _timeline(phone.get(f"/pay/{token}", follow_redirects=True).get_data(as_text=True))
+    auth.login()
+    owned = _timeline(client.get(f"/orders/{order_id}").get_data(as_text=True))
+    assert tracked == owned
+    assert tracked.count("<li>") >= 3  # made, paid, applied
 
 
 @pytest.mark.parametrize("kind", ["new_esim", "renewal"])

@@ -6,6 +6,7 @@ from helpers import Auth
 from helpers import body
 from helpers import browser
 from helpers import csrf_token
+from helpers import post_form
 from helpers import translated
 from itsdangerous.timed import TimestampSigner
 
@@ -53,10 +54,11 @@ def test_a_used_reset_link_is_refused(client, seeded, outbox):
 
     again = client.get(path, follow_redirects=True)
     assert "expired or was already used" in again.get_data(as_text=True)
-    token = csrf_token(client, "/forgot-password")
-    refused = client.post(
+    refused = post_form(
+        client,
         "/reset-password",
-        data={"password": "attacker-pass-123", "confirm": "attacker-pass-123", "csrf_token": token},
+        {"password": "attacker-pass-123", "confirm": "attacker-pass-123"},
+        page="/forgot-password",
     )
     assert refused.status_code == 302
     assert refused.location.endswith("/forgot-password")
@@ -89,8 +91,7 @@ def test_the_answer_is_the_same_whether_or_not_the_address_exists(client, seeded
 
 def test_the_reset_email_is_in_the_customers_language(client, seeded, outbox, auth):
     auth.login()
-    token = csrf_token(client, "/profile")
-    client.post("/profile", data={"language": "zh", "csrf_token": token})
+    post_form(client, "/profile", {"language": "zh"})
     auth.logout()
     _ask_for_link(client, "demo@example.com")
     message = outbox.last()

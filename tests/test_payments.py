@@ -11,6 +11,7 @@ from helpers import csrf_token
 from helpers import in_app
 from helpers import make_customer
 from helpers import make_esim
+from helpers import post_form
 from helpers import translated
 from payment_helpers import SECRET
 from payment_helpers import esim_of as _esim
@@ -311,10 +312,7 @@ def test_an_unreachable_stripe_keeps_the_order_pending_with_a_message(client, au
     auth.login()
     fake_stripe.fail_next = 10
     esim = _esim(seeded)
-    token = csrf_token(client, f"/esims/{esim.id}/renew")
-    response = client.post(
-        f"/esims/{esim.id}/renew", data={"plan": "day-1gb", "csrf_token": token}, follow_redirects=True
-    )
+    response = post_form(client, f"/esims/{esim.id}/renew", {"plan": "day-1gb"}, follow_redirects=True)
     html = response.get_data(as_text=True)
     assert "We could not open the payment page" in html
     assert "Pay now" in html
@@ -354,8 +352,7 @@ def test_test_mode_pays_through_the_same_paths(client, auth, seeded):
     assert response.location.startswith("/checkout/test/cs_test_")
     page = client.get(response.location).get_data(as_text=True)
     assert "Test mode" in page and "Pay (test)" in page
-    token = csrf_token(client, response.location)
-    paid = client.post(response.location, data={"action": "pay", "csrf_token": token})
+    paid = post_form(client, response.location, {"action": "pay"})
     assert paid.location.startswith("http") and "/checkout/return?session_id=cs_test_" in paid.location
     back = client.get(paid.location.split("localhost", 1)[1])
     order = in_app(seeded, Order.get)
@@ -376,10 +373,7 @@ def test_abandoned_test_checkouts_expire_from_cron(client, auth, seeded):
     in_app(seeded, PromoCode.update(max_redemptions=5).execute)
     auth.login()
     esim = _esim(seeded)
-    token = csrf_token(client, f"/esims/{esim.id}/renew")
-    client.post(
-        f"/esims/{esim.id}/renew", data={"plan": "day-1gb", "promo": "WELCOME10", "csrf_token": token}
-    )
+    post_form(client, f"/esims/{esim.id}/renew", {"plan": "day-1gb", "promo": "WELCOME10"})
     long_ago = utcnow() - timedelta(hours=1)
     in_app(seeded, TestCheckout.update(expires_at=long_ago).execute)
     in_app(seeded, Order.update(updated_at=long_ago).execute)
@@ -407,8 +401,7 @@ def test_expire_orders_works_in_batches_writing_each_orders_event_and_giving_pro
     ]
     auth.login()
     for code in plans[:3]:
-        token = csrf_token(client, f"/esims/{esim.id}/renew")
-        client.post(f"/esims/{esim.id}/renew", data={"plan": code, "promo": "", "csrf_token": token})
+        post_form(client, f"/esims/{esim.id}/renew", {"plan": code, "promo": ""})
     paid_meanwhile = in_app(
         seeded, Order.get, Order.plan == renewal.find_plan("day-1gb"), Order.esim.is_null(False)
     )

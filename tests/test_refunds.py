@@ -7,6 +7,7 @@ from helpers import Auth
 from helpers import csrf_token
 from helpers import in_app
 from helpers import make_customer
+from helpers import post_form
 from helpers import staff_client
 from helpers import time_passes_for_the_worker
 from helpers import translated
@@ -140,8 +141,7 @@ def test_a_payment_of_the_wrong_amount_is_refunded_and_the_order_can_still_be_pa
     assert (refund.reason, refund.amount_cents, refund.status) == ("amount_mismatch", 100, "succeeded")
     assert fake_stripe.refunds and list(fake_stripe.refunds.values())[0]["amount"] == 100
 
-    token = csrf_token(client, f"/orders/{order.id}")
-    again = client.post(f"/orders/{order.id}/pay", data={"csrf_token": token})
+    again = post_form(client, f"/orders/{order.id}/pay", {}, page=f"/orders/{order.id}")
     new_sid = again.location.rsplit("/", 1)[1]
     assert new_sid != sid
     fake_stripe.complete(new_sid)
@@ -346,10 +346,11 @@ def test_payment_and_cancel_links_end_with_the_payment_window(client, seeded, fa
     staff = _staff(seeded, AGENT)
     customer = in_app(seeded, lambda: esim_of(seeded).user)
     esim = esim_of(seeded)
-    token = csrf_token(staff, f"/support/customers/{customer.id}")
-    made = staff.post(
+    made = post_form(
+        staff,
         f"/support/customers/{customer.id}/renewals",
-        data={"esim": esim.id, "plan": "day-1gb", "csrf_token": token},
+        {"esim": esim.id, "plan": "day-1gb"},
+        page=f"/support/customers/{customer.id}",
     )
     order = in_app(seeded, lambda: Order.select().order_by(Order.id.desc()).get())
     link = in_app(seeded, support.payment_token, order)
@@ -390,13 +391,11 @@ def test_a_failed_cash_sale_is_owed_until_an_admin_hands_the_cash_back(client, s
 
     monkeypatch.setattr(SimulatedOperator, "provision", refuse)
     admin = _staff(seeded, ADMIN)
-    token = csrf_token(admin, "/support/counter")
-    admin.post(
-        "/support/counter",
-        data={"email": "cash@example.com", "language": "km", "plan": "day-3gb", "csrf_token": token},
-    )
+    post_form(admin, "/support/counter", {"email": "cash@example.com", "language": "km", "plan": "day-3gb"})
     order = in_app(seeded, lambda: Order.select().order_by(Order.id.desc()).get())
-    admin.post(f"/support/orders/{order.id}/cash", data={"amount": "2.00", "csrf_token": token})
+    post_form(
+        admin, f"/support/orders/{order.id}/cash", {"amount": "2.00"}, page=f"/support/orders/{order.id}"
+    )
     assert _order(seeded, order.id).status == "failed"
     [refund] = _refunds(seeded, order)
     assert (refund.status, refund.amount_cents) == ("manual", 200)  # no provider can send cash back
@@ -405,7 +404,7 @@ def test_a_failed_cash_sale_is_owed_until_an_admin_hands_the_cash_back(client, s
     page = admin.get(f"/support/orders/{order.id}").get_data(as_text=True)
     assert "Refund owed" in page and "To be handed back in cash" in page
 
-    admin.post(f"/support/refunds/{refund.id}/handed-back", data={"csrf_token": token})
+    post_form(admin, f"/support/refunds/{refund.id}/handed-back", {}, page=f"/support/orders/{order.id}")
     assert _refunds(seeded, order)[0].status == "succeeded"
     assert _order(seeded, order.id).status == "refunded"
     assert "Refund owed" not in admin.get(customer_page).get_data(as_text=True)
@@ -414,5 +413,7 @@ def test_a_failed_cash_sale_is_owed_until_an_admin_hands_the_cash_back(client, s
         seeded, lambda: [a.action for a in AuditLog.select().where(AuditLog.customer == order.user_id)]
     )
     assert "refund_handed_back" in actions
-    again = admin.post(f"/support/refunds/{refund.id}/handed-back", data={"csrf_token": token})
+    again = post_form(
+        admin, f"/support/refunds/{refund.id}/handed-back", {}, page=f"/support/orders/{order.id}"
+    )
     assert "not a cash refund waiting" in admin.get(again.location).get_data(as_text=True)

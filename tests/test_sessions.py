@@ -4,6 +4,7 @@ from helpers import Auth
 from helpers import body
 from helpers import browser
 from helpers import csrf_token
+from helpers import post_form
 
 
 def _replay(app, cookie_value):
@@ -29,15 +30,11 @@ def test_changing_the_password_logs_out_the_other_devices_only(app, client, auth
     phone = browser(app)
     Auth(phone).login()
     auth.login()
-    token = csrf_token(client, "/profile")
-    changed = client.post(
+    changed = post_form(
+        client,
         "/profile/password",
-        data={
-            "current": "demo-pass-1234",
-            "password": "brand-new-pass-99",
-            "confirm": "brand-new-pass-99",
-            "csrf_token": token,
-        },
+        {"current": "demo-pass-1234", "password": "brand-new-pass-99", "confirm": "brand-new-pass-99"},
+        page="/profile",
         follow_redirects=True,
     )
     assert "Every other device has been logged out" in changed.get_data(as_text=True)
@@ -52,15 +49,11 @@ def test_a_wrong_current_password_changes_nothing(app, client, auth, seeded, out
     phone = browser(app)
     Auth(phone).login()
     auth.login()
-    token = csrf_token(client, "/profile")
-    refused = client.post(
+    refused = post_form(
+        client,
         "/profile/password",
-        data={
-            "current": "not-my-password",
-            "password": "brand-new-pass-99",
-            "confirm": "brand-new-pass-99",
-            "csrf_token": token,
-        },
+        {"current": "not-my-password", "password": "brand-new-pass-99", "confirm": "brand-new-pass-99"},
+        page="/profile",
     )
     assert refused.status_code == 200
     assert "That is not your current password." in refused.get_data(as_text=True)
@@ -76,8 +69,7 @@ def test_log_out_everywhere_ends_every_login(app, client, auth, seeded):
     auth.login()
     page = client.get("/profile").get_data(as_text=True)
     assert "You are also logged in on 1 other device." in page
-    token = csrf_token(client, "/profile")
-    done = client.post("/profile/logout-everywhere", data={"csrf_token": token}, follow_redirects=True)
+    done = post_form(client, "/profile/logout-everywhere", {}, page="/profile", follow_redirects=True)
     assert "You are logged out on every device." in done.get_data(as_text=True)
     assert client.get("/dashboard").status_code == 302
     assert phone.get("/dashboard").status_code == 302
@@ -104,16 +96,11 @@ def test_a_common_password_is_refused_with_a_reason(client, seeded):
 def test_a_common_password_is_refused_in_khmer_too(client, seeded):
     from helpers import translated
 
-    token = csrf_token(client, "/register?lang=km")
-    response = client.post(
+    response = post_form(
+        client,
         "/register",
-        data={
-            "email": "new@example.com",
-            "password": "aaaaaaaaaa",
-            "confirm": "aaaaaaaaaa",
-            "language": "km",
-            "csrf_token": token,
-        },
+        {"email": "new@example.com", "password": "aaaaaaaaaa", "confirm": "aaaaaaaaaa", "language": "km"},
+        page="/register?lang=km",
     )
     expected = translated(
         client.application,

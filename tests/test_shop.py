@@ -10,6 +10,7 @@ from helpers import HTMX
 from helpers import body
 from helpers import csrf_token
 from helpers import in_app
+from helpers import post_form
 from helpers import translated
 
 from app.models import Esim
@@ -38,8 +39,7 @@ def _buy(client, plan="month-10gb", **account):
 
 
 def _pay_test_checkout(client, location):
-    token = csrf_token(client, location)
-    paid = client.post(location, data={"action": "pay", "csrf_token": token})
+    paid = post_form(client, location, {"action": "pay"})
     return client.get(paid.location.split("localhost", 1)[1])
 
 
@@ -165,8 +165,7 @@ def test_the_dashboard_offers_to_install_until_the_phone_has_it(client, seeded):
     html = client.get("/dashboard").get_data(as_text=True)
     assert "Not installed yet" in html
     assert f'href="/esims/{order.esim_id}/install"' in html
-    token = csrf_token(client, f"/esims/{order.esim_id}/install")
-    client.post(f"/esims/{order.esim_id}/install/simulate", data={"csrf_token": token})
+    post_form(client, f"/esims/{order.esim_id}/install/simulate", {}, page=f"/esims/{order.esim_id}/install")
     html = client.get("/dashboard").get_data(as_text=True)
     assert "Not installed yet" not in html and "Active" in html
 
@@ -250,10 +249,7 @@ def test_the_buy_page_shows_the_price_in_place_with_the_code_and_when_the_days_s
 
 
 def test_show_the_price_without_javascript_asks_nothing_of_the_account_and_buys_nothing(client, seeded):
-    token = csrf_token(client, "/buy")
-    response = client.post(
-        "/buy", data={"plan": "year-150gb", "promo": "WELCOME10", "preview": "1", "csrf_token": token}
-    )
+    response = post_form(client, "/buy", {"plan": "year-150gb", "promo": "WELCOME10", "preview": "1"})
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert 'value="year-150gb" checked' in html

@@ -7,6 +7,7 @@ from helpers import Auth
 from helpers import body
 from helpers import csrf_token
 from helpers import in_app
+from helpers import post_form
 from helpers import translated
 
 from app.models import AuditLog
@@ -286,8 +287,7 @@ def test_agents_print_the_receipt_of_a_counter_sale(client, seeded, console):
     _agent(client)
     order = console["order"]
     assert client.get(f"/support/orders/{order.id}/receipt").status_code == 404  # not paid yet
-    token = csrf_token(client, "/support")
-    client.post(f"/support/orders/{order.id}/cash", data={"amount": "5.00", "csrf_token": token})
+    post_form(client, f"/support/orders/{order.id}/cash", {"amount": "5.00"}, page="/support")
     receipt = client.get(f"/support/orders/{order.id}/receipt").get_data(as_text=True)
     assert order.number in receipt and "Cash" in receipt
 
@@ -300,13 +300,11 @@ def test_the_console_formats_money_and_plans_and_translates_sources_for_the_agen
     from app.text import plan_name
 
     _agent(client)
-    token = csrf_token(client, "/support/counter")
-    client.post(
-        "/support/counter",
-        data={"email": "lin@example.com", "language": "zh", "plan": "day-3gb", "csrf_token": token},
-    )
+    post_form(client, "/support/counter", {"email": "lin@example.com", "language": "zh", "plan": "day-3gb"})
     order = in_app(seeded, lambda: Order.select().order_by(Order.id.desc()).get())
-    client.post(f"/support/orders/{order.id}/cash", data={"amount": "2.00", "csrf_token": token})
+    post_form(
+        client, f"/support/orders/{order.id}/cash", {"amount": "2.00"}, page=f"/support/orders/{order.id}"
+    )
     page = client.get(f"/support/customers/{order.user_id}?lang=zh").get_data(as_text=True)
     with seeded.test_request_context(), force_locale("zh"):
         two_dollars = money(200, "USD")

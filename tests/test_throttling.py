@@ -5,8 +5,8 @@ import time
 import pytest
 from helpers import Auth
 from helpers import browser
-from helpers import csrf_token
 from helpers import in_app
+from helpers import post_form
 
 from app.models import Order
 from app.models import User
@@ -57,15 +57,13 @@ def test_thirty_travellers_behind_one_address_all_buy(app, seeded):
     for n in range(30):
         traveller = browser(app, AIRPORT_WIFI)
         # A first try with a typo, as people make, then the real one.
-        typo = traveller.post(
-            "/buy", data={"plan": "month-10gb", "csrf_token": csrf_token(traveller, "/buy"), "email": "oops"}
-        )
+        typo = post_form(traveller, "/buy", {"plan": "month-10gb", "email": "oops"})
         assert typo.status_code == 200
-        bought = traveller.post(
+        bought = post_form(
+            traveller,
             "/buy",
-            data={
+            {
                 "plan": "month-10gb",
-                "csrf_token": csrf_token(traveller, "/buy"),
                 "email": f"traveller{n}@example.com",
                 "password": "long-enough-pw",
                 "confirm": "long-enough-pw",
@@ -79,28 +77,26 @@ def test_thirty_travellers_behind_one_address_all_buy(app, seeded):
 def test_the_same_email_registered_again_and_again_is_slowed_and_keeps_the_form(app, seeded):
     for n in range(10):
         visitor = browser(app, f"198.51.100.{n + 1}")
-        token = csrf_token(visitor, "/register")
-        taken = visitor.post(
+        taken = post_form(
+            visitor,
             "/register",
-            data={
+            {
                 "email": "demo@example.com",
                 "password": "long-enough-pw",
                 "confirm": "long-enough-pw",
                 "language": "en",
-                "csrf_token": token,
             },
         )
         assert taken.status_code == 200
     late = browser(app, "198.51.100.99")
-    token = csrf_token(late, "/register")
-    refused = late.post(
+    refused = post_form(
+        late,
         "/register",
-        data={
+        {
             "email": "demo@example.com",
             "password": "long-enough-pw",
             "confirm": "long-enough-pw",
             "language": "km",
-            "csrf_token": token,
         },
     )
     assert refused.status_code == 429
@@ -108,15 +104,14 @@ def test_the_same_email_registered_again_and_again_is_slowed_and_keeps_the_form(
     assert 'value="demo@example.com"' in page
     assert "minutes" in page and "Retry-After" in refused.headers
     # Another address registers at once.
-    token = csrf_token(late, "/register")
-    other = late.post(
+    other = post_form(
+        late,
         "/register",
-        data={
+        {
             "email": "fresh@example.com",
             "password": "long-enough-pw",
             "confirm": "long-enough-pw",
             "language": "en",
-            "csrf_token": token,
         },
     )
     assert other.status_code == 302

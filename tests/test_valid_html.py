@@ -7,6 +7,7 @@ import subprocess
 import pytest
 from helpers import csrf_token
 from helpers import in_app
+from helpers import post_form
 from helpers import staff_client
 from helpers import tool_missing
 
@@ -77,8 +78,7 @@ def _pages(app, client):
     }
     token = csrf_token(visitor, "/login")
     pages["login-errors"] = visitor.post("/login", data={"email": "x", "password": "", "csrf_token": token})
-    token = csrf_token(client, "/login")
-    client.post("/login", data={"email": DEMO_CUSTOMER[0], "password": DEMO_CUSTOMER[1], "csrf_token": token})
+    post_form(client, "/login", {"email": DEMO_CUSTOMER[0], "password": DEMO_CUSTOMER[1]})
     renew = f"/esims/{esim_id}/renew"
     pages.update(
         {

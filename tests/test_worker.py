@@ -7,6 +7,7 @@ import pytest
 from helpers import WorkerProcess
 from helpers import csrf_token
 from helpers import in_app
+from helpers import post_form
 from helpers import time_passes_for_the_worker
 
 from app import worker
@@ -34,8 +35,7 @@ def _pay_renewal(client, app, plan="month-10gb"):
     token = csrf_token(client, f"/esims/{esim.id}/renew")
     response = client.post(f"/esims/{esim.id}/renew", data={"plan": plan, "promo": "", "csrf_token": token})
     assert response.status_code == 303 and response.location.startswith("/checkout/test/")
-    token = csrf_token(client, response.location)
-    paid = client.post(response.location, data={"action": "pay", "csrf_token": token})
+    paid = post_form(client, response.location, {"action": "pay"})
     returned = client.get(paid.location.split("localhost", 1)[-1])
     assert returned.status_code == 303
     return _order(app)
@@ -226,8 +226,7 @@ def test_the_worker_expires_abandoned_test_checkouts_outside_any_request(client,
 
     auth.login()
     esim = _esim(seeded)
-    token = csrf_token(client, f"/esims/{esim.id}/renew")
-    client.post(f"/esims/{esim.id}/renew", data={"plan": "month-10gb", "promo": "", "csrf_token": token})
+    post_form(client, f"/esims/{esim.id}/renew", {"plan": "month-10gb", "promo": ""})
     order = _order(seeded)
     long_ago = utcnow() - timedelta(hours=1)
     in_app(seeded, lambda: TestCheckout.update(expires_at=long_ago).execute())

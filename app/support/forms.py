@@ -1,5 +1,7 @@
 """Support forms; every message is translated lazily, at render time."""
 
+from decimal import ROUND_HALF_UP
+
 from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField
 from wtforms import IntegerField
@@ -18,16 +20,31 @@ from app.web.fields import phone_field
 from app.web.forms import Form
 
 
+class MoneyField(DecimalField):
+    """An amount in US dollars as an agent types it ("5", "5.00"), from a cent up to a bound;
+    anything else is refused with the one plain `message`. `cents` is the amount in whole cents."""
+
+    def __init__(self, label, message, max_value=100000, **kwargs):
+        validators = [DataRequired(message), NumberRange(min=0.01, max=max_value, message=message)]
+        super().__init__(label, places=2, validators=validators, **kwargs)
+
+    @property
+    def cents(self):
+        return int((self.data * 100).quantize(1, rounding=ROUND_HALF_UP))
+
+
+def first_error(form):
+    """What is wrong with a one-line form that lives on another page: its first error, to flash."""
+    for errors in form.errors.values():
+        return str(errors[0])
+    return None
+
+
 class RefundForm(Form):
     """An admin's refund of part or all of a paid order."""
 
-    amount = DecimalField(
-        _l("Amount to refund (USD)"),
-        places=2,
-        validators=[
-            DataRequired(_l("Please enter the amount to refund, for example 5.00.")),
-            NumberRange(min=0.01, message=_l("Please enter the amount to refund, for example 5.00.")),
-        ],
+    amount = MoneyField(
+        _l("Amount to refund (USD)"), _l("Please enter the amount to refund, for example 5.00.")
     )
     reason = StringField(
         _l("Reason (the customer sees it)"),
@@ -71,11 +88,6 @@ class NoteForm(Form):
 
 
 class CashForm(Form):
-    amount = DecimalField(
-        _l("Cash received (USD)"),
-        places=2,
-        validators=[
-            DataRequired(_l("Please enter the amount received, for example 5.00.")),
-            NumberRange(min=0, max=100000, message=_l("Please enter the amount received, for example 5.00.")),
-        ],
-    )
+    """Cash taken at the counter for a pending order."""
+
+    amount = MoneyField(_l("Cash received (USD)"), _l("Please enter the amount received, for example 5.00."))

@@ -1,7 +1,5 @@
 """Money going back, as support sees it: refunds owed, an admin's refund, retries and cash handed back."""
 
-from decimal import ROUND_HALF_UP
-
 from flask import abort
 from flask import flash
 from flask import redirect
@@ -19,6 +17,7 @@ from app.support.access import admin_required
 from app.support.access import order_or_404
 from app.support.access import staff_required
 from app.support.forms import RefundForm
+from app.support.forms import first_error
 
 REFUND_ERRORS = {
     "nothing_paid": lambda: _("This order has no payment to refund."),
@@ -57,10 +56,9 @@ def refund(order_id):
         return _order_page(order.id)
     form = RefundForm()
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            flash(str(errors[0]), "error")
+        flash(first_error(form), "error")
         return _order_page(order.id)
-    cents = int((form.amount.data * 100).quantize(1, rounding=ROUND_HALF_UP))
+    cents = form.amount.cents
     try:
         row = refunds.refund(order, cents, "staff", actor=current_user, note=form.reason.data.strip())
     except refunds.RefundError as exc:

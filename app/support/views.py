@@ -1,5 +1,7 @@
 """The agent console: find a customer, see everything, renew or sell for them, and act."""
 
+from decimal import Decimal
+
 from flask import abort
 from flask import current_app
 from flask import flash
@@ -28,6 +30,7 @@ from app.support.forms import CashForm
 from app.support.forms import CounterSaleForm
 from app.support.forms import NoteForm
 from app.support.forms import RefundForm
+from app.support.forms import first_error
 from app.support.forms import plan_choices
 from app.web.partials import render_page_or_fragment
 
@@ -58,13 +61,6 @@ def _back_to(customer):
 
 def _fail(exc):
     flash(ERRORS[exc.reason](), "error")
-
-
-def _refuse(form):
-    """Say what is wrong with a one-line form that lives on another page (its first error)."""
-    for errors in form.errors.values():
-        flash(str(errors[0]), "error")
-        return
 
 
 @bp.app_template_global()
@@ -107,6 +103,7 @@ def customer(customer_id):
         fresh=fresh,
         groups=catalogue.grouped_plans(),
         cards=[(e, usage.status(e)) for e in data["esims"]],
+        note_form=NoteForm(formdata=None),
         **data,
     )
 
@@ -133,7 +130,7 @@ def add_note(customer_id):
     person = _customer_or_404(customer_id)
     form = NoteForm()
     if not form.validate_on_submit():
-        _refuse(form)
+        flash(first_error(form), "error")
     else:
         support.add_note(current_user, person, form.note.data)
         flash(_("Note added."), "success")
@@ -181,7 +178,10 @@ def counter():
             _fail(exc)
         else:
             return redirect(url_for("support.order", order_id=order.id), code=303)
-    return render_template("support/counter.html", groups=catalogue.grouped_plans(), form=form)
+    groups = catalogue.grouped_plans()
+    return render_template(
+        "support/counter.html", groups=groups, days_start=catalogue.days_start(groups), form=form
+    )
 
 
 def _payment_link(order):
@@ -204,6 +204,7 @@ def _order_page(item, revealed=False):
         events=list(item.events.order_by(OrderEvent.created_at, OrderEvent.id)),
         money=order_money.money_of(item),
         refund_form=RefundForm(formdata=None) if item.paid_at else None,
+        cash_form=CashForm(formdata=None, amount=Decimal(item.amount_cents) / 100),
     )
 
 
@@ -243,10 +244,10 @@ def cash(order_id):
     item = order_or_404(order_id)
     form = CashForm()
     if not form.validate_on_submit():
-        _refuse(form)
+        flash(first_error(form), "error")
         return redirect(url_for("support.order", order_id=item.id), code=303)
     try:
-        support.record_cash(current_user, item, int(form.amount.data * 100))
+        support.record_cash(current_user, item, form.amount.cents)
     except support.SupportError as exc:
         _fail(exc)
     else:
