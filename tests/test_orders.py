@@ -112,8 +112,8 @@ def test_the_payment_link_shows_the_same_history_as_the_order_page(app, client, 
     def paid_by_link():
         customer = User.by_email(DEMO_CUSTOMER[0])
         esim = Esim.get(Esim.iccid == DEMO_ICCID)
-        order = renewal.place_order(customer, renewal.find_plan("day-1gb"), esim=esim, source="agent")
-        renewal.fulfil(order, "webhook")
+        order = orders.place_order(customer, renewal.find_plan("day-1gb"), esim=esim, source="agent")
+        orders.fulfil(order, "webhook")
         return order.id, support.payment_token(order)
 
     order_id, token = in_app(seeded, paid_by_link)
