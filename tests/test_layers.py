@@ -68,6 +68,8 @@ def forbidden(source, target, names):
         return "a blueprint does not import another: shared code lives in app/web or app/services"
     if (source_blueprint or within(source, "app.web")) and within(target, *CONNECTORS):
         return "views reach providers and the operator through a service"
+    if (source_blueprint or within(source, "app.web")) and within(target, "app.models"):
+        return "views read and change data through a service"
     return None
 
 
@@ -92,6 +94,8 @@ def test_the_check_catches_each_kind_of_wrong_arrow():
     assert forbidden("app.shop.views", "app.operators", set())
     assert forbidden("app.web.quotes", "app.plans.forms", set())
     assert forbidden("app.text", "app.services.usage", set())
+    assert forbidden("app.support.views", "app.models", {"Esim"})
+    assert forbidden("app.web.owned", "app.models.orders", set())
     assert not forbidden("app.plans.views", "app.plans.forms", set())
     assert not forbidden("app.plans.views", "app.services.renewal", set())
     assert not forbidden("app.services.renewal", "app.operators", set())

@@ -20,7 +20,6 @@ from app.auth.forms import LoginForm
 from app.auth.forms import ProfileForm
 from app.auth.forms import RegisterForm
 from app.auth.forms import ResetPasswordForm
-from app.models import User
 from app.security import safe_next
 from app.services import accounts
 from app.services import mail
@@ -117,7 +116,7 @@ def forgot_password():
     """Email a reset link; the answer is the same whether or not the address exists."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        user = User.by_email(form.email.data)
+        user = accounts.by_email(form.email.data)
         if user:
             link = url_for(
                 "auth.reset_link",

@@ -12,7 +12,6 @@ from flask_login import current_user
 
 from app.checkout import bp
 from app.extensions import csrf
-from app.models import OrderEvent
 from app.services import checkout as checkout_service
 from app.services import operator_webhooks
 from app.services import order_money
@@ -92,7 +91,7 @@ def pay_page():
         "orders/_status.html",
         target=f"order-status-{order.id}",
         order=order,
-        events=list(order.events.order_by(OrderEvent.created_at, OrderEvent.id)),
+        events=orders.timeline(order),
         status_url=url_for("checkout.pay_page"),
         install_url=_install_url(order),
         money=order_money.money_of(order),

@@ -5,7 +5,7 @@ from flask_login import current_user
 from flask_login import login_required
 
 from app.esims import bp
-from app.models import Esim
+from app.services import esims as esim_lookup
 from app.services import usage
 from app.web.owned import owned_esim_or_404
 from app.web.partials import render_page_or_fragment
@@ -15,7 +15,7 @@ from app.web.partials import render_page_or_fragment
 @login_required
 def dashboard():
     """One card per eSIM, the ones that need attention first."""
-    esims = list(Esim.owned_by(current_user))
+    esims = esim_lookup.of(current_user)
     fresh = usage.refresh(esims)
     return render_template("esims/dashboard.html", cards=usage.by_urgency(esims), fresh=fresh)
 

@@ -10,8 +10,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_login import login_required
 
-from app.models import OrderEvent
-from app.models import OrderStatus
 from app.orders import bp
 from app.services import history as order_history
 from app.services import order_money
@@ -22,7 +20,7 @@ from app.web.partials import render_page_or_fragment
 
 
 def order_events(order):
-    return list(order.events.order_by(OrderEvent.created_at, OrderEvent.id))
+    return orders.timeline(order)
 
 
 @bp.route("/orders")
@@ -55,7 +53,7 @@ def detail(order_id):
 def pay(order_id):
     """Pay a pending order (again): back to checkout."""
     order = owned_order_or_404(order_id)
-    if order.status != OrderStatus.PENDING:
+    if order.status != orders.OrderStatus.PENDING:
         return redirect(url_for("orders.detail", order_id=order.id), code=303)
     return send_to_checkout(order)
 

@@ -105,3 +105,13 @@ def update_profile(user, name, phone, language):
     user.language = language
     user.save(only=["name", "phone", "language"])
     return user
+
+
+def by_email(email):
+    """The account with this address (case and spaces aside), or None."""
+    return User.by_email(email)
+
+
+def customer(user_id):
+    """The customer account with this id, or None (staff accounts are not customers)."""
+    return User.get_or_none(User.id == user_id, User.role == "customer")

@@ -77,3 +77,8 @@ def sync_from_operator():
             .execute()
         )
     return added, updated, withdrawn
+
+
+def plan_codes():
+    """The codes of the plans on sale, in the catalogue's order."""
+    return [plan.code for plan in Plan.catalogue()]

@@ -163,3 +163,19 @@ def flag_shortfall(order, shortfall, reported_expires_at):
         Order.id == order.id
     ).execute()
     order.operator_shortfall, order.reported_expires_at = shortfall, reported_expires_at
+
+
+def owned(user_id, order_id):
+    """The order with this id if it is this user's; None otherwise, whoever's it is."""
+    return Order.get_or_none(Order.id == order_id, Order.user == user_id)
+
+
+def of_a_customer(order_id):
+    """The order with this id if a customer placed it (staff accounts' orders are not support's business)."""
+    order = Order.get_or_none(Order.id == order_id)
+    return order if order is not None and order.user.role == "customer" else None
+
+
+def timeline(order):
+    """The order's events, oldest first, as its history shows them."""
+    return list(order.events.order_by(OrderEvent.created_at, OrderEvent.id))

@@ -237,3 +237,9 @@ def retry_due(now=None):
     for refund_id in ids:
         jobs.enqueue("send_refund", refund_id)
     return len(ids)
+
+
+def of_a_customer(refund_id):
+    """The refund with this id if it is a customer's, else None."""
+    row = Refund.get_or_none(Refund.id == refund_id)
+    return row if row is not None and row.order.user.role == "customer" else None

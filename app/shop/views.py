@@ -11,10 +11,10 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
-from app.models import Esim
 from app.services import accounts
 from app.services import catalogue
 from app.services import devices
+from app.services import esims as esim_lookup
 from app.services import orders
 from app.services import provisioning
 from app.services import renewal
@@ -113,7 +113,7 @@ INSTALL_TOKEN = "install_token"
 def _esim_for_install(esim_id):
     """The logged-in owner's eSIM, or the one this browser's emailed link opened; 404 or login otherwise."""
     if current_user.is_authenticated:
-        esim = Esim.get_or_none(Esim.id == esim_id, Esim.user == current_user.id)
+        esim = esim_lookup.owned(current_user.id, esim_id)
         if esim is not None:
             return esim
     esim = provisioning.esim_for_install_token(session.get(INSTALL_TOKEN))

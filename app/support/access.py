@@ -6,7 +6,7 @@ from flask import abort
 from flask_login import current_user
 from flask_login import login_required
 
-from app.models import Order
+from app.services import orders
 
 
 def staff_required(view):
@@ -35,7 +35,7 @@ def admin_required(view):
 
 def order_or_404(order_id):
     """A customer's order by id; staff accounts' orders are not the console's business."""
-    order = Order.get_or_none(Order.id == order_id)
-    if order is None or order.user.role != "customer":
+    order = orders.of_a_customer(order_id)
+    if order is None:
         abort(404)
     return order

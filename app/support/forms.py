@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired
 from wtforms.validators import Length
 from wtforms.validators import NumberRange
 
-from app.models import Plan
+from app.services import catalogue
 from app.web.fields import email_field
 from app.web.fields import language_field
 from app.web.fields import name_field
@@ -54,7 +54,7 @@ class RefundForm(Form):
 
 def plan_choices():
     """The catalogue's plans as choices, so a plan that is not on sale fails validation."""
-    return [(plan.code, plan.code) for plan in Plan.catalogue()]
+    return [(code, code) for code in catalogue.plan_codes()]
 
 
 class CounterSaleForm(Form):

@@ -8,7 +8,6 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.models import Refund
 from app.services import order_money
 from app.services import refunds
 from app.services import support
@@ -78,8 +77,8 @@ def refund(order_id):
 
 
 def _refund_or_404(refund_id):
-    row = Refund.get_or_none(Refund.id == refund_id)
-    if row is None or row.order.user.role != "customer":
+    row = refunds.of_a_customer(refund_id)
+    if row is None:
         abort(404)
     return row
 

@@ -12,12 +12,11 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.models import Esim
-from app.models import OrderEvent
-from app.models import OrderStatus
-from app.models import User
+from app.services import accounts
 from app.services import catalogue
+from app.services import esims as esim_lookup
 from app.services import order_money
+from app.services import orders
 from app.services import provisioning
 from app.services import support
 from app.services import usage
@@ -49,7 +48,7 @@ OLDER_FRAGMENTS = {"orders-older": "support/_customer_orders.html", "log-older":
 
 
 def _customer_or_404(customer_id):
-    customer = User.get_or_none(User.id == customer_id, User.role == "customer")
+    customer = accounts.customer(customer_id)
     if customer is None:
         abort(404)
     return customer
@@ -111,7 +110,7 @@ def customer(customer_id):
 @bp.route("/esims/<int:esim_id>/usage")
 @staff_required
 def esim_usage(esim_id):
-    esim = Esim.get_or_none(Esim.id == esim_id)
+    esim = esim_lookup.of_a_customer(esim_id)
     if esim is None:
         abort(404)
     fresh = usage.refresh([esim], force=True)
@@ -198,10 +197,10 @@ def _order_page(item, revealed=False):
         target=f"support-order-{item.id}",
         order=item,
         link=link,
-        link_qr=provisioning.qr_svg(link) if item.status == OrderStatus.PENDING else None,
+        link_qr=provisioning.qr_svg(link) if item.status == orders.OrderStatus.PENDING else None,
         install_code=install_code,
         install_qr=provisioning.qr_svg(install_code) if install_code else None,
-        events=list(item.events.order_by(OrderEvent.created_at, OrderEvent.id)),
+        events=orders.timeline(item),
         money=order_money.money_of(item),
         refund_form=RefundForm(formdata=None) if item.paid_at else None,
         cash_form=CashForm(formdata=None, amount=Decimal(item.amount_cents) / 100),
@@ -281,8 +280,8 @@ def resend_receipt(order_id):
 @bp.route("/esims/<int:esim_id>/install-email", methods=["POST"])
 @staff_required
 def resend_install(esim_id):
-    esim = Esim.get_or_none(Esim.id == esim_id)
-    if esim is None or esim.user.role != "customer":
+    esim = esim_lookup.of_a_customer(esim_id)
+    if esim is None:
         abort(404)
     support.resend_install(current_user, esim)
     flash(_("The install email was sent again."), "success")

@@ -3,13 +3,13 @@
 from flask import abort
 from flask_login import current_user
 
-from app.models import Esim
-from app.models import Order
+from app.services import esims
+from app.services import orders
 
 
 def owned_esim_or_404(esim_id):
     """The current user's eSIM with this id."""
-    esim = Esim.get_or_none(Esim.id == esim_id, Esim.user == current_user.id)
+    esim = esims.owned(current_user.id, esim_id)
     if esim is None:
         abort(404)
     return esim
@@ -17,7 +17,7 @@ def owned_esim_or_404(esim_id):
 
 def owned_order_or_404(order_id):
     """The current user's order with this id; anyone else's is 404."""
-    order = Order.get_or_none(Order.id == order_id, Order.user == current_user.id)
+    order = orders.owned(current_user.id, order_id)
     if order is None:
         abort(404)
     return order

@@ -1,0 +1,19 @@
+"""Finding eSIMs: a customer's own, and any customer's for support."""
+
+from app.models import Esim
+from app.models import User
+
+
+def of(user):
+    """The customer's eSIMs with their plans, soonest to expire first."""
+    return list(Esim.owned_by(user))
+
+
+def owned(user_id, esim_id):
+    """The eSIM with this id if it is this user's; None otherwise, whoever's it is."""
+    return Esim.get_or_none(Esim.id == esim_id, Esim.user == user_id)
+
+
+def of_a_customer(esim_id):
+    """The eSIM with this id if a customer owns it (staff accounts' lines are not support's business)."""
+    return Esim.select().join(User).where(Esim.id == esim_id, User.role == "customer").first()
