@@ -4,6 +4,7 @@ a name, a phone number and a language."""
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField
 from wtforms import PasswordField
+from wtforms import RadioField
 from wtforms import SelectField
 from wtforms import StringField
 from wtforms.fields.choices import SelectChoice
@@ -89,3 +90,12 @@ def phone_field():
             ),
         ],
     )
+
+
+def plan_fields():
+    """The plan (a code, checked against the catalogue by the service) and an optional promo code."""
+    plan = RadioField(
+        _l("Plan"), validators=[DataRequired(_l("Please choose a plan."))], validate_choice=False
+    )
+    promo = StringField(_l("Promo code"), validators=[Length(max=40)])
+    return plan, promo
