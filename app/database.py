@@ -2,7 +2,6 @@
 
 from pathlib import Path
 
-from peewee import PostgresqlDatabase
 from peewee_migrate import Router
 from playhouse.db_url import connect
 
@@ -38,16 +37,6 @@ def open_database(url):
         scheme, rest = url.split(":", 1)
         return connect(f"{scheme}+pool:{rest}", max_connections=32, stale_timeout=300)
     return connect(url)
-
-
-def run_many(sql, rows):
-    """Run one statement (with `db.param` placeholders) for each row, in as few round trips as the
-    driver allows: sqlite3's executemany, psycopg2's execute_batch (a page of statements per trip)."""
-    cursor = db.cursor()
-    if isinstance(db.obj, PostgresqlDatabase):
-        execute_batch(cursor, sql, rows, page_size=500)
-    else:
-        cursor.executemany(sql, rows)
 
 
 def init_app(app):

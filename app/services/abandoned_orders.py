@@ -4,8 +4,6 @@ import time
 from collections import Counter
 from datetime import timedelta
 
-from app.database import run_many
-from app.extensions import db
 from app.models import Order
 from app.models import OrderEvent
 from app.models import OrderStatus
@@ -75,18 +73,19 @@ def _stamp():
 
 
 def _record_expired(order_ids, now):
-    """Each order's pending → expired event, in one prepared INSERT run for all of them."""
-    marks = ", ".join([db.param] * 6)
-    sql = f"INSERT INTO {OrderEvent._meta.table_name} "
-    sql += f"(order_id, from_status, to_status, source, note, created_at) VALUES ({marks})"
-    created_at = OrderEvent.created_at.db_value(now)
-    run_many(
-        sql,
+    """Each order's pending → expired event, in one multi-row INSERT."""
+    OrderEvent.insert_many(
         [
-            (order_id, OrderStatus.PENDING.value, OrderStatus.EXPIRED.value, "system", "", created_at)
+            {
+                "order": order_id,
+                "from_status": OrderStatus.PENDING,
+                "to_status": OrderStatus.EXPIRED,
+                "source": "system",
+                "created_at": now,
+            }
             for order_id in order_ids
-        ],
-    )
+        ]
+    ).execute()
 
 
 def _expire(order_ids):

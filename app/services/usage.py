@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from flask import current_app
 
-from app.database import run_many
 from app.extensions import db
 from app.models import Esim
 from app.models import utcnow
@@ -98,14 +97,9 @@ def refresh(esims, force=False):
 
 
 def _save_readings(esims):
-    """The readings written with one prepared UPDATE run for each eSIM (executemany)."""
-    columns = ", ".join(f"{field.column_name} = {db.param}" for field in READING_FIELDS)
-    sql = f"UPDATE {Esim._meta.table_name} SET {columns} WHERE id = {db.param}"
-    rows = [
-        [field.db_value(getattr(esim, field.name)) for field in READING_FIELDS] + [esim.id] for esim in esims
-    ]
+    """The readings written in one UPDATE per hundred eSIMs (peewee's bulk_update: a CASE per column)."""
     with db.atomic():
-        run_many(sql, rows)
+        Esim.bulk_update(esims, fields=READING_FIELDS, batch_size=100)
 
 
 def by_urgency(esims, now=None):
