@@ -8,11 +8,6 @@ from playhouse.db_url import connect
 from app.config import PROJECT_ROOT
 from app.extensions import db
 
-try:
-    from psycopg2.extras import execute_batch
-except ImportError:  # SQLite only
-    execute_batch = None
-
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 
 
