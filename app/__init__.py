@@ -34,8 +34,10 @@ def create_app(config=None):
         BABEL_DEFAULT_TIMEZONE=TIMEZONE,
         COMPRESS_ALGORITHM=["br", "gzip"],
         COMPRESS_MIN_SIZE=256,
-        SEND_FILE_MAX_AGE_DEFAULT=3600,
         WTF_CSRF_TIME_LIMIT=None,
+        # Said outright: the limiter object is shared by every app in the process, and without
+        # this setting an app would inherit the last one's choice.
+        RATELIMIT_ENABLED=True,
         # No form here takes more than a few kilobytes: a larger body is refused before it is read.
         MAX_CONTENT_LENGTH=256 * 1024,
         WTF_I18N_ENABLED=False,
@@ -56,24 +58,24 @@ def create_app(config=None):
     from app import database
     from app import errors
     from app import i18n
-    from app import security
-    from app import static_assets
     from app import worker
     from app.extensions import compress
     from app.extensions import csrf
     from app.extensions import htmx
-    from app.extensions import init_limiter
+    from app.extensions import limiter
     from app.extensions import login_manager
+    from app.web import assets
+    from app.web import security
 
     database.init_app(app)
     worker.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
-    static_assets.init_app(app)
+    assets.init_app(app)
     errors.init_app(app)
     csrf.init_app(app)
     htmx.init_app(app)
-    init_limiter(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     compress.init_app(app)
 

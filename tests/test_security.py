@@ -3,6 +3,8 @@
 import re
 
 import pytest
+from helpers import HTMX
+from helpers import browser
 from helpers import csrf_token
 
 from app.models import User
@@ -18,6 +20,32 @@ def test_pages_carry_security_headers(client):
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["Referrer-Policy"] == "same-origin"
     assert "max-age" in response.headers["Strict-Transport-Security"]
+
+
+DOCUMENT_ONLY = (
+    "Content-Security-Policy",
+    "X-Frame-Options",
+    "Referrer-Policy",
+    "Permissions-Policy",
+    "X-Content-Type-Options",
+    "Strict-Transport-Security",
+)
+
+
+def test_fragments_and_redirects_carry_no_document_headers_and_pages_do(client, auth, seeded):
+    auth.login()
+    esim_id = re.search(r'href="/esims/(\d+)"', client.get("/dashboard").get_data(as_text=True)).group(1)
+    page = client.get(f"/esims/{esim_id}/usage")
+    assert all(name in page.headers for name in DOCUMENT_ONLY)
+    fragment = client.get(f"/esims/{esim_id}/usage", headers=HTMX)
+    assert fragment.status_code == 200
+    assert not [name for name in DOCUMENT_ONLY if name in fragment.headers]
+    assert "HX-Request" in fragment.headers["Vary"]
+    # An error page shown to a person is a document too.
+    assert all(name in client.get("/esims/0").headers for name in DOCUMENT_ONLY)
+    redirect = browser(seeded).get("/dashboard")
+    assert redirect.status_code == 302
+    assert not [name for name in DOCUMENT_ONLY if name in redirect.headers]
 
 
 def test_pages_have_no_inline_script_or_handlers(client, seeded, auth):

@@ -22,7 +22,6 @@ from app.auth.forms import RegisterForm
 from app.auth.forms import ResetPasswordForm
 from app.i18n import current_language
 from app.models import User
-from app.security import safe_next
 from app.services import accounts
 from app.services import mail
 from app.services import sessions
@@ -30,6 +29,7 @@ from app.web import throttle
 from app.web.login import current_token
 from app.web.login import sign_in
 from app.web.login import sign_out
+from app.web.security import safe_next
 
 RESET_TOKEN = "reset_token"
 
