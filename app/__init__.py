@@ -65,6 +65,7 @@ def create_app(config=None):
     from app.extensions import limiter
     from app.extensions import login_manager
     from app.web import assets
+    from app.web import csrf as csrf_tokens
     from app.web import security
 
     database.init_app(app)
@@ -74,6 +75,7 @@ def create_app(config=None):
     assets.init_app(app)
     errors.init_app(app)
     csrf.init_app(app)
+    csrf_tokens.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)

@@ -77,6 +77,17 @@ def test_htmx_requests_send_the_token_as_a_header(client):
     assert re.search(r"data-hx-headers='\{\"X-CSRFToken\": \"[^\"]+\"\}'", html)
 
 
+def test_the_csrf_token_is_signed_once_per_session_and_still_checked(client, auth, seeded):
+    auth.login()
+    token = csrf_token(client, "/dashboard")
+    assert csrf_token(client, "/profile") == token
+    assert "Set-Cookie" not in client.get("/dashboard").headers  # nothing new to keep
+    # CSRFProtect accepts it; logging out ends the session and its token, so it opens nothing after.
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 400
+    assert csrf_token(client, "/login") != token
+
+
 def test_session_cookie_is_httponly_lax_and_secure(client, auth, seeded):
     response = auth.login()
     cookie = next(c for c in response.headers.getlist("Set-Cookie") if c.startswith("session="))
