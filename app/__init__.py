@@ -33,6 +33,10 @@ def create_app(config=None):
         BABEL_TRANSLATION_DIRECTORIES=str(settings.PROJECT_ROOT / "translations"),
         BABEL_DEFAULT_TIMEZONE=TIMEZONE,
         COMPRESS_ALGORITHM=["br", "gzip"],
+        # Pages and fragments (1-5 KB) at brotli quality 1: about 200 thousand instructions where
+        # quality 4 took 640 thousand, for about 200 bytes more (bench/brotli_levels.py). Static
+        # files are compressed once, at quality 11, by app/web/assets.py.
+        COMPRESS_BR_LEVEL=1,
         COMPRESS_MIN_SIZE=256,
         WTF_CSRF_TIME_LIMIT=None,
         # Said outright: the limiter object is shared by every app in the process, and without
