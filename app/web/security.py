@@ -48,9 +48,6 @@ HSTS = {"Strict-Transport-Security": "max-age=31536000"}
 
 def _document_headers(headers):
     def add_headers(response):
-        # The server sends the Date (gunicorn and Werkzeug's always do); werkzeug's conditional
-        # answers add a second one.
-        response.headers.pop("Date", None)
         if request.headers.get("HX-Request") == "true":
             # The headers depend on it, so a cache must not give this answer to a navigation.
             response.vary.add("HX-Request")
