@@ -33,9 +33,15 @@ def create_app(config=None):
         BABEL_TRANSLATION_DIRECTORIES=str(settings.PROJECT_ROOT / "translations"),
         BABEL_DEFAULT_TIMEZONE=TIMEZONE,
         COMPRESS_ALGORITHM=["br", "gzip"],
+        # Pages and fragments (1-5 KB) at brotli quality 1: about 200 thousand instructions where
+        # quality 4 took 640 thousand, for about 200 bytes more (bench/brotli_levels.py). Static
+        # files are compressed once, at quality 11, by app/web/assets.py.
+        COMPRESS_BR_LEVEL=1,
         COMPRESS_MIN_SIZE=256,
-        SEND_FILE_MAX_AGE_DEFAULT=3600,
         WTF_CSRF_TIME_LIMIT=None,
+        # Said outright: the limiter object is shared by every app in the process, and without
+        # this setting an app would inherit the last one's choice.
+        RATELIMIT_ENABLED=True,
         # No form here takes more than a few kilobytes: a larger body is refused before it is read.
         MAX_CONTENT_LENGTH=256 * 1024,
         WTF_I18N_ENABLED=False,
@@ -54,16 +60,17 @@ def create_app(config=None):
     settings.check(app.config)
 
     from app import database
-    from app import security
-    from app import static_assets
     from app import worker
     from app.extensions import compress
     from app.extensions import csrf
     from app.extensions import htmx
-    from app.extensions import init_limiter
+    from app.extensions import limiter
     from app.extensions import login_manager
+    from app.web import assets
+    from app.web import csrf as csrf_tokens
     from app.web import errors
     from app.web import locale
+    from app.web import security
     from app.web import templating
 
     database.init_app(app)
@@ -71,11 +78,12 @@ def create_app(config=None):
     locale.init_app(app)
     templating.init_app(app)
     security.init_app(app)
-    static_assets.init_app(app)
+    assets.init_app(app)
     errors.init_app(app)
     csrf.init_app(app)
+    csrf_tokens.init_app(app)
     htmx.init_app(app)
-    init_limiter(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     compress.init_app(app)
 

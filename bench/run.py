@@ -56,13 +56,13 @@ def wait_until_up(url, seconds=30):
     raise RuntimeError(f"{url} did not start")
 
 
-def gunicorn(app_path, port, env, cwd):
+def gunicorn(app_path, port, env, cwd, workers=2):
     venv_bin = Path(sys.executable).parent
     return subprocess.Popen(
         [
             str(venv_bin / "gunicorn"),
             "--workers",
-            "2",
+            str(workers),
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",

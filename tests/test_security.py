@@ -3,6 +3,8 @@
 import re
 
 import pytest
+from helpers import HTMX
+from helpers import browser
 from helpers import csrf_token
 from helpers import post_form
 
@@ -19,6 +21,32 @@ def test_pages_carry_security_headers(client):
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["Referrer-Policy"] == "same-origin"
     assert "max-age" in response.headers["Strict-Transport-Security"]
+
+
+DOCUMENT_ONLY = (
+    "Content-Security-Policy",
+    "X-Frame-Options",
+    "Referrer-Policy",
+    "Permissions-Policy",
+    "X-Content-Type-Options",
+    "Strict-Transport-Security",
+)
+
+
+def test_fragments_and_redirects_carry_no_document_headers_and_pages_do(client, auth, seeded):
+    auth.login()
+    esim_id = re.search(r'href="/esims/(\d+)"', client.get("/dashboard").get_data(as_text=True)).group(1)
+    page = client.get(f"/esims/{esim_id}/usage")
+    assert all(name in page.headers for name in DOCUMENT_ONLY)
+    fragment = client.get(f"/esims/{esim_id}/usage", headers=HTMX)
+    assert fragment.status_code == 200
+    assert not [name for name in DOCUMENT_ONLY if name in fragment.headers]
+    assert "HX-Request" in fragment.headers["Vary"]
+    # An error page shown to a person is a document too.
+    assert all(name in client.get("/esims/0").headers for name in DOCUMENT_ONLY)
+    redirect = browser(seeded).get("/dashboard")
+    assert redirect.status_code == 302
+    assert not [name for name in DOCUMENT_ONLY if name in redirect.headers]
 
 
 def test_pages_have_no_inline_script_or_handlers(client, seeded, auth):
@@ -48,6 +76,17 @@ def test_a_form_without_the_csrf_token_is_refused_and_changes_nothing(client, ap
 def test_htmx_requests_send_the_token_as_a_header(client):
     html = client.get("/").get_data(as_text=True)
     assert re.search(r"data-hx-headers='\{\"X-CSRFToken\": \"[^\"]+\"\}'", html)
+
+
+def test_the_csrf_token_is_signed_once_per_session_and_still_checked(client, auth, seeded):
+    auth.login()
+    token = csrf_token(client, "/dashboard")
+    assert csrf_token(client, "/profile") == token
+    assert "Set-Cookie" not in client.get("/dashboard").headers  # nothing new to keep
+    # CSRFProtect accepts it; logging out ends the session and its token, so it opens nothing after.
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 400
+    assert csrf_token(client, "/login") != token
 
 
 def test_session_cookie_is_httponly_lax_and_secure(client, auth, seeded):

@@ -5,9 +5,11 @@ import time
 import pytest
 from helpers import Auth
 from helpers import browser
+from helpers import close_pool
 from helpers import in_app
 from helpers import post_form
 
+from app import create_app
 from app.models import Order
 from app.models import User
 
@@ -128,3 +130,18 @@ def test_the_wait_is_said_in_the_readers_language(app, seeded, lang):
     assert refused.status_code == 429
     assert "Please wait" not in refused.get_data(as_text=True)
     assert "10" in refused.get_data(as_text=True)
+
+
+def test_rate_limits_can_be_turned_off_and_on_again(app, seeded):
+    settings = {key: seeded.config[key] for key in ("TESTING", "DATABASE_URL", "OUTBOX_DIR")}
+    close_pool()
+    unlimited = create_app({**settings, "RATELIMIT_ENABLED": False})
+    guesser = Auth(browser(unlimited, STRANGER))
+    assert {guesser.login(password=f"guess-{n}-xyz").status_code for n in range(8)} == {200}
+    assert guesser.login().status_code == 302
+
+    # The next app, with the setting left alone, limits again.
+    close_pool()
+    limited = create_app(settings)
+    guesser = Auth(browser(limited, STRANGER))
+    assert 429 in [guesser.login(password=f"guess-{n}-xyz").status_code for n in range(8)]

@@ -20,7 +20,6 @@ from app.auth.forms import LoginForm
 from app.auth.forms import ProfileForm
 from app.auth.forms import RegisterForm
 from app.auth.forms import ResetPasswordForm
-from app.security import safe_next
 from app.services import accounts
 from app.services import mail
 from app.services import sessions
@@ -29,6 +28,7 @@ from app.web import throttle
 from app.web.login import current_token
 from app.web.login import sign_in
 from app.web.login import sign_out
+from app.web.security import safe_next
 
 RESET_TOKEN = "reset_token"
 

@@ -1,0 +1,32 @@
+"""The CSRF token pages show: Flask-WTF's, signed once per session and kept in it.
+
+Flask-WTF's generate_csrf signs the session's token again, with the current time, on
+every request that shows it (itsdangerous's key derivation, JSON, HMAC and base64): 13 %
+of the least a logged-in page costs. With WTF_CSRF_TIME_LIMIT=None the time in the
+signature is never checked, so a token signed once stays valid for as long as the session
+keeps the token it signs, and CSRFProtect (validate_csrf) checks it like any other. The
+session loses both together (logging out clears it).
+"""
+
+from flask import current_app
+from flask import session
+from flask_wtf.csrf import generate_csrf
+
+SIGNED = "csrf_signed"
+
+
+def csrf_token():
+    """The signed token for forms and htmx headers; signed on the session's first page only."""
+    config = current_app.config
+    if config["WTF_CSRF_TIME_LIMIT"] is not None:
+        return generate_csrf()  # a token that expires must be signed afresh
+    signed = session.get(SIGNED)
+    if signed is None or config.get("WTF_CSRF_FIELD_NAME", "csrf_token") not in session:
+        signed = session[SIGNED] = generate_csrf()
+    return signed
+
+
+def init_app(app):
+    # Flask-WTF gives templates `csrf_token` as a global and from a context processor; this
+    # processor, registered after its, gives them the kept token under the same name.
+    app.context_processor(lambda: {"csrf_token": csrf_token})

@@ -1,0 +1,80 @@
+"""Security headers on the responses shown as documents, and the rule for safe redirects."""
+
+from urllib.parse import urlsplit
+
+from flask import abort
+from flask import request
+
+from app.extensions import READS
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self' https://checkout.stripe.com",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def safe_next(target, fallback):
+    """Return `target` only if it is a path on this site, else `fallback`."""
+    if not target or "\\" in target or any(ord(c) < 32 for c in target):
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    return target
+
+
+# What a document needs; a response shown as a page carries these. A fragment htmx swaps into
+# a page (an htmx request, which a navigation can never be) is governed by that page's headers:
+# CSP, framing, referrer and permissions policies are read from documents only. A redirect is
+# followed, never shown, and its next request keeps the referrer policy of the page that made it.
+DOCUMENT_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+}
+HSTS = {"Strict-Transport-Security": "max-age=31536000"}
+
+
+def _document_headers(headers):
+    def add_headers(response):
+        if request.headers.get("HX-Request") == "true":
+            # The headers depend on it, so a cache must not give this answer to a navigation.
+            response.vary.add("HX-Request")
+            return response
+        if 300 <= response.status_code < 400:
+            return response
+        # A view may set its own (the install page's Referrer-Policy); one pass over the headers.
+        present = {name.lower() for name, _value in response.headers}
+        for name, value in headers.items():
+            if name.lower() not in present:
+                response.headers.add(name, value)
+        return response
+
+    return add_headers
+
+
+def _refuse_nul():
+    # No form or address here has a NUL character, and PostgreSQL cannot store one: refuse it plainly.
+    # A NUL in the query string can only arrive percent-encoded; a form's fields are read decoded.
+    if "\x00" in request.path or b"%00" in request.query_string or b"\x00" in request.query_string:
+        abort(400)
+    if request.method not in READS:
+        if any("\x00" in f"{key}{value}" for key, values in request.form.lists() for value in values):
+            abort(400)
+
+
+def init_app(app):
+    app.before_request(_refuse_nul)
+    secure = app.config["SESSION_COOKIE_SECURE"]
+    app.after_request(_document_headers(DOCUMENT_HEADERS | (HSTS if secure else {})))
