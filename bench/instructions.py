@@ -111,7 +111,7 @@ def log_in(app):
     """The demo customer's session cookie, got through the test client (not counted)."""
     client = app.test_client()
     form = client.get("/login", headers={"User-Agent": USER_AGENT}).get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form).group(1)
     client.post(
         "/login",
         data={"email": "demo@example.com", "password": "demo-pass-1234", "csrf_token": token},
@@ -183,7 +183,7 @@ def http_log_in(base):
     session = requests.Session()
     session.headers.update(HEADERS)
     form = session.get(f"{base}/login").text
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form).group(1)
     session.post(
         f"{base}/login",
         data={"email": "demo@example.com", "password": "demo-pass-1234", "csrf_token": token},

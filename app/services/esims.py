@@ -11,7 +11,7 @@ def of(user):
 
 def owned(user_id, esim_id):
     """The eSIM with this id if it is this user's; None otherwise, whoever's it is."""
-    return Esim.get_or_none(Esim.id == esim_id, Esim.user == user_id)
+    return Esim.with_plan().where(Esim.id == esim_id, Esim.user == user_id).first()
 
 
 def of_a_customer(esim_id):

@@ -97,9 +97,19 @@ def refresh(esims, force=False):
 
 
 def _save_readings(esims):
-    """The readings written in one UPDATE per hundred eSIMs (peewee's bulk_update: a CASE per column)."""
+    """The readings written: one UPDATE for one eSIM (a page's), one per hundred for a batch.
+
+    peewee's bulk_update writes a CASE per column, which costs more to build than a
+    plain UPDATE when there is a single row, as on every usage fragment.
+    """
     with db.atomic():
-        Esim.bulk_update(esims, fields=READING_FIELDS, batch_size=100)
+        if len(esims) == 1:
+            esim = esims[0]
+            Esim.update({field: getattr(esim, field.name) for field in READING_FIELDS}).where(
+                Esim.id == esim.id
+            ).execute()
+        else:
+            Esim.bulk_update(esims, fields=READING_FIELDS, batch_size=100)
 
 
 def by_urgency(esims, now=None):
