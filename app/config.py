@@ -63,6 +63,19 @@ def from_environment(instance_path):
         "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY"),
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET"),
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE"),
+        # KHQR (Bakong): offered when the merchant's account is set (or, in test mode, with a
+        # local test bank). See README, "Paying by KHQR".
+        "BAKONG_ACCOUNT": os.environ.get("BAKONG_ACCOUNT"),
+        "BAKONG_MERCHANT_NAME": os.environ.get("BAKONG_MERCHANT_NAME"),
+        "BAKONG_MERCHANT_CITY": os.environ.get("BAKONG_MERCHANT_CITY"),
+        "BAKONG_API_BASE": os.environ.get("BAKONG_API_BASE", "https://api-bakong.nbc.gov.kh"),
+        "BAKONG_TOKEN": os.environ.get("BAKONG_TOKEN"),
+        "BAKONG_TIMEOUT": float(os.environ.get("BAKONG_TIMEOUT", "5")),
+        "BAKONG_QR_TTL": int(os.environ.get("BAKONG_QR_TTL", "900")),
+        "BAKONG_DEEPLINKS": _flag("BAKONG_DEEPLINKS", False),
+        # USD asks the order's dollars; KHR asks riel at KHQR_KHR_PER_USD, shown to the payer.
+        "KHQR_CURRENCY": os.environ.get("KHQR_CURRENCY", "USD").strip().upper(),
+        "KHQR_KHR_PER_USD": int(os.environ.get("KHQR_KHR_PER_USD", "4100")),
         # "test" takes local test payments on purpose; outside development that is the only way.
         "PAYMENTS": os.environ.get("PAYMENTS", "").strip().lower(),
         "OPERATOR": os.environ.get("OPERATOR", "simulated"),

@@ -20,6 +20,7 @@ LANGUAGES = {"en": "English", "km": "ភាសាខ្មែរ", "zh": "中文
 REFUND_REASON_LABELS = {
     "operator_failed": N_("The operator could not apply the plan"),
     "duplicate_payment": N_("A second payment for the same order"),
+    "late_payment": N_("A payment that arrived after the order had closed"),
     "amount_mismatch": N_("A payment that did not match the order"),
     "staff": N_("Refund by our support team"),
 }
@@ -30,6 +31,7 @@ REFUND_STATUS_LABELS = {
     "succeeded": N_("Refunded"),
     "failed": N_("Refused by the bank: our support team will contact you"),
     "manual": N_("To be handed back in cash"),
+    "transfer": N_("To be sent back to your bank account"),
 }
 
 PAYMENT_KIND_LABELS = {
@@ -41,6 +43,7 @@ PAYMENT_KIND_LABELS = {
 # How a payment was made, as Stripe names it (payment method types and card brands), with the
 # brands' own capitalisation; Chinese readers know some by their Chinese names.
 PAYMENT_METHOD_NAMES = {
+    "khqr": N_("KHQR (bank app)"),
     "alipay": N_("Alipay"),
     "wechat_pay": N_("WeChat Pay"),
     "unionpay": N_("UnionPay"),
@@ -68,6 +71,7 @@ EVENT_SOURCE_LABELS = {
     "webhook": N_("the payment provider"),
     "return": N_("back from payment"),
     "agent": N_("an agent"),
+    "bank": N_("the bank (KHQR)"),
     "system": N_("the system"),
 }
 
@@ -147,6 +151,8 @@ AUDIT_LABELS = {
     "refund": _l("Refund"),
     "refund_retry": _l("Refund sent again"),
     "refund_handed_back": _l("Cash refund handed back"),
+    "refund_transfer_sent": _l("Bank refund sent"),
+    "khqr_shown": _l("KHQR shown at the counter"),
     "resend_install": _l("Install email sent again"),
     "resend_receipt": _l("Receipt sent again"),
     "email_payment_link": _l("Payment link emailed"),
@@ -162,8 +168,10 @@ EVENT_LABELS = {
     "cancelled_by_customer": _l("You cancelled the order"),
     "amount_mismatch": _l("The payment did not match the order: it is being refunded"),
     "duplicate_payment": _l("A second payment arrived: it is being refunded"),
+    "late_payment": _l("A payment arrived after the order had closed: it is being refunded"),
     "refund_operator_failed": _l("Refund started: the operator could not apply the plan"),
     "refund_duplicate_payment": _l("Refund started for the second payment"),
+    "refund_late_payment": _l("Refund started for the late payment"),
     "refund_amount_mismatch": _l("Refund started for the payment that did not match"),
     "refund_staff": _l("Refund started by our support team"),
     "refunded_in_full": _l("Refunded in full"),

@@ -69,16 +69,26 @@ def remember_payment_method(order_id):
     payments.remember_method(order_id)
 
 
+@task()
+def check_khqr(md5):
+    """Ask Bakong whether a KHQR code was paid; settle what it says and plan the next check."""
+    from app.services import khqr
+
+    khqr.check(md5)
+
+
 @periodic_task(crontab(minute="*"), lock="sweep")
 def sweep():
-    """Every minute: orders, emails and refunds whose next step is overdue are queued again."""
+    """Every minute: orders, emails, refunds and KHQR checks whose next step is overdue are queued again."""
     from app.services import fulfilment
+    from app.services import khqr
     from app.services import mail
     from app.services import refunds
 
     fulfilment.sweep()
     mail.retry_due()
     refunds.retry_due()
+    khqr.check_overdue()
 
 
 @periodic_task(crontab(minute="*/5"), lock="expire-orders")

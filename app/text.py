@@ -56,10 +56,18 @@ def per_locale(formatter):
     return formatted
 
 
+# Currencies whose smallest unit is the whole unit: riel are paid in whole riel (KHQR refuses
+# a fraction), although CLDR gives KHR two decimals.
+WHOLE_UNITS = ("KHR",)
+
+
 @per_locale
-def money(cents, currency="USD"):
-    """An amount in the smallest unit, formatted for the active locale."""
-    return format_currency(Decimal(cents) / 100, currency)
+def money(amount, currency="USD"):
+    """An amount in the smallest unit (cents; whole riel), formatted for the active locale."""
+    if currency in WHOLE_UNITS:
+        pattern = get_locale().currency_formats["standard"].pattern.replace(".00", "")
+        return format_currency(amount, currency, format=pattern, currency_digits=False)
+    return format_currency(Decimal(amount) / 100, currency)
 
 
 @per_locale

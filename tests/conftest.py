@@ -125,3 +125,20 @@ def fake_stripe(seeded, stripe_api):
     fake.__init__()
     seeded.config.update(STRIPE_SECRET_KEY="sk_test_local", STRIPE_API_BASE=url, STRIPE_WEBHOOK_SECRET=SECRET)
     return fake
+
+
+@pytest.fixture(scope="session")
+def bakong_api():
+    """The local stand-in for Bakong's Open API (tests/bakong_server.py), for the whole run."""
+    import bakong_server
+
+    fake, url, server = bakong_server.start()
+    yield fake, url
+    server.shutdown()
+
+
+@pytest.fixture
+def fake_bakong(bakong_api):
+    fake, _url = bakong_api
+    fake.reset()
+    return fake

@@ -44,7 +44,7 @@ def returned():
         return redirect(url_for("orders.history"))
     if order is None:
         abort(404)
-    if request.args.get("via") == "link" and getattr(_linked_order(), "id", None) == order.id:
+    if request.args.get("via") == "link" and getattr(linked_order(), "id", None) == order.id:
         # Paid through a payment link (maybe on another device): back to that link's page.
         return redirect(url_for("checkout.pay_page"), code=303)
     if not (current_user.is_authenticated and current_user.id == order.user_id):
@@ -60,7 +60,7 @@ def returned():
 PAY_TOKEN = "pay_token"
 
 
-def _linked_order():
+def linked_order():
     """The order of the payment link this browser opened, while the link lasts."""
     token = session.get(PAY_TOKEN)
     return support.order_for_payment_token(token) if token else None
@@ -81,7 +81,7 @@ def pay_page():
     It works for the order's payment window; after that, or once the order was
     cancelled or expired, it says so and shows nothing of the order.
     """
-    order = _linked_order()
+    order = linked_order()
     if order is None or order.status in ("cancelled", "expired"):
         return render_template("checkout/link_expired.html"), 410
     if order.status == "pending" and order.payment_note != "processing" and not request.htmx:

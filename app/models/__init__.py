@@ -26,6 +26,8 @@ from app.models.connectors import TestCheckout
 from app.models.connectors import TestRefund
 from app.models.esims import Esim
 from app.models.esims import Reminder
+from app.models.khqr import KhqrCode
+from app.models.khqr import TestBankTransfer
 from app.models.orders import ORDER_STATUSES
 from app.models.orders import REFUND_REASONS
 from app.models.orders import Dispute
@@ -59,6 +61,8 @@ ALL_MODELS = [
     OperatorToken,
     OperatorAttempt,
     OperatorReading,
+    KhqrCode,
+    TestBankTransfer,
 ]
 
 __all__ = [

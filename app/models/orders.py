@@ -127,9 +127,9 @@ class Payment(BaseModel):
     """
 
     order = ForeignKeyField(Order, backref="payments", on_delete="CASCADE")
-    provider = CharField()  # stripe, test, cash
+    provider = CharField()  # stripe, test, khqr, cash
     session_ref = CharField()  # the checkout session, or the order number for cash
-    intent_ref = CharField(default="")  # what a refund names: Stripe's PaymentIntent
+    intent_ref = CharField(default="")  # what a refund names: Stripe's PaymentIntent, Bakong's hash
     amount_cents = IntegerField()
     currency = CharField()
     kind = CharField(default="order")  # order, extra, mismatch
@@ -140,7 +140,7 @@ class Payment(BaseModel):
         indexes = ((("provider", "session_ref"), True),)
 
 
-REFUND_REASONS = ("operator_failed", "duplicate_payment", "amount_mismatch", "staff")
+REFUND_REASONS = ("operator_failed", "duplicate_payment", "late_payment", "amount_mismatch", "staff")
 
 
 class Refund(BaseModel):
@@ -148,7 +148,7 @@ class Refund(BaseModel):
 
     `status`: queued (not yet accepted by the provider), pending (accepted, on its
     way), succeeded, failed (the provider or the bank refused), manual (cash:
-    handed back at the counter by hand).
+    handed back at the counter by hand), transfer (KHQR: a bank transfer made by hand).
     """
 
     order = ForeignKeyField(Order, backref="refunds", on_delete="CASCADE")
@@ -171,11 +171,11 @@ class Refund(BaseModel):
     class Meta:
         table_name = "refunds"
 
-    OWED = ("queued", "pending", "failed", "manual")
+    OWED = ("queued", "pending", "failed", "manual", "transfer")
 
     @property
     def owed(self):
-        """Still owed: not yet sent, on its way, refused, or cash not yet handed back."""
+        """Still owed: not yet sent, on its way, refused, or cash or a bank transfer not yet made."""
         return self.status in self.OWED
 
 

@@ -14,6 +14,7 @@ from app.orders import bp
 from app.services import history as order_history
 from app.services import order_money
 from app.services import orders
+from app.web.checkout import chosen_method
 from app.web.checkout import send_to_checkout
 from app.web.owned import owned_order_or_404
 from app.web.partials import render_page_or_fragment
@@ -55,7 +56,7 @@ def pay(order_id):
     order = owned_order_or_404(order_id)
     if order.status != orders.OrderStatus.PENDING:
         return redirect(url_for("orders.detail", order_id=order.id), code=303)
-    return send_to_checkout(order)
+    return send_to_checkout(order, method=chosen_method(request.form))
 
 
 @bp.route("/orders/<int:order_id>/cancel", methods=["POST"])

@@ -1,17 +1,32 @@
-"""The payment provider: Stripe Checkout with keys, else the local test provider."""
+"""The payment providers: Stripe Checkout with keys, else the local test provider; and KHQR."""
 
 from flask import current_app
 
 from app.payments.base import PaymentError
 from app.payments.base import SignatureError
 
+KHQR = "khqr"
 
-def get_provider():
-    """Stripe when STRIPE_SECRET_KEY is set (and PAYMENTS is not "test"), otherwise local test payments.
 
-    The Stripe client is kept per app (and per key), so its HTTP connections are reused.
+def get_provider(name=None):
+    """The provider called `name`, or the default one for cards and wallets.
+
+    The default is Stripe when STRIPE_SECRET_KEY is set (and PAYMENTS is not "test"),
+    otherwise local test payments. "khqr" is KHQR, with Bakong when the merchant's account
+    is set, else (test mode only) with the local test bank. Clients are kept per app (and per
+    settings), so HTTP connections and the KHQR builder's assets are reused.
     """
     config = current_app.config
+    if name == KHQR:
+        if not khqr_offered():
+            raise PaymentError(
+                "KHQR is not set up (BAKONG_ACCOUNT, BAKONG_MERCHANT_NAME, BAKONG_MERCHANT_CITY)"
+            )
+        from app.payments.khqr_checkout import KhqrCheckout
+
+        test = not khqr_configured(config)
+        key = (test, *(config.get(k) for k in KHQR_SETTINGS))
+        return _kept("khqr_checkout", key, lambda: KhqrCheckout(config, test=test))
     if not test_mode():
         from app.payments.stripe_checkout import StripeCheckout
 
@@ -20,14 +35,32 @@ def get_provider():
             config.get("STRIPE_API_BASE"),
             config.get("STRIPE_WEBHOOK_SECRET"),
         )
-        kept = current_app.extensions.get("stripe_checkout")
-        if kept is None or kept[0] != key:
-            kept = (key, StripeCheckout(config))
-            current_app.extensions["stripe_checkout"] = kept
-        return kept[1]
+        return _kept("stripe_checkout", key, lambda: StripeCheckout(config))
     from app.payments.test_checkout import LocalTestCheckout
 
     return LocalTestCheckout(config)
+
+
+KHQR_SETTINGS = (
+    "BAKONG_ACCOUNT",
+    "BAKONG_MERCHANT_NAME",
+    "BAKONG_MERCHANT_CITY",
+    "BAKONG_API_BASE",
+    "BAKONG_TOKEN",
+    "BAKONG_TIMEOUT",
+    "BAKONG_QR_TTL",
+    "BAKONG_DEEPLINKS",
+    "KHQR_CURRENCY",
+    "KHQR_KHR_PER_USD",
+)
+
+
+def _kept(slot, key, make):
+    kept = current_app.extensions.get(slot)
+    if kept is None or kept[0] != key:
+        kept = (key, make())
+        current_app.extensions[slot] = kept
+    return kept[1]
 
 
 def test_mode():
@@ -36,4 +69,25 @@ def test_mode():
     return config.get("PAYMENTS") == "test" or not config.get("STRIPE_SECRET_KEY")
 
 
-__all__ = ["PaymentError", "SignatureError", "get_provider", "test_mode"]
+def khqr_offered():
+    """KHQR is offered with the merchant's Bakong account, or in test mode with the test bank.
+
+    Production without the account never shows a KHQR: it does not fall back to test payments.
+    """
+    return khqr_configured(current_app.config) or test_mode()
+
+
+def khqr_configured(config):
+    """True when the merchant's Bakong account is set, so KHQR goes to the real Bakong."""
+    return all(config.get(k) for k in KHQR_SETTINGS[:3])
+
+
+__all__ = [
+    "KHQR",
+    "PaymentError",
+    "SignatureError",
+    "get_provider",
+    "khqr_configured",
+    "khqr_offered",
+    "test_mode",
+]

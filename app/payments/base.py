@@ -14,6 +14,15 @@ class SignatureError(Exception):
 
 
 @dataclass(frozen=True)
+class PresentedCode:
+    """A code the payer scans with their own app (KHQR), where there is no page to send them to."""
+
+    qr: str  # the payload to draw as a QR code
+    expires_at: int  # unix time
+    deep_link: str = ""  # opens a bank app on this code, where the provider made one
+
+
+@dataclass(frozen=True)
 class CheckoutSession:
     id: str
     url: str | None
@@ -25,6 +34,7 @@ class CheckoutSession:
     currency: str | None  # lower case, as Stripe sends it
     payment_method: str = ""
     payment_intent: str = ""  # what a refund names
+    code: PresentedCode | None = None  # for a provider that presents a code instead of a page
 
 
 @dataclass(frozen=True)
@@ -94,6 +104,12 @@ class CheckoutRequest:
 
 class PaymentProvider(ABC):
     name = ""
+    # False: money goes back by hand (a bank transfer), so a refund is recorded as owed, not sent.
+    can_refund = True
+    # True: the checkout is a code shown on our page (CheckoutSession.code), not a page elsewhere.
+    presents_code = False
+    # True: the provider tells us nothing by webhook; the worker asks about each open checkout.
+    polls = False
 
     @abstractmethod
     def create_checkout(self, request: CheckoutRequest) -> CheckoutSession:
@@ -102,6 +118,10 @@ class PaymentProvider(ABC):
     @abstractmethod
     def retrieve(self, session_id: str) -> CheckoutSession:
         """The session as the provider knows it now; raises PaymentError."""
+
+    def last_known(self, session_id: str) -> CheckoutSession | None:
+        """The session as this portal last stored it, without asking the provider (None: not kept)."""
+        return None
 
     def expired_sessions(self, session_ids):
         """The ids among `session_ids` of checkouts that ran out unpaid (one it cannot find is left)."""
@@ -114,14 +134,14 @@ class PaymentProvider(ABC):
                 continue
         return expired
 
-    @abstractmethod
     def verify_webhook(self, payload: bytes, signature: str | None) -> PaymentEvent:
         """The event in a webhook request, if its signature is right; raises SignatureError."""
+        raise SignatureError(f"{self.name} sends no webhooks")
 
-    @abstractmethod
     def refund(self, payment_intent: str, amount_cents: int, reason: str, idempotency_key: str) -> RefundInfo:
         """Send money back for a payment; the same key never refunds twice. Raises PaymentError."""
+        raise PaymentError(f"{self.name} cannot send money back")
 
-    @abstractmethod
     def retrieve_refund(self, refund_id: str) -> RefundInfo:
         """A refund as the provider knows it now; raises PaymentError."""
+        raise PaymentError(f"{self.name} makes no refunds")

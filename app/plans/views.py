@@ -13,6 +13,7 @@ from app.services import orders
 from app.services import renewal
 from app.services import usage
 from app.services.promotions import PromoError
+from app.web.checkout import chosen_method
 from app.web.checkout import send_to_checkout
 from app.web.owned import owned_esim_or_404
 from app.web.partials import render_page_or_fragment
@@ -56,7 +57,7 @@ def renew(esim_id):
                 except PromoError as exc:
                     form.promo.errors = [str(exc.message)]
                 else:
-                    return send_to_checkout(order)
+                    return send_to_checkout(order, method=chosen_method(request.form))
         # The summary shows what is left, so the reading is refreshed when a page is shown.
         usage.refresh([esim])
         quote = _summary(esim, form) if not form.plan.errors else None

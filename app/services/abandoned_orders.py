@@ -8,7 +8,9 @@ from app.models import Order
 from app.models import OrderEvent
 from app.models import OrderStatus
 from app.models import utcnow
+from app.payments import KHQR
 from app.payments import get_provider
+from app.payments import khqr_offered
 from app.services import jobs
 from app.services import payments
 from app.services import promotions
@@ -21,14 +23,13 @@ def expire(older_than_seconds=payments.CHECKOUT_LIFETIME_SECONDS, batch=BATCH, t
     """Expire pending orders that will not be paid now; returns how many expired.
 
     Two kinds: orders past their payment window that never opened a checkout, and
-    orders whose checkout ran out (Stripe also says so by webhook; this catches test
-    payments and webhooks that never arrived). Each batch is one UPDATE, with each
+    orders whose checkout ran out (Stripe also says so by webhook, and KHQR's checks
+    do; this catches test payments and answers that never arrived). Each batch is one UPDATE, with each
     order's event and its promo hold given back in the same transaction; no new batch
     starts after `time_limit` seconds (the next run takes the rest).
     """
     now = utcnow()
     started = time.monotonic()
-    provider = get_provider()
     expired = 0
     while time.monotonic() - started < time_limit:
         unopened = Order.select(Order.id).where(
@@ -41,7 +42,18 @@ def expire(older_than_seconds=payments.CHECKOUT_LIFETIME_SECONDS, batch=BATCH, t
         if not ids:
             break
         expired += _expire(ids)
-    after = 0
+    for provider in _providers():
+        expired += _expire_ran_out(provider, now, older_than_seconds, batch, started, time_limit)
+    return expired
+
+
+def _providers():
+    return [get_provider(), get_provider(KHQR)] if khqr_offered() else [get_provider()]
+
+
+def _expire_ran_out(provider, now, older_than_seconds, batch, started, time_limit):
+    """Pending orders of `provider` whose checkout it says ran out, in batches; returns how many."""
+    expired = after = 0
     while time.monotonic() - started < time_limit:
         stale = list(
             Order.select(Order.id, Order.provider_ref)

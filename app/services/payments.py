@@ -16,8 +16,10 @@ from app.models import OrderStatus
 from app.models import Payment
 from app.models import WebhookEvent
 from app.models import utcnow
+from app.payments import KHQR  # noqa: F401 - the method views name (web.checkout)
 from app.payments import PaymentError
 from app.payments import get_provider
+from app.payments import khqr_offered as provider_offers_khqr
 from app.payments import test_mode as provider_in_test_mode
 from app.payments.base import CheckoutRequest
 from app.services import disputes
@@ -42,18 +44,24 @@ def test_mode():
     return provider_in_test_mode()
 
 
-def start_checkout(order, success_url, cancel_url, lang=None):
+def khqr_offered():
+    """True when customers may pay by KHQR from a Cambodian bank app."""
+    return provider_offers_khqr()
+
+
+def start_checkout(order, success_url, cancel_url, lang=None, method=None, source="customer"):
     """The checkout session where the customer pays `order`: an open one is reused, else one is made.
 
+    `method` names the provider ("khqr"; the default provider for cards and wallets when None);
     `success_url` must carry {CHECKOUT_SESSION_ID}; `lang` is the language the payer reads
     (the customer's profile language when not given); raises PaymentError.
     """
     if order.status != OrderStatus.PENDING:
         raise PaymentError(f"order {order.number} is {order.status}")
-    provider = get_provider()
+    provider = get_provider(method)
     if order.provider == provider.name and order.provider_ref:
-        current = provider.retrieve(order.provider_ref)
-        if current.status == "open":
+        current = _still_open(provider, order.provider_ref)
+        if current is not None:
             return current
     if lang not in LANGUAGES:
         lang = order.user.language if order.user.language in LANGUAGES else "en"
@@ -73,12 +81,30 @@ def start_checkout(order, success_url, cancel_url, lang=None):
             idempotency_key=f"order-{order.number}-checkout-{_checkouts_started(order) + 1}",
         )
     session = provider.create_checkout(request)
-    with db.atomic():
+    with jobs.transaction():
         Order.update(provider=provider.name, provider_ref=session.id, updated_at=utcnow()).where(
             Order.id == order.id
         ).execute()
-        orders.record(order, OrderStatus.PENDING, OrderStatus.PENDING, "customer", note="checkout_started")
+        orders.record(order, OrderStatus.PENDING, OrderStatus.PENDING, source, note="checkout_started")
+        if provider.polls:
+            jobs.enqueue("check_khqr", session.id, delay=FIRST_CHECK_SECONDS)
     return session
+
+
+# A code is worth reusing only while there is time left to scan and pay it.
+MIN_TIME_LEFT_SECONDS = 120
+FIRST_CHECK_SECONDS = 5
+
+
+def _still_open(provider, session_id):
+    """The order's current checkout if it can still be paid; a shown code is not asked about."""
+    if provider.presents_code:
+        current = provider.last_known(session_id)
+        if current is None or current.code.expires_at - time.time() < MIN_TIME_LEFT_SECONDS:
+            return None
+    else:
+        current = provider.retrieve(session_id)
+    return current if current.status == "open" else None
 
 
 def _checkouts_started(order):
@@ -102,7 +128,7 @@ def _amount_matches(order, session):
     )
 
 
-def settle(session, source):
+def settle(session, source, provider_name=None):
     """Act on a checkout session as the provider reports it; returns its order (or None).
 
     Paid with the right amount: fulfil (exactly once). Paid again, for an order
@@ -116,7 +142,7 @@ def settle(session, source):
         current_app.logger.warning("checkout session %s names no order", session.id)
         return None
     if session.payment_status in ("paid", "no_payment_required") and session.status == "complete":
-        return _take_payment(order, session, source)
+        return _take_payment(order, session, source, provider_name or get_provider().name)
     if session.status == "complete":
         if order.status == OrderStatus.PENDING and order.payment_note != "processing":
             with db.atomic():
@@ -129,9 +155,8 @@ def settle(session, source):
     return Order.get_by_id(order.id)
 
 
-def _take_payment(order, session, source):
+def _take_payment(order, session, source, provider):
     """A paid session: the order's payment, or an extra one to refund; each recorded once."""
-    provider = get_provider().name
     known = Payment.select().where(Payment.provider == provider, Payment.session_ref == session.id)
     if known.exists():
         return Order.get_by_id(order.id)  # this payment was taken already (a replay, or the other path)
@@ -153,7 +178,7 @@ def _take_payment(order, session, source):
                 taken = True
             else:
                 taken = False
-                kind, note = ("extra", "duplicate_payment") if matches else ("mismatch", "amount_mismatch")
+                kind, note = ("extra", _why_extra(order)) if matches else ("mismatch", "amount_mismatch")
                 payment = Payment.create(kind=kind, **fields)
                 detail = session.id if matches else f"{session.amount_total} {session.currency}"
                 _flag(order, source, note, detail)
@@ -162,6 +187,12 @@ def _take_payment(order, session, source):
     except IntegrityError:
         return Order.get_by_id(order.id)  # the same session, reported by the other path at once
     return order if taken else Order.get_by_id(order.id)
+
+
+def _why_extra(order):
+    """A payment for an order that will not take it: paid already, or closed before it arrived."""
+    closed = (OrderStatus.EXPIRED, OrderStatus.CANCELLED)
+    return "late_payment" if Order.get_by_id(order.id).status in closed else "duplicate_payment"
 
 
 def _flag(order, source, note, detail):
@@ -175,7 +206,7 @@ def remember_method(order_id):
     order = Order.get_or_none(Order.id == order_id)
     if order is None or order.payment_method or not order.provider_ref:
         return
-    method = get_provider().retrieve(order.provider_ref).payment_method
+    method = get_provider(order.provider).retrieve(order.provider_ref).payment_method
     if method:
         Order.update(payment_method=method).where(Order.id == order.id, Order.payment_method == "").execute()
 

@@ -3,9 +3,6 @@
 import hashlib
 from urllib.parse import quote
 
-import qrcode
-import qrcode.image.svg
-
 from app.models import Esim
 from app.models import Order
 from app.operators import get_operator
@@ -64,19 +61,6 @@ def simulate_install(esim):
 def activation_code(esim):
     """The GSMA SGP.22 activation code a phone scans: LPA:1$<SM-DP+ address>$<matching ID>."""
     return f"LPA:1${esim.smdp_address}${esim.matching_id}"
-
-
-def qr_svg(text):
-    """`text` as an inline SVG QR code (no image file, no Pillow)."""
-    code = qrcode.QRCode(
-        error_correction=qrcode.constants.ERROR_CORRECT_M,
-        border=2,
-        image_factory=qrcode.image.svg.SvgPathImage,
-    )
-    code.add_data(text)
-    code.make(fit=True)
-    svg = code.make_image().to_string(encoding="unicode")
-    return svg.split("?>", 1)[-1].strip()
 
 
 def install_links(esim):

@@ -3,8 +3,9 @@
 A refund row carries its own idempotency key, so a retried job (or two workers)
 never refunds twice. Refunds are made automatically when the operator fails an
 order, for every extra payment on an order and for a payment that does not match
-it; admins make the others. Cash cannot go back through a provider: its refund
-stays owed until an admin records that it was handed back.
+it; admins make the others. Cash, and KHQR (Bakong has no refund call), cannot go
+back through a provider: such a refund stays owed until an admin records that the
+cash was handed back, or the bank transfer sent.
 """
 
 import secrets
@@ -12,6 +13,7 @@ from datetime import timedelta
 
 from flask import current_app
 
+from app.models import KhqrCode
 from app.models import Order
 from app.models import OrderStatus
 from app.models import Payment
@@ -27,9 +29,10 @@ from app.services.orders import record
 CLAIM = timedelta(minutes=2)
 # Pauses between tries when the provider cannot be reached; then the refund is failed (owed).
 RETRY_PAUSES = (30, 60, 300, 900, 3600)
-COUNTS = ("queued", "pending", "succeeded", "manual")  # refunds that take from what is refundable
+COUNTS = ("queued", "pending", "succeeded", "manual", "transfer")  # refunds that take from what is refundable
 PROVIDER_STATUS = {"succeeded": "succeeded", "failed": "failed", "canceled": "failed"}
 RETRY_BATCH = 100
+BY_HAND = ("manual", "transfer")
 
 
 class RefundError(Exception):
@@ -69,15 +72,33 @@ def refund(order, amount_cents, reason, actor=None, payment=None, note=""):
             amount_cents=amount_cents,
             currency=payment.currency,
             reason=reason,
-            note=note[:500],
+            note=(note or _transfer_details(payment))[:500],
             actor=actor,
-            status="manual" if payment.provider == "cash" else "queued",
+            status=_first_status(payment),
             idempotency_key=f"refund-{order.number}-{secrets.token_hex(8)}",
         )
         record(order, order.status, order.status, "agent" if actor else "system", note=f"refund_{reason}")
         if row.status == "queued":
             jobs.enqueue("send_refund", row.id)
     return row
+
+
+def _first_status(payment):
+    """queued (the worker sends it), or owed by hand: manual (cash) or transfer (a bank transfer)."""
+    if payment.provider == "cash":
+        return "manual"
+    try:
+        return "queued" if get_provider(payment.provider).can_refund else "transfer"
+    except PaymentError:
+        return "transfer"  # a provider no longer set up: the money can only go back by hand
+
+
+def _transfer_details(payment):
+    """Where a bank transfer goes: the payer's account, and Bakong's reference for the payment."""
+    code = KhqrCode.get_or_none(KhqrCode.md5 == payment.session_ref)
+    if code is None or not code.payer_account:
+        return f"Bakong {payment.intent_ref}" if payment.intent_ref else ""
+    return f"{code.payer_account} · Bakong {payment.intent_ref}"
 
 
 def send(refund_id, now=None):
@@ -98,7 +119,7 @@ def send(refund_id, now=None):
     row = Refund.get_by_id(refund_id)
     payment = row.payment
     try:
-        provider = get_provider()
+        provider = get_provider(payment.provider)
         if provider.name != payment.provider:
             raise PaymentError(f"the payment was taken by {payment.provider}, not {provider.name}")
         info = provider.refund(payment.intent_ref, row.amount_cents, row.reason, row.idempotency_key)
@@ -143,10 +164,10 @@ def retry(refund_row, admin):
 
 
 def handed_back(refund_row, admin):
-    """Cash was given back at the counter: that refund is done."""
+    """Cash was given back at the counter, or the bank transfer sent: that refund is done."""
     changed = (
         Refund.update(status="succeeded", actor=admin, updated_at=utcnow())
-        .where(Refund.id == refund_row.id, Refund.status == "manual")
+        .where(Refund.id == refund_row.id, Refund.status.in_(BY_HAND))
         .execute()
     )
     if not changed:

@@ -191,6 +191,28 @@ def resend_receipt(agent, order):
     audit(agent, order.user, "resend_receipt", order.number)
 
 
+def show_khqr(agent, order, return_url, lang):
+    """A KHQR for the order on the agent's screen, for the customer's bank app; audited.
+
+    Returns the code's MD5 (its id); raises SupportError when the order is not waiting for
+    payment, PaymentError when no code can be made.
+    """
+    if order.status != OrderStatus.PENDING:
+        raise SupportError("not_pending")
+    session = payments.start_checkout(
+        order, return_url, return_url, lang=lang, method=payments.KHQR, source="agent"
+    )
+    audit(
+        agent,
+        order.user,
+        "khqr_shown",
+        order=order.number,
+        amount_cents=order.amount_cents,
+        currency=order.currency,
+    )
+    return session.id
+
+
 def email_payment_link(agent, order, link):
     notifications.send_payment_link(order, link)
     audit(agent, order.user, "email_payment_link", order.number)

@@ -17,6 +17,7 @@ from app.services import devices
 from app.services import esims as esim_lookup
 from app.services import orders
 from app.services import provisioning
+from app.services import qr_images
 from app.services import renewal
 from app.services.promotions import PromoError
 from app.shop import bp
@@ -24,6 +25,7 @@ from app.shop.forms import BuyAsNewCustomerForm
 from app.shop.forms import BuyForm
 from app.text import current_language
 from app.web import throttle
+from app.web.checkout import chosen_method
 from app.web.checkout import send_to_checkout
 from app.web.login import sign_in
 from app.web.partials import render_page_or_fragment
@@ -103,7 +105,7 @@ def buy():
         throttle.count_this()
         order = _place(form)
         if order is not None:
-            return send_to_checkout(order)
+            return send_to_checkout(order, method=chosen_method(request.form))
     return _buy_page(form)
 
 
@@ -141,7 +143,7 @@ def install(esim_id):
         "shop/install.html",
         esim=esim,
         code=code,
-        qr=provisioning.qr_svg(code),
+        qr=qr_images.svg(code),
         links=provisioning.install_links(esim),
         platform=platform,
         one_tap_ios=platform == "ios" and version is not None and version >= (17, 4),

@@ -68,6 +68,22 @@
     });
   });
 
+  // A KHQR's countdown (m:ss) ticks down from the seconds the server gave; at zero the status
+  // is asked for again, which then says the code has expired.
+  function tick() {
+    document.querySelectorAll("[data-countdown]").forEach(function (el) {
+      var before = parseInt(el.getAttribute("data-countdown"), 10);
+      var left = Math.max(0, before - 1);
+      el.setAttribute("data-countdown", left);
+      el.textContent = Math.floor(left / 60) + ":" + ("0" + (left % 60)).slice(-2);
+      var poller = el.closest("[data-hx-get]");
+      if (before > 0 && left === 0 && poller && window.htmx) window.htmx.trigger(poller, "refresh");
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    if (document.querySelector("[data-countdown]")) setInterval(tick, 1000);
+  });
+
   // Coming back to the page refreshes what may have gone stale meanwhile.
   document.addEventListener("visibilitychange", function () {
     if (document.hidden || !window.htmx) return;

@@ -22,7 +22,7 @@ REFUND_ERRORS = {
     "nothing_paid": lambda: _("This order has no payment to refund."),
     "bad_amount": lambda: _("The amount must be more than 0 and no more than what is left to refund."),
     "not_failed": lambda: _("Only a refused refund can be sent again."),
-    "not_manual": lambda: _("This refund is not a cash refund waiting to be handed back."),
+    "not_manual": lambda: _("This refund is not waiting to be handed back in cash or sent by bank transfer."),
 }
 
 
@@ -113,6 +113,9 @@ def retry_refund(refund_id):
 @bp.route("/refunds/<int:refund_id>/handed-back", methods=["POST"])
 @admin_required
 def handed_back(refund_id):
-    """The cash of a cash refund was handed back at the counter."""
+    """The cash of a cash refund was handed back at the counter, or a KHQR refund sent by bank transfer."""
+    if _refund_or_404(refund_id).status == "transfer":
+        done = lambda: _("Recorded: the bank transfer was sent.")  # noqa: E731
+        return _act_on_refund(refund_id, refunds.handed_back, "refund_transfer_sent", done)
     done = lambda: _("Recorded: the cash was handed back.")  # noqa: E731
     return _act_on_refund(refund_id, refunds.handed_back, "refund_handed_back", done)

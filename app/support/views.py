@@ -18,6 +18,7 @@ from app.services import esims as esim_lookup
 from app.services import order_money
 from app.services import orders
 from app.services import provisioning
+from app.services import qr_images
 from app.services import support
 from app.services import usage
 from app.services.promotions import PromoError
@@ -197,9 +198,9 @@ def _order_page(item, revealed=False):
         target=f"support-order-{item.id}",
         order=item,
         link=link,
-        link_qr=provisioning.qr_svg(link) if item.status == orders.OrderStatus.PENDING else None,
+        link_qr=qr_images.svg(link) if item.status == orders.OrderStatus.PENDING else None,
         install_code=install_code,
-        install_qr=provisioning.qr_svg(install_code) if install_code else None,
+        install_qr=qr_images.svg(install_code) if install_code else None,
         events=orders.timeline(item),
         money=order_money.money_of(item),
         refund_form=RefundForm(formdata=None) if item.paid_at else None,

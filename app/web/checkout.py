@@ -12,11 +12,17 @@ from app.services import payments
 from app.text import current_language
 
 
-def send_to_checkout(order, via_link=False):
+def chosen_method(form):
+    """The way to pay the customer pressed: "khqr" for a bank app, else None (card or wallet)."""
+    return payments.KHQR if form.get("pay_with") == payments.KHQR else None
+
+
+def send_to_checkout(order, via_link=False, method=None):
     """Redirect to where `order` is paid; a free order (100 % off) is fulfilled at once.
 
     `via_link` is true when the customer came by a payment link (an agent's, maybe on
-    another device): the return then leads back to that link's page.
+    another device): the return then leads back to that link's page. `method` "khqr"
+    shows a KHQR on our own page instead of sending the customer to a card checkout.
     """
     if order.status != "pending" or order.payment_note == "processing":
         return redirect(url_for("orders.detail", order_id=order.id), code=303)  # nothing to pay now
@@ -28,11 +34,13 @@ def send_to_checkout(order, via_link=False):
         success += "&via=link"
     cancel = url_for("checkout.cancelled", token=checkout_service.cancel_token(order), _external=True)
     try:
-        checkout = payments.start_checkout(order, success, cancel, lang=current_language())
+        checkout = payments.start_checkout(order, success, cancel, lang=current_language(), method=method)
     except payments.PaymentError as exc:
         current_app.logger.warning("checkout for %s failed: %s", order.number, exc)
         flash(_("We could not open the payment page. Please try again in a moment."), "error")
         return redirect(url_for("orders.detail", order_id=order.id), code=303)
+    if checkout.code is not None:
+        return redirect(url_for("checkout.khqr_page", md5=checkout.id), code=303)
     # Test mode's checkout is a page of this app, which only the web layer can address.
     url = checkout.url or url_for("checkout.test_pay", session_id=checkout.id)
     return redirect(url, code=303)

@@ -1,6 +1,7 @@
 """Answering htmx with a fragment and everyone else with the whole page."""
 
 from flask import make_response
+from flask import redirect
 from flask import render_template
 from flask import request
 
@@ -21,3 +22,12 @@ def render_page_or_fragment(page, fragment, target=None, **context):
         response.add_etag()
         response.make_conditional(request)
     return response
+
+
+def redirect_away(url):
+    """Send the browser to `url`: a 303, or for htmx (a poll) HX-Redirect, so the whole page moves."""
+    if request.htmx:
+        response = make_response("", 200)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url, code=303)

@@ -41,6 +41,7 @@ def init_app(app):
         seller=text.seller,
         audit_detail=audit_detail,
         test_mode=payments.test_mode,
+        khqr_offered=payments.khqr_offered,
         reads_traditional_chinese=locale.reads_traditional_chinese,
         html_lang=locale.html_lang,
         language_links=locale.language_links,
