@@ -33,6 +33,7 @@ FIELDS = [
     "q",
     "action",
     "method",
+    "pay_with",
 ]
 VALUES = [
     "",

@@ -416,4 +416,4 @@ def test_a_failed_cash_sale_is_owed_until_an_admin_hands_the_cash_back(client, s
     again = post_form(
         admin, f"/support/refunds/{refund.id}/handed-back", {}, page=f"/support/orders/{order.id}"
     )
-    assert "not a cash refund waiting" in admin.get(again.location).get_data(as_text=True)
+    assert "not waiting to be handed back in cash" in admin.get(again.location).get_data(as_text=True)
