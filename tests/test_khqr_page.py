@@ -148,3 +148,17 @@ def test_an_agent_shows_a_khqr_at_the_counter_and_the_customers_app_pays_it(seed
     assert "khqr_shown" in log
     # The customer's own browser never sees the agent's code.
     assert browser(seeded).get(f"/checkout/khqr/{md5}").status_code == 302
+
+
+def test_a_visitor_buys_a_new_esim_by_khqr_and_is_led_to_install_it(client, seeded):
+    fields = {"plan": "day-3gb", "email": "dara@example.com", "password": "long-enough-pw"}
+    response = post_form(client, "/buy", {**fields, "confirm": fields["password"], "pay_with": "khqr"})
+    assert response.status_code == 303 and "/checkout/khqr/" in response.location
+    order = in_app(seeded, lambda: Order.select().order_by(Order.id.desc()).get())
+    html = client.get(response.location).get_data(as_text=True)
+    assert code_fields(html)["62"]["01"] == order.number
+    post_form(client, f"{response.location}/simulate", {}, page=response.location)
+    paid = _order(seeded, order)
+    assert (paid.kind, paid.status) == ("new_esim", "fulfilled")
+    page = client.get(response.location, follow_redirects=True).get_data(as_text=True)
+    assert "Install the eSIM now" in page

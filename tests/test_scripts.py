@@ -10,10 +10,15 @@ import pytest
 from app.config import PROJECT_ROOT
 
 # Stands in for the virtual environment: says what the worker and the web server were given.
+# The web server waits (up to 5 s) until the worker has spoken: scripts/dev stops the worker as
+# soon as the web server returns, which a real server never does at once.
 FAKE_FLASK = """#!/bin/sh
 case "$*" in
-  *worker*) echo "worker PUBLIC_URL=$PUBLIC_URL" ;;
-  *" run "*) echo "web PUBLIC_URL=$PUBLIC_URL $*" ;;
+  *worker*) echo "worker PUBLIC_URL=$PUBLIC_URL"; touch "$0.worker-spoke" ;;
+  *" run "*)
+    i=0
+    while [ ! -e "$0.worker-spoke" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+    echo "web PUBLIC_URL=$PUBLIC_URL $*" ;;
 esac
 """
 

@@ -27,6 +27,8 @@ def csrf_token():
 
 
 def init_app(app):
-    # Flask-WTF gives templates `csrf_token` as a global and from a context processor; this
-    # processor, registered after its, gives them the kept token under the same name.
+    # Flask-WTF gives templates `csrf_token` as a global and from a context processor; both are
+    # replaced (after CSRFProtect.init_app) by the kept token: a macro imported without context
+    # sees only the global, and would otherwise sign afresh, giving one page two tokens.
+    app.jinja_env.globals["csrf_token"] = csrf_token
     app.context_processor(lambda: {"csrf_token": csrf_token})

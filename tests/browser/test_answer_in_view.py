@@ -41,7 +41,7 @@ def test_without_javascript_each_answer_opens_in_view(live_server, phone, lang):
     _open_renewal(app, page, lang)
 
     # Paying before choosing: the page opens on its error, which leads to the plans.
-    page.locator("button.pay").click()
+    page.locator("button.pay").first.click()
     errors = _errors_in_view(page, app, lang, "Please choose a plan.")
     errors.locator("a").click()
     expect(page.locator("#plan")).to_be_in_viewport()
@@ -90,7 +90,7 @@ def test_with_javascript_the_summary_comes_into_view(live_server, phone, lang):
     assert abs(page.evaluate(where) - before) <= 2  # the field stays where the thumb is
 
     # Paying with the wrong code anyway: the page that answers opens on its error.
-    page.locator("button.pay").click()
+    page.locator("button.pay").first.click()
     _errors_in_view(page, app, lang, UNKNOWN_CODE)
     screenshot(page, f"answer-error-js-{lang}")
 

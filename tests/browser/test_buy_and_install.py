@@ -14,7 +14,7 @@ def test_a_visitor_buys_and_installs(live_server, phone, lang):
     page.fill("#email", f"visitor-{lang}@example.com")
     page.fill("#password", "long-enough-pw")
     page.fill("#confirm", "long-enough-pw")
-    page.locator("form.renew > button").click()
+    page.locator("form.renew button[value=card]").click()
     page.wait_for_url("**/checkout/test/*")
     page.locator("button[value=pay]").click()
     page.wait_for_url("**/orders/*")

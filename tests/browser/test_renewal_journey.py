@@ -66,7 +66,7 @@ def test_renewal_journey_updates_in_place(live_server, phone, lang):
     expect(page.locator("button[name=preview]")).to_be_hidden()
     screenshot(page, f"renew-{lang}")
 
-    page.locator("form.renew > button").click()
+    page.locator("form.renew button[value=card]").click()
     page.wait_for_url("**/checkout/test/*")
     expect(page.locator(".testmode")).to_be_visible()
     expect(page.locator("dl")).to_contain_text(_usd(app, 90, lang))
@@ -103,7 +103,7 @@ def test_renewal_journey_without_javascript(live_server, phone, lang):
     expect(page.locator("input[value='year-150gb']")).to_be_checked()
     screenshot(page, f"renew-nojs-{lang}")
 
-    page.locator("form.renew > button").click()
+    page.locator("form.renew button[value=card]").click()
     page.wait_for_url("**/checkout/test/*")
     page.locator("button[value=pay]").click()
     page.wait_for_url("**/orders/*")
