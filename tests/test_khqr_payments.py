@@ -269,3 +269,33 @@ def test_without_a_bakong_account_production_offers_no_khqr(fake_stripe, client,
     assert "/checkout/khqr/" not in response.location
     assert in_app(seeded, lambda: KhqrCode.select().count()) == 0
     assert in_app(seeded, lambda: Esim.get_by_id(esim.id).expires_at) == esim.expires_at
+
+
+def test_where_bakong_gives_a_deep_link_the_page_opens_the_bank_app(bakong, customer, seeded):
+    seeded.config.update(BAKONG_DEEPLINKS=True)
+    _order_, md5, html = renew_by_khqr(customer, seeded)
+    [(_path, _headers, body)] = bakong.seen("/v1/generate_deeplink_by_qr")
+    assert body["qr"] == code(seeded, md5).qr
+    link = code(seeded, md5).deep_link
+    assert link.startswith("https://bakongsit.page.link/")
+    assert f'href="{link}">Open in your bank app</a>' in html
+
+
+def test_without_a_deep_link_the_page_offers_the_code_and_the_image_only(bakong, customer, seeded):
+    seeded.config.update(BAKONG_DEEPLINKS=True)
+    bakong.deeplink_fails = True
+    _order_, md5, html = renew_by_khqr(customer, seeded)
+    assert "Open in your bank app" not in html
+    assert "Save the code as an image" in html
+
+
+def test_a_check_lost_with_a_restarted_worker_is_queued_again_by_the_sweep(bakong, customer, seeded):
+    from datetime import datetime
+
+    order, md5, _html = renew_by_khqr(customer, seeded)
+    bakong.pay(md5, order.amount_cents / 100, "USD")
+    long_ago = datetime(2020, 1, 1)
+    in_app(seeded, lambda: KhqrCode.update(next_check_at=long_ago).where(KhqrCode.md5 == md5).execute())
+    assert in_app(seeded, khqr.check_overdue) == 1  # the task runs inline in tests
+    assert _order(seeded, order).status == "fulfilled"
+    assert in_app(seeded, khqr.check_overdue) == 0

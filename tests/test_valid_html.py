@@ -98,6 +98,8 @@ def _pages(app, client):
             "profile": client.get("/profile"),
         }
     )
+    khqr = post_form(client, renew, {"plan": "day-1gb", "pay_with": "khqr"})
+    pages["khqr"] = client.get(khqr.location)
     staff = staff_client(app, *DEMO_AGENT)
     pages.update(
         {

@@ -10,7 +10,6 @@ from app.models import OrderStatus
 from app.models import utcnow
 from app.payments import KHQR
 from app.payments import get_provider
-from app.payments import khqr_offered
 from app.services import jobs
 from app.services import payments
 from app.services import promotions
@@ -48,7 +47,7 @@ def expire(older_than_seconds=payments.CHECKOUT_LIFETIME_SECONDS, batch=BATCH, t
 
 
 def _providers():
-    return [get_provider(), get_provider(KHQR)] if khqr_offered() else [get_provider()]
+    return [get_provider(), get_provider(KHQR)] if payments.khqr_offered() else [get_provider()]
 
 
 def _expire_ran_out(provider, now, older_than_seconds, batch, started, time_limit):

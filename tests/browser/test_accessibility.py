@@ -78,6 +78,10 @@ def test_pages_have_no_serious_accessibility_problems_at_phone_width(live_server
     ]:
         check(path)
     check("/dashboard?lang=km")
+    page.goto(f"{base}/esims/{esim_id}/renew?plan=day-1gb")
+    page.locator("form.renew button[value=khqr]").click()
+    page.wait_for_url("**/checkout/khqr/*")
+    check(page.url.removeprefix(base))
     page.context.clear_cookies()
     log_in(page, base, "en", *demo.DEMO_AGENT, landing="**/support*")
     for path in ["/support?q=demo", f"/support/customers/{customer_id}", f"/support/orders/{order_id}"]:
