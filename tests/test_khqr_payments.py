@@ -138,14 +138,14 @@ def test_a_payment_after_expiry_is_owed_back_by_bank_transfer(bakong, customer, 
         "late_payment",
         order.amount_cents,
     )
-    assert "late_payer@aclb" in refund.note
     assert code(seeded, md5).next_check_at is None  # paid: no more checks
     # The customer is told; an admin sends the transfer and records it.
     detail = customer.get(f"/orders/{order.id}").get_data(as_text=True)
     assert "To be sent back to your bank account" in detail
     admin = staff_client(seeded, *ADMIN, admin=True)
     owed = admin.get("/support/refunds").get_data(as_text=True)
-    assert order.number in owed and "late_payer@aclb" in owed
+    assert order.number in owed and f"late_payer@aclb · Bakong {bakong.paid[md5]['hash']}" in owed
+    assert "late_payer@aclb" in admin.get(f"/support/orders/{order.id}").get_data(as_text=True)
     response = post_form(
         admin, f"/support/refunds/{refund.id}/handed-back", {}, page=f"/support/orders/{order.id}"
     )

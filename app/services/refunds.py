@@ -72,7 +72,7 @@ def refund(order, amount_cents, reason, actor=None, payment=None, note=""):
             amount_cents=amount_cents,
             currency=payment.currency,
             reason=reason,
-            note=(note or _transfer_details(payment))[:500],
+            note=note[:500],
             actor=actor,
             status=_first_status(payment),
             idempotency_key=f"refund-{order.number}-{secrets.token_hex(8)}",
@@ -93,12 +93,27 @@ def _first_status(payment):
         return "transfer"  # a provider no longer set up: the money can only go back by hand
 
 
-def _transfer_details(payment):
-    """Where a bank transfer goes: the payer's account, and Bakong's reference for the payment."""
-    code = KhqrCode.get_or_none(KhqrCode.md5 == payment.session_ref)
-    if code is None or not code.payer_account:
-        return f"Bakong {payment.intent_ref}" if payment.intent_ref else ""
-    return f"{code.payer_account} · Bakong {payment.intent_ref}"
+def transfer_details(refund_rows):
+    """Where each refund owed by bank transfer goes: {refund id: "payer's account · Bakong hash"}."""
+    owed = [r for r in refund_rows if r.status == "transfer"]
+    if not owed:
+        return {}
+    paid = {p.id: p for p in Payment.select().where(Payment.id.in_([r.payment_id for r in owed]))}
+    payers = {
+        c.md5: c.payer_account
+        for c in KhqrCode.select(KhqrCode.md5, KhqrCode.payer_account).where(
+            KhqrCode.md5.in_([p.session_ref for p in paid.values()])
+        )
+    }
+    details = {}
+    for row in owed:
+        payment = paid[row.payment_id]
+        parts = [
+            payers.get(payment.session_ref, ""),
+            f"Bakong {payment.intent_ref}" if payment.intent_ref else "",
+        ]
+        details[row.id] = " · ".join(part for part in parts if part)
+    return details
 
 
 def send(refund_id, now=None):

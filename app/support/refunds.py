@@ -34,8 +34,12 @@ def _order_page(order_id):
 @staff_required
 def refunds_owed():
     """Every refund still owed to a customer, oldest first, and renewals applied short of their promise."""
+    owed = order_money.owed()
     return render_template(
-        "support/refunds.html", owed=order_money.owed(), short=support.renewals_short_of_promise()
+        "support/refunds.html",
+        owed=owed,
+        transfers=refunds.transfer_details(owed),
+        short=support.renewals_short_of_promise(),
     )
 
 

@@ -19,6 +19,7 @@ from app.services import order_money
 from app.services import orders
 from app.services import provisioning
 from app.services import qr_images
+from app.services import refunds
 from app.services import support
 from app.services import usage
 from app.services.promotions import PromoError
@@ -192,6 +193,7 @@ def _payment_link(order):
 def _order_page(item, revealed=False):
     link = _payment_link(item)
     install_code = provisioning.activation_code(item.esim) if revealed else None
+    money = order_money.money_of(item)
     return render_page_or_fragment(
         "support/order.html",
         "support/_order_status.html",
@@ -202,7 +204,8 @@ def _order_page(item, revealed=False):
         install_code=install_code,
         install_qr=qr_images.svg(install_code) if install_code else None,
         events=orders.timeline(item),
-        money=order_money.money_of(item),
+        money=money,
+        transfers=refunds.transfer_details(money.refunds),
         refund_form=RefundForm(formdata=None) if item.paid_at else None,
         cash_form=CashForm(formdata=None, amount=Decimal(item.amount_cents) / 100),
     )
