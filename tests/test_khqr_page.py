@@ -162,3 +162,25 @@ def test_a_visitor_buys_a_new_esim_by_khqr_and_is_led_to_install_it(client, seed
     assert (paid.kind, paid.status) == ("new_esim", "fulfilled")
     page = client.get(response.location, follow_redirects=True).get_data(as_text=True)
     assert "Install the eSIM now" in page
+
+
+def test_an_assisted_renewal_can_be_paid_by_khqr_on_the_agents_screen(seeded):
+    from app.models import Esim
+    from app.services.demo import DEMO_ICCID
+
+    agent = staff_client(seeded, *DEMO_AGENT)
+    esim = in_app(seeded, lambda: Esim.get(Esim.iccid == DEMO_ICCID))
+    response = post_form(
+        agent,
+        f"/support/customers/{esim.user_id}/renewals",
+        {"esim": esim.id, "plan": "month-30gb"},
+        page="/support",
+    )
+    order = in_app(seeded, lambda: Order.select().order_by(Order.id.desc()).get())
+    assert response.location == f"/support/orders/{order.id}"
+    shown = post_form(agent, f"/support/orders/{order.id}/khqr", {}, page=response.location)
+    html = agent.get(shown.location).get_data(as_text=True)
+    assert code_fields(html)["62"]["01"] == order.number
+    post_form(agent, f"{shown.location}/simulate", {}, page=shown.location)
+    assert _order(seeded, order).status == "fulfilled"
+    assert in_app(seeded, lambda: Esim.get_by_id(esim.id).expires_at) > esim.expires_at
