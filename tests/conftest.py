@@ -49,15 +49,38 @@ def sqlite_template(tmp_path_factory):
     return path
 
 
+def _database_of_this_worker(url):
+    """Under pytest-xdist each worker process has a database of its own, beside TEST_DATABASE_URL's."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url, None
+    base, name = url.rsplit("/", 1)
+    own = f"{name}_{worker}"
+    server = open_database(url)
+    server.execute_sql(f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)')
+    server.execute_sql(f'CREATE DATABASE "{own}"')
+    server.close_all()
+    return f"{base}/{own}", lambda: _drop(url, own)
+
+
+def _drop(url, name):
+    close_pool()
+    server = open_database(url)
+    server.execute_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    server.close_all()
+
+
 @pytest.fixture(scope="session")
 def postgres_url(tmp_path_factory):
-    url = os.environ["TEST_DATABASE_URL"]
+    url, drop = _database_of_this_worker(os.environ["TEST_DATABASE_URL"])
     database = open_database(url)
     database.execute_sql("DROP SCHEMA public CASCADE")
     database.execute_sql("CREATE SCHEMA public")
     database.close_all()
     _migrated(url, tmp_path_factory.mktemp("pg"))
-    return url
+    yield url
+    if drop is not None:
+        drop()
 
 
 @pytest.fixture(params=BACKENDS)
