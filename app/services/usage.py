@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
+from peewee import Case
 
 from app.extensions import db
 from app.models import Esim
@@ -99,8 +100,10 @@ def refresh(esims, force=False):
 def _save_readings(esims):
     """The readings written: one UPDATE for one eSIM (a page's), one per hundred for a batch.
 
-    peewee's bulk_update writes a CASE per column, which costs more to build than a
-    plain UPDATE when there is a single row, as on every usage fragment.
+    A batch sets each column to a CASE on the eSIM's id. Its ELSE, the column itself, is
+    never reached (the WHERE names the same ids) but gives the CASE the column's type:
+    PostgreSQL takes a CASE whose values are all NULL (no eSIM installed yet) as text,
+    and refuses to store text in a timestamp column. peewee's bulk_update has no ELSE.
     """
     with db.atomic():
         if len(esims) == 1:
@@ -108,8 +111,14 @@ def _save_readings(esims):
             Esim.update({field: getattr(esim, field.name) for field in READING_FIELDS}).where(
                 Esim.id == esim.id
             ).execute()
-        else:
-            Esim.bulk_update(esims, fields=READING_FIELDS, batch_size=100)
+            return
+        for start in range(0, len(esims), 100):
+            batch = esims[start : start + 100]
+            columns = {
+                field: Case(Esim.id, [(e.id, field.to_value(getattr(e, field.name))) for e in batch], field)
+                for field in READING_FIELDS
+            }
+            Esim.update(columns).where(Esim.id.in_([e.id for e in batch])).execute()
 
 
 def by_urgency(esims, now=None):
