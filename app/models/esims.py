@@ -44,8 +44,15 @@ class Esim(BaseModel):
 
     @classmethod
     def with_plan(cls, *more):
-        """eSIMs with their plan (its length says when one is "expiring soon") in the same query."""
-        return cls.select(cls, Plan, *more).join(Plan, JOIN.LEFT_OUTER, on=(cls.plan == Plan.id)).switch(cls)
+        """eSIMs with their plan's terms in the same query: only the columns read of an eSIM's plan.
+
+        Its length (says when one is "expiring soon"), whether it can be renewed on the same
+        eSIM, and the APN to set by hand; the plan's other columns are not loaded (None).
+        """
+        terms = (Plan.id, Plan.days, Plan.rechargeable, Plan.apn)
+        return (
+            cls.select(cls, *terms, *more).join(Plan, JOIN.LEFT_OUTER, on=(cls.plan == Plan.id)).switch(cls)
+        )
 
     @classmethod
     def owned_by(cls, user):
