@@ -97,7 +97,7 @@ def refresh(esims, force=False):
                 setattr(esim, name, value)
                 changed.add(name)
         updated.append(esim)
-    if updated:
+    if changed:  # (the time read always is, but an UPDATE with nothing to set is not SQL)
         _save_readings(updated, [field for field in READING_FIELDS if field.name in changed])
     return len(updated) == len(stale)
 
