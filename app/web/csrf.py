@@ -28,8 +28,7 @@ def csrf_token():
 
 def init_app(app):
     # Flask-WTF gives templates `csrf_token` as a global and from a context processor; both are
-    # replaced by the kept token under the same name. The global matters on its own: macros
-    # imported from another template (csrf_field, post_button) see the globals, not the page's
-    # context, and would otherwise sign the token again on every page that shows a form.
+    # replaced (after CSRFProtect.init_app) by the kept token: a macro imported without context
+    # sees only the global, and would otherwise sign afresh, giving one page two tokens.
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.context_processor(lambda: {"csrf_token": csrf_token})
