@@ -1,12 +1,14 @@
 """Headers, CSRF and cookies that protect every page."""
 
 import re
+import time
 
 import pytest
 from helpers import HTMX
 from helpers import browser
 from helpers import csrf_token
 from helpers import post_form
+from itsdangerous import TimestampSigner
 
 from app.models import User
 
@@ -78,10 +80,16 @@ def test_htmx_requests_send_the_token_as_a_header(client):
     assert re.search(r"data-hx-headers='\{\"X-CSRFToken\": \"[^\"]+\"\}'", html)
 
 
-def test_the_csrf_token_is_signed_once_per_session_and_still_checked(client, auth, seeded):
+def test_the_csrf_token_is_signed_once_per_session_and_still_checked(client, auth, seeded, monkeypatch):
     auth.login()
     token = csrf_token(client, "/dashboard")
     assert csrf_token(client, "/profile") == token
+    # Forms drawn by imported macros (the logout button, csrf_field) carry the same kept token,
+    # not one signed again (which, a minute on, would carry another time).
+    later = int(time.time()) + 60
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: later)
+    page = client.get("/profile").get_data(as_text=True)
+    assert set(re.findall(r'name="csrf_token" value="([^"]+)"', page)) == {token}
     assert "Set-Cookie" not in client.get("/dashboard").headers  # nothing new to keep
     # CSRFProtect accepts it; logging out ends the session and its token, so it opens nothing after.
     assert client.post("/logout", data={"csrf_token": token}).status_code == 302

@@ -241,3 +241,19 @@ def test_times_are_on_the_24_hour_clock_in_khmer_and_say_their_zone(client, auth
     assert "16:20" in khmer and "PM" not in khmer and "កម្ពុជា" in khmer
     assert "16:20" in chinese and "柬埔寨时间" in chinese
     assert "Cambodia Time" in english
+
+
+def test_one_dashboard_saves_the_readings_of_several_esims_none_of_them_installed(client, auth, seeded):
+    # Several readings are written in one statement; with nothing installed, every new
+    # installed_at is NULL, which PostgreSQL must still take as a timestamp.
+    user = make_customer(seeded)
+    for n in range(3):
+        make_esim(seeded, user, f"89855000000000005{n:02d}", label=f"Line {n}", installed=False)
+    stale = Esim.update(usage_read_at=None, data_used_mb=99).where(Esim.user == user)
+    in_app(seeded, stale.execute)
+    auth.login("other@example.com", "other-pass-1234")
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert html.count("Not installed yet") == 3
+    saved = in_app(seeded, lambda: list(Esim.select().where(Esim.user == user)))
+    assert [(e.installed_at, e.data_used_mb) for e in saved] == [(None, 0)] * 3
+    assert all(e.usage_read_at is not None for e in saved)

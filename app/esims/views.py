@@ -24,7 +24,7 @@ def dashboard():
 @login_required
 def detail(esim_id):
     """One eSIM: what is left, and what can be done with it."""
-    esim = owned_esim_or_404(esim_id)
+    esim = owned_esim_or_404(esim_id, card=True)
     fresh = usage.refresh([esim])
     return render_template("esims/detail.html", esim=esim, status=usage.status(esim), fresh=fresh)
 
@@ -33,7 +33,7 @@ def detail(esim_id):
 @login_required
 def usage_widget(esim_id):
     """Usage read from the operator now; the widget alone for htmx, else the whole page."""
-    esim = owned_esim_or_404(esim_id)
+    esim = owned_esim_or_404(esim_id, card=True)
     fresh = usage.refresh([esim], force=True)
     return render_page_or_fragment(
         "esims/detail.html", "esims/_usage.html", esim=esim, status=usage.status(esim), fresh=fresh

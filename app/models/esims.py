@@ -43,13 +43,44 @@ class Esim(BaseModel):
         return super().save(*args, only=with_field(only, "iccid_reversed"), **kwargs)
 
     @classmethod
-    def with_plan(cls, *more):
-        """eSIMs with their plan (its length says when one is "expiring soon") in the same query."""
-        return cls.select(cls, Plan, *more).join(Plan, JOIN.LEFT_OUTER, on=(cls.plan == Plan.id)).switch(cls)
+    def card_columns(cls):
+        """What an eSIM's card and usage widget show and a reading writes: not its install details."""
+        return (
+            cls.id,
+            cls.user,
+            cls.iccid,
+            cls.label,
+            cls.plan,
+            cls.installed_at,
+            cls.expires_at,
+            cls.data_total_mb,
+            cls.data_used_mb,
+            cls.minutes_total,
+            cls.minutes_used,
+            cls.usage_read_at,
+        )
+
+    @classmethod
+    def with_plan(cls, *more, columns=None):
+        """eSIMs (every column, or `columns`) with their plan's terms in the same query.
+
+        Of the plan, only what is read of an eSIM's: its length (says when one is "expiring
+        soon"), whether it can be renewed on the same eSIM, and the APN to set by hand; the
+        plan's other columns are not loaded (None).
+        """
+        terms = (Plan.id, Plan.days, Plan.rechargeable, Plan.apn)
+        return (
+            cls.select(*(columns or (cls,)), *terms, *more)
+            .join(Plan, JOIN.LEFT_OUTER, on=(cls.plan == Plan.id))
+            .switch(cls)
+        )
 
     @classmethod
     def owned_by(cls, user):
-        return cls.with_plan().where(cls.user == user).order_by(cls.expires_at, cls.id)
+        """The customer's eSIMs as their cards show them, soonest to expire first."""
+        return (
+            cls.with_plan(columns=cls.card_columns()).where(cls.user == user).order_by(cls.expires_at, cls.id)
+        )
 
     @property
     def masked_iccid(self):

@@ -9,9 +9,13 @@ def of(user):
     return list(Esim.owned_by(user))
 
 
-def owned(user_id, esim_id):
-    """The eSIM with this id if it is this user's; None otherwise, whoever's it is."""
-    return Esim.with_plan().where(Esim.id == esim_id, Esim.user == user_id).first()
+def owned(user_id, esim_id, card=False):
+    """The eSIM with this id if it is this user's; None otherwise, whoever's it is.
+
+    With `card`, only what its card and usage widget show (not its install details).
+    """
+    columns = Esim.card_columns() if card else None
+    return Esim.with_plan(columns=columns).where(Esim.id == esim_id, Esim.user == user_id).first()
 
 
 def of_a_customer(esim_id):

@@ -28,37 +28,40 @@ class Money:
     owed: bool = False
 
 
-def money_of(order):
-    """Everything about the money of one order; `owed` as `owing` decides it."""
-    refunds = list(order.refunds.order_by(Refund.created_at, Refund.id))
-    payments = list(order.payments.order_by(Payment.received_at, Payment.id))
-    legacy = order.status == OrderStatus.FAILED and order.amount_cents > 0 and not refunds and not payments
-    return Money(
-        payments=payments,
-        refunds=refunds,
-        disputes=list(Dispute.select().where(Dispute.order == order.id).order_by(Dispute.created_at)),
-        owed=legacy or any(r.owed for r in refunds),
-    )
-
-
-def owing(orders):
-    """The ids of those orders that still owe their customer money.
+def _owes(order, refunds, paid):
+    """Whether the order still owes its customer money, given its refunds and whether it was `paid`.
 
     An order owes while one of its refunds is not done, or when it failed with a
     price to pay and nothing about its payment was recorded (orders from before
     payments were recorded: an admin refunds those by hand).
     """
+    if any(r.owed for r in refunds):
+        return True
+    return order.status == OrderStatus.FAILED and order.amount_cents > 0 and not refunds and not paid
+
+
+def money_of(order):
+    """Everything about the money of one order; `owed` by the same rule as `owing`."""
+    refunds = list(order.refunds.order_by(Refund.created_at, Refund.id))
+    payments = list(order.payments.order_by(Payment.received_at, Payment.id))
+    return Money(
+        payments=payments,
+        refunds=refunds,
+        disputes=list(Dispute.select().where(Dispute.order == order.id).order_by(Dispute.created_at)),
+        owed=_owes(order, refunds, bool(payments)),
+    )
+
+
+def owing(orders):
+    """The ids of those orders that still owe their customer money (`_owes`), in two queries."""
     ids = [o.id for o in orders]
     if not ids:
         return set()
-    refunds = list(Refund.select(Refund.order, Refund.status).where(Refund.order.in_(ids)))
+    refunds = {}
+    for refund in Refund.select(Refund.order, Refund.status).where(Refund.order.in_(ids)):
+        refunds.setdefault(refund.order_id, []).append(refund)
     paid = {p.order_id for p in Payment.select(Payment.order).where(Payment.order.in_(ids))}
-    owed_ids = {r.order_id for r in refunds if r.status in Refund.OWED}
-    touched = {r.order_id for r in refunds} | paid
-    legacy = {
-        o.id for o in orders if o.status == OrderStatus.FAILED and o.amount_cents > 0 and o.id not in touched
-    }
-    return owed_ids | legacy
+    return {o.id for o in orders if _owes(o, refunds.get(o.id, []), o.id in paid)}
 
 
 def owed():

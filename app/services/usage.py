@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
+from peewee import Case
 
 from app.extensions import db
 from app.models import Esim
@@ -77,39 +78,54 @@ def refresh(esims, force=False):
     except OperatorError as exc:
         current_app.logger.warning("usage read failed: %s", exc)
         return False
-    updated = []
+    updated, changed = [], set()
     for esim in stale:
         usage = readings.get(esim.iccid)
         if usage is None:
             continue
-        esim.data_total_mb = usage.data_total_mb
-        esim.data_used_mb = usage.data_used_mb
-        esim.minutes_total = usage.minutes_total
-        esim.minutes_used = usage.minutes_used
-        esim.expires_at = usage.expires_at
-        if usage.installed and esim.installed_at is None:
-            esim.installed_at = now
-        esim.usage_read_at = now
+        reading = {
+            "data_total_mb": usage.data_total_mb,
+            "data_used_mb": usage.data_used_mb,
+            "minutes_total": usage.minutes_total,
+            "minutes_used": usage.minutes_used,
+            "expires_at": usage.expires_at,
+            "installed_at": now if usage.installed and esim.installed_at is None else esim.installed_at,
+            "usage_read_at": now,
+        }
+        for name, value in reading.items():
+            if getattr(esim, name) != value:
+                setattr(esim, name, value)
+                changed.add(name)
         updated.append(esim)
-    if updated:
-        _save_readings(updated)
+    if changed:  # (the time read always is, but an UPDATE with nothing to set is not SQL)
+        _save_readings(updated, [field for field in READING_FIELDS if field.name in changed])
     return len(updated) == len(stale)
 
 
-def _save_readings(esims):
-    """The readings written: one UPDATE for one eSIM (a page's), one per hundred for a batch.
+def _save_readings(esims, fields):
+    """Write the readings' changed `fields`: one UPDATE for one eSIM, one per hundred in a batch.
 
-    peewee's bulk_update writes a CASE per column, which costs more to build than a
-    plain UPDATE when there is a single row, as on every usage fragment.
+    Most readings change little (the time read, the data used), so only what changed is
+    written. A batch sets each column to a CASE on the eSIM's id. Its ELSE, the column
+    itself, is never reached (the WHERE names the same ids) but gives the CASE the column's
+    type: PostgreSQL takes a CASE whose values are all NULL (no eSIM installed yet) as text,
+    and refuses to store text in a timestamp column. peewee's bulk_update has no ELSE.
     """
+    if len(esims) == 1:
+        # A single statement needs no transaction of its own.
+        esim = esims[0]
+        Esim.update({field: getattr(esim, field.name) for field in fields}).where(
+            Esim.id == esim.id
+        ).execute()
+        return
     with db.atomic():
-        if len(esims) == 1:
-            esim = esims[0]
-            Esim.update({field: getattr(esim, field.name) for field in READING_FIELDS}).where(
-                Esim.id == esim.id
-            ).execute()
-        else:
-            Esim.bulk_update(esims, fields=READING_FIELDS, batch_size=100)
+        for start in range(0, len(esims), 100):
+            batch = esims[start : start + 100]
+            columns = {
+                field: Case(Esim.id, [(e.id, field.to_value(getattr(e, field.name))) for e in batch], field)
+                for field in fields
+            }
+            Esim.update(columns).where(Esim.id.in_([e.id for e in batch])).execute()
 
 
 def by_urgency(esims, now=None):

@@ -20,6 +20,7 @@ import mimetypes
 import os
 from dataclasses import dataclass
 from dataclasses import field
+from stat import S_ISREG
 
 import brotli
 from flask import current_app
@@ -70,12 +71,12 @@ def load(folder, filename):
     if path is None:
         return None
     try:
-        stat = os.stat(path)
+        found = os.stat(path)
     except (OSError, ValueError):
         return None
-    if not os.path.isfile(path):
+    if not S_ISREG(found.st_mode):  # the same stat says whether it is a file: no second look
         return None
-    version = (stat.st_mtime_ns, stat.st_size)
+    version = (found.st_mtime_ns, found.st_size)
     entry = _loaded.get(path)
     if entry is None or entry[0] != version:
         with open(path, "rb") as f:

@@ -7,9 +7,9 @@ from app.services import esims
 from app.services import orders
 
 
-def owned_esim_or_404(esim_id):
-    """The current user's eSIM with this id."""
-    esim = esims.owned(current_user.id, esim_id)
+def owned_esim_or_404(esim_id, card=False):
+    """The current user's eSIM with this id (`card`: only what its card and usage widget show)."""
+    esim = esims.owned(current_user.id, esim_id, card)
     if esim is None:
         abort(404)
     return esim
