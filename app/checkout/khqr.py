@@ -63,7 +63,7 @@ def khqr_page(md5):
 def khqr_image(md5):
     """The code as an image, to save and open in a bank app ("pay from a screenshot")."""
     shown = _shown_or_404(md5)
-    response = Response(khqr.png(md5), mimetype="image/png")
+    response = Response(shown.png, mimetype="image/png")
     response.headers["Content-Disposition"] = f'attachment; filename="KHQR-{shown.order.number}.png"'
     response.cache_control.private = True
     response.cache_control.max_age = 3600

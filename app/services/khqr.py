@@ -123,6 +123,11 @@ class ShownCode:
     def svg(self):
         return qr_images.svg(self.row.qr)
 
+    @property
+    def png(self):
+        """The code as a PNG image, to save and load in a bank app."""
+        return qr_images.png(self.row.qr)
+
 
 def shown(md5):
     """The code with this MD5 for its page, or None."""
@@ -137,12 +142,6 @@ def shown(md5):
         seconds_left=max(0, left),
         simulated=payments.test_mode(),
     )
-
-
-def png(md5):
-    """The code as a PNG image (to save and load in a bank app), or None."""
-    row = KhqrCode.get_or_none(KhqrCode.md5 == md5)
-    return qr_images.png(row.qr) if row is not None else None
 
 
 def simulate_payment(md5):
