@@ -57,6 +57,7 @@ def create_app(config=None):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     if app.config.get("TESTING") and "OPERATOR_APPLY_DELAY" not in (config or {}):
         app.config["OPERATOR_APPLY_DELAY"] = 0
+    settings.settle(app.config)
     settings.check(app.config)
 
     from app import database
@@ -66,6 +67,7 @@ def create_app(config=None):
     from app.extensions import htmx
     from app.extensions import limiter
     from app.extensions import login_manager
+    from app.web import access_log
     from app.web import assets
     from app.web import csrf as csrf_tokens
     from app.web import errors
@@ -73,6 +75,7 @@ def create_app(config=None):
     from app.web import security
     from app.web import templating
 
+    access_log.init_app(app)
     database.init_app(app)
     worker.init_app(app)
     locale.init_app(app)

@@ -3,6 +3,7 @@
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,11 +32,45 @@ class ConfigError(RuntimeError):
     """A setting that makes the app unsafe to start; the message says which, in one line."""
 
 
+LOCAL_URL = "http://127.0.0.1:5000"
+
+
+def _trusted_hosts(value):
+    hosts = [host.strip() for host in (value or "").split(",") if host.strip()]
+    return hosts or None
+
+
+def settle(config):
+    """Settings that follow from others, once `create_app`'s overrides are in."""
+    local = config.get("DEVELOPMENT") or config.get("TESTING")
+    if not config.get("PUBLIC_URL") and local:
+        config["PUBLIC_URL"] = LOCAL_URL
+    # Production answers only for its own address; development also for the machine's
+    # address on the local network (a phone on the same Wi-Fi), unless told otherwise.
+    if config.get("TRUSTED_HOSTS") is None and not local and config.get("PUBLIC_URL"):
+        config["TRUSTED_HOSTS"] = [urlsplit(config["PUBLIC_URL"]).hostname]
+
+
 def check(config):
-    """Refuse to run production on test payments, which would give plans away for nothing."""
-    if config.get("STRIPE_SECRET_KEY") or config.get("PAYMENTS") == "test":
+    """Refuse to start production with a setting that would make it unsafe."""
+    local = config.get("DEVELOPMENT") or config.get("TESTING")
+    public = config.get("PUBLIC_URL")
+    if not public:
+        raise ConfigError(
+            "PUBLIC_URL is not set: set it to the site's address, e.g. https://esim.example.com "
+            "(every link in an email is built from it)."
+        )
+    parts = urlsplit(public)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"PUBLIC_URL={public} is not an address: write it as https://esim.example.com.")
+    if local:
         return
-    if config.get("DEVELOPMENT") or config.get("TESTING"):
+    if config.get("PAYMENTS") == "test" and config.get("OPERATOR") != "simulated":
+        raise ConfigError(
+            f"PAYMENTS=test with OPERATOR={config.get('OPERATOR')} would hand out real eSIMs unpaid: "
+            "set OPERATOR=simulated for a demo server, or take real payments with STRIPE_SECRET_KEY."
+        )
+    if config.get("STRIPE_SECRET_KEY") or config.get("PAYMENTS") == "test":
         return
     raise ConfigError(
         "STRIPE_SECRET_KEY is not set: set it to take real payments, "
@@ -52,8 +87,12 @@ def from_environment(instance_path):
         "SECRET_KEY": _secret_key(instance),
         "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'esim.sqlite3'}"),
         "OUTBOX_DIR": os.environ.get("OUTBOX_DIR", str(instance / "outbox")),
-        # The site's address in links that emails carry (also when sent from cron).
-        "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
+        # The site's address, the base of every link sent away (emails, payment links, QR codes).
+        # Production refuses to start without it; development and tests fall back to LOCAL_URL.
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL", "").strip() or None,
+        # Host names this site answers for (a leading dot: any subdomain); others get a 400.
+        # Unset: PUBLIC_URL's host in production, any host in development.
+        "TRUSTED_HOSTS": _trusted_hosts(os.environ.get("TRUSTED_HOSTS")),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER"),
         "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),

@@ -364,7 +364,14 @@ def main():
 
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
     url = sys.argv[2] if len(sys.argv) > 2 else f"sqlite:///{ROOT}/instance/scale-{n}.sqlite3"
-    app = create_app({"DATABASE_URL": url, "PAYMENTS": "test", "SECRET_KEY": "scale"})
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "PAYMENTS": "test",
+            "SECRET_KEY": "scale",
+            "PUBLIC_URL": "http://127.0.0.1:5000",
+        }
+    )
     with app.app_context():
         migrate()
         started = time.monotonic()

@@ -30,6 +30,8 @@ def _settings(url, tmp_path):
         "TESTING": True,
         "DATABASE_URL": url,
         "OUTBOX_DIR": str(tmp_path / "outbox"),
+        # Links sent away (emails, payment links) point at the test client's own host.
+        "PUBLIC_URL": "http://localhost",
     }
 
 

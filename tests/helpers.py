@@ -144,6 +144,7 @@ class WorkerProcess:
             os.environ,
             DATABASE_URL=app.config["DATABASE_URL"],
             OUTBOX_DIR=app.config["OUTBOX_DIR"],
+            PUBLIC_URL=app.config["PUBLIC_URL"],
             PAYMENTS="test",
             OPERATOR_APPLY_DELAY="1",
         )

@@ -15,8 +15,9 @@ BANNER = "Test mode: payments are simulated and no money is taken."
 
 @pytest.fixture
 def production(monkeypatch, tmp_path):
-    for name in ("APP_ENV", "STRIPE_SECRET_KEY", "PAYMENTS"):
+    for name in ("APP_ENV", "STRIPE_SECRET_KEY", "PAYMENTS", "OPERATOR", "TRUSTED_HOSTS"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PUBLIC_URL", "https://localhost")
     return {"DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}"}
 
 
@@ -28,6 +29,7 @@ def test_production_without_stripe_keys_refuses_to_start(production):
 def test_the_command_line_says_why_in_one_line(production, tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("APP_ENV", "STRIPE_SECRET_KEY", "PAYMENTS")}
     env["DATABASE_URL"] = production["DATABASE_URL"]
+    env["PUBLIC_URL"] = "https://localhost"
     result = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "init-db"],
         cwd=PROJECT_ROOT,

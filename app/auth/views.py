@@ -23,6 +23,7 @@ from app.auth.forms import ResetPasswordForm
 from app.services import accounts
 from app.services import mail
 from app.services import sessions
+from app.services.links import public_url
 from app.text import current_language
 from app.web import throttle
 from app.web.login import current_token
@@ -118,11 +119,10 @@ def forgot_password():
     if form.validate_on_submit():
         user = accounts.by_email(form.email.data)
         if user:
-            link = url_for(
+            link = public_url(
                 "auth.reset_link",
                 token=accounts.make_reset_token(user),
                 lang=user.language,  # the page opens in the language the email is written in
-                _external=True,
             )
             mail.send_template(
                 user, "reset_password", lambda: _("Reset your eSIM Cambodia password"), link=link

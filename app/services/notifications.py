@@ -1,29 +1,10 @@
 """Emails to customers, each in the customer's own language."""
 
-from urllib.parse import urlsplit
-
-from flask import current_app
-from flask import has_request_context
-from flask import url_for
 from flask_babel import gettext as _
 
 from app.services import mail
 from app.services import provisioning
-
-
-def external_url(endpoint, **values):
-    """An absolute URL for emails, also from the worker (outside any request): PUBLIC_URL is the base.
-
-    Outside a request the URL map is bound to PUBLIC_URL directly: a request context
-    of its own would run the teardown that returns the database connection to the pool.
-    """
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    public = urlsplit(current_app.config["PUBLIC_URL"])
-    adapter = current_app.url_map.bind(
-        public.netloc, script_name=public.path or "/", url_scheme=public.scheme or "https"
-    )
-    return adapter.build(endpoint, values, force_external=True)
+from app.services.links import public_url
 
 
 def send_activation(order):
@@ -32,7 +13,7 @@ def send_activation(order):
 
 
 def send_install_link(esim, order=None):
-    link = external_url(
+    link = public_url(
         "shop.install", esim_id=esim.id, token=provisioning.new_install_link(esim), lang=esim.user.language
     )
     return mail.send_template(
@@ -51,7 +32,7 @@ def send_password_changed(user):
         user,
         "password_changed",
         lambda: _("Your eSIM Cambodia password was changed"),
-        link=external_url("auth.forgot_password", lang=user.language),
+        link=public_url("auth.forgot_password", lang=user.language),
     )
 
 
@@ -61,7 +42,7 @@ def send_receipt(order):
         "receipt",
         lambda: _("Your receipt for order %(number)s", number=order.number),
         order=order,
-        link=external_url("orders.receipt", order_id=order.id, lang=order.user.language),
+        link=public_url("orders.receipt", order_id=order.id, lang=order.user.language),
     )
 
 

@@ -25,7 +25,7 @@ from app.services import expiry_steps
 from app.services import jobs
 from app.services import mail
 from app.services import usage
-from app.services.notifications import external_url
+from app.services.links import public_url
 
 DATA_SHARE = 0.8
 DATA_KINDS = ("data_75", "data_80", "data_90")
@@ -168,7 +168,7 @@ def _row(esim, kind, now):
 
 def _compose(esim, kind, status, operator=None):
     """The reminder's email: (to, subject, text, language)."""
-    link = external_url("plans.renew", esim_id=esim.id, lang=esim.user.language)
+    link = public_url("plans.renew", esim_id=esim.id, lang=esim.user.language)
     return mail.compose(
         esim.user,
         "reminder",

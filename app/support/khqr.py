@@ -11,6 +11,7 @@ from flask_login import current_user
 from app.services import khqr
 from app.services import payments
 from app.services import support
+from app.services.links import public_url
 from app.support import bp
 from app.support.access import order_or_404
 from app.support.access import staff_required
@@ -29,7 +30,7 @@ def _order_page(order):
 def show_khqr(order_id):
     """Make (or reuse) the order's KHQR and show it."""
     order = order_or_404(order_id)
-    back = url_for("support.order", order_id=order.id, _external=True)
+    back = public_url("support.order", order_id=order.id)
     try:
         md5 = support.show_khqr(current_user, order, back, current_language())
     except support.SupportError as exc:

@@ -22,6 +22,7 @@ from app.services import qr_images
 from app.services import refunds
 from app.services import support
 from app.services import usage
+from app.services.links import public_url
 from app.services.promotions import PromoError
 from app.support import bp
 from app.support.access import order_or_404
@@ -187,7 +188,7 @@ def counter():
 
 def _payment_link(order):
     lang = order.user.language
-    return url_for("checkout.pay_link", token=support.payment_token(order), lang=lang, _external=True)
+    return public_url("checkout.pay_link", token=support.payment_token(order), lang=lang)
 
 
 def _order_page(item, revealed=False):

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from app.services import checkout as checkout_service
 from app.services import orders
 from app.services import payments
+from app.services.links import public_url
 from app.text import current_language
 
 
@@ -29,10 +30,10 @@ def send_to_checkout(order, via_link=False, method=None):
     if order.amount_cents == 0:
         orders.fulfil(order, "system")
         return redirect(url_for("orders.detail", order_id=order.id), code=303)
-    success = url_for("checkout.returned", _external=True) + "?session_id={CHECKOUT_SESSION_ID}"
+    success = public_url("checkout.returned") + "?session_id={CHECKOUT_SESSION_ID}"
     if via_link:
         success += "&via=link"
-    cancel = url_for("checkout.cancelled", token=checkout_service.cancel_token(order), _external=True)
+    cancel = public_url("checkout.cancelled", token=checkout_service.cancel_token(order))
     try:
         checkout = payments.start_checkout(order, success, cancel, lang=current_language(), method=method)
     except payments.PaymentError as exc:

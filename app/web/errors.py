@@ -32,6 +32,11 @@ def render_error(code, message=None):
     return render_template("errors/error.html", title=title, message=message or default), code
 
 
+def render_https_needed(secure_url):
+    """Plain HTTP in production: the secure cookies would never come back, so nothing would work."""
+    return render_template("errors/https.html", secure_url=secure_url), 403
+
+
 def _too_many(e):
     # A limit that shows its own form again (the wait, what was typed) says so through the throttle.
     page = throttle.breach_response()

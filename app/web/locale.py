@@ -3,14 +3,17 @@
 from urllib.parse import parse_qsl
 from urllib.parse import urlencode
 
+from flask import current_app
 from flask import g
 from flask import request
 from flask import session
+from flask import url_for
 from flask_login import current_user
 
 from app.extensions import babel
 from app.labels import LANGUAGES
 from app.text import current_language
+from app.web.security import safe_next
 
 HTML_LANG = {"en": "en", "km": "km", "zh": "zh-Hans"}
 LANG_COOKIE = "lang"
@@ -88,19 +91,34 @@ def _remember_switch():
 def _set_cookie(response):
     if g.get("lang_switch"):
         response.set_cookie(
-            LANG_COOKIE, g.lang_switch, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
+            LANG_COOKIE,
+            g.lang_switch,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            httponly=True,
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
         )
     return response
 
 
 def language_links():
-    """The switcher's links: (code, name, this page in that language, whether it is the active one)."""
-    return _language_links(request.script_root + request.path, request.query_string, current_language())
+    """The switcher's links: (code, name, this page in that language, whether it is the active one).
+
+    The page's address is built from its route, never copied from the request: a raw path such as
+    `/\\evil.example` would make a link a browser reads as another site. Without a route (a 404),
+    the links lead to the home page.
+    """
+    path = None
+    if request.url_rule is not None and request.endpoint is not None:
+        path = safe_next(url_for(request.endpoint, **(request.view_args or {})), None)
+    if path is None:
+        return _language_links(url_for("plans.index"), b"", current_language())
+    return _language_links(path, request.query_string, current_language())
 
 
 def _language_links(path, query_string, active):
     args = {}
-    for name, value in parse_qsl(query_string.decode(), keep_blank_values=True):
+    for name, value in parse_qsl(query_string.decode("utf-8", "replace"), keep_blank_values=True):
         args.setdefault(name, []).append(value)
     links = []
     for code, name in LANGUAGES.items():

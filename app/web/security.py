@@ -1,11 +1,17 @@
-"""Security headers on the responses shown as documents, and the rule for safe redirects."""
+"""Security headers, private pages kept out of caches, hosts and plain HTTP refused, safe redirects."""
 
 from urllib.parse import urlsplit
+from urllib.parse import urlunsplit
 
 from flask import abort
+from flask import current_app
 from flask import request
+from flask.globals import request_ctx
+from flask_login import current_user
 
 from app.extensions import READS
+from app.services import links
+from app.web import errors
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -74,7 +80,54 @@ def _refuse_nul():
             abort(400)
 
 
+# Pages anyone may see that show nothing of a person (when nobody is logged in): caches may keep them.
+# Every other answer, and every answer to a logged-in person, is private and never stored.
+PUBLIC_PAGES = {
+    "static",
+    "plans.index",
+    "plans.help_page",
+    "shop.compatibility",
+    "shop.buy",
+    "auth.login",
+    "auth.register",
+    "auth.forgot_password",
+}
+
+
+def _private_unless_public(response):
+    if "Cache-Control" in response.headers:
+        return response  # the view chose (a poll's revalidated fragment, a QR image to save)
+    if (request.endpoint is None or request.endpoint in PUBLIC_PAGES) and not current_user.is_authenticated:
+        return response
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _refused_host_keeps_its_links():
+    # A host that TRUSTED_HOSTS refuses leaves the request without a URL map; the 400 page that
+    # follows builds its own links (stylesheet, menu) on PUBLIC_URL's instead.
+    if request_ctx.url_adapter is None:
+        request_ctx.url_adapter = links.public_adapter()
+
+
+def _https_only():
+    """Production over plain HTTP: say that HTTPS is needed, rather than letting every form fail."""
+    if request.scheme == "https":
+        return None
+    public = urlsplit(current_app.config["PUBLIC_URL"])
+    query = request.query_string.decode("utf-8", "replace")
+    secure = urlunsplit(("https", public.netloc, public.path.rstrip("/") + request.path, query, ""))
+    current_app.logger.warning(
+        "Plain HTTP refused; behind a TLS proxy, set PROXY_COUNT and have it send X-Forwarded-Proto."
+    )
+    return errors.render_https_needed(secure)
+
+
 def init_app(app):
+    app.before_request_funcs.setdefault(None, []).insert(0, _refused_host_keeps_its_links)
+    if not app.config["DEVELOPMENT"] and not app.config["TESTING"]:
+        app.before_request(_https_only)
     app.before_request(_refuse_nul)
+    app.after_request(_private_unless_public)
     secure = app.config["SESSION_COOKIE_SECURE"]
     app.after_request(_document_headers(DOCUMENT_HEADERS | (HSTS if secure else {})))

@@ -44,11 +44,12 @@ def live_server(tmp_path):
         demo.seed()
     close_pool()
     huey.flush()
-    worker = WorkerProcess(app, tmp_path / "worker.log")  # as in production: a worker beside the web
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    app.base_url = f"http://127.0.0.1:{server.server_port}"
+    app.config["PUBLIC_URL"] = app.base_url  # links sent away (and the worker's emails) lead here
+    worker = WorkerProcess(app, tmp_path / "worker.log")  # as in production: a worker beside the web
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    app.base_url = f"http://127.0.0.1:{server.server_port}"
     yield app
     server.shutdown()
     worker.stop()
