@@ -15,6 +15,13 @@ def _pybabel(*args):
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True, cwd=PROJECT_ROOT)
 
 
+def demo_allowed(config, demo_server):
+    """The demo logins are public knowledge: never on a site that takes real money or buys real eSIMs."""
+    if config.get("DEVELOPMENT") or config.get("TESTING"):
+        return True
+    return demo_server and config.get("PAYMENTS") == "test" and config.get("OPERATOR") == "simulated"
+
+
 def init_app(app):
     @app.cli.command("init-db")
     def init_db():
@@ -24,8 +31,18 @@ def init_app(app):
         click.echo(f"Device list {devices.load_catalogue()} loaded.")
 
     @app.cli.command("seed-demo")
-    def seed_demo():
+    @click.option(
+        "--demo-server",
+        is_flag=True,
+        help="Seed outside development too: a PAYMENTS=test, OPERATOR=simulated demo server.",
+    )
+    def seed_demo(demo_server):
         """Load plans, devices, promo codes and the demo accounts (safe to run again)."""
+        if not demo_allowed(app.config, demo_server):
+            raise click.ClickException(
+                "seed-demo creates logins whose passwords the README prints: it runs with "
+                "APP_ENV=development, or with --demo-server on a PAYMENTS=test, OPERATOR=simulated server."
+            )
         database.migrate()
         devices.load_catalogue()
         demo.seed()
