@@ -73,7 +73,9 @@ def make_reset_token(user):
 
 
 def user_for_reset_token(token):
-    """The user a valid, unused, unexpired token belongs to, or None."""
+    """The user a valid, unused, unexpired token belongs to, or None (also when there is no token)."""
+    if not isinstance(token, str) or not token:
+        return None
     data = signed.unsign(RESET_PURPOSE, token, max_age=RESET_MAX_AGE)
     if not isinstance(data, dict):
         return None

@@ -8,6 +8,7 @@ from flask_login import logout_user
 
 from app.extensions import login_manager
 from app.services import sessions
+from app.web import csrf
 
 
 @login_manager.user_loader
@@ -16,9 +17,10 @@ def load_user(token):
 
 
 def sign_in(user):
-    """Start a server-side session for `user` on this device and log it in."""
+    """Start a server-side session for `user` on this device and log it in, with a new CSRF token."""
     sessions.start(user, request.user_agent.string)
     login_user(user)
+    csrf.renew()
 
 
 def sign_out():
