@@ -90,9 +90,7 @@ def search():
 def customer(customer_id):
     """The customer page: profile, eSIMs with live usage, orders, reminders, notes, audit."""
     person = _customer_or_404(customer_id)
-    data = support.overview(
-        person, cursor("orders_before"), cursor("log_before")
-    )
+    data = support.overview(person, cursor("orders_before"), cursor("log_before"))
     target = request.htmx.target if request.htmx else None
     if target in OLDER_FRAGMENTS:  # "Older orders" or "Older entries", in place
         return render_page_or_fragment(
