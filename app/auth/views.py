@@ -175,7 +175,7 @@ def reset_password():
             _("This password reset link has expired or was already used. Please ask for a new one."), "error"
         )
         return redirect(url_for("auth.forgot_password"))
-    form = ResetPasswordForm(account_email=user.email)
+    form = ResetPasswordForm(account=user)
     if form.validate_on_submit():
         keep = current_token() if current_user.is_authenticated and current_user.id == user.id else None
         accounts.set_password(user, form.password.data, keep_session=keep)
@@ -189,7 +189,7 @@ def _profile_page(form=None, password_form=None):
     return render_template(
         "auth/profile.html",
         form=form or ProfileForm(obj=current_user),
-        password_form=password_form or ChangePasswordForm(formdata=None, account_email=current_user.email),
+        password_form=password_form or ChangePasswordForm(formdata=None, account=current_user),
         other_devices=sessions.count_other(current_user, current_token()),
     )
 
@@ -217,7 +217,7 @@ def profile():
 @throttle.limit_counted("5 per 15 minutes", lambda: f"pw:{current_user.id}", _password_breach)
 def change_password():
     """A new password: every other device is logged out, and the owner is emailed about it."""
-    form = ChangePasswordForm(account_email=current_user.email)
+    form = ChangePasswordForm(account=current_user)
     if form.validate_on_submit():
         try:
             accounts.change_password(current_user, form.current.data, form.password.data, current_token())
