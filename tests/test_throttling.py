@@ -1,5 +1,6 @@
 """Throttling that strangers cannot turn against a customer, and that a shared Wi-Fi survives."""
 
+import base64
 import time
 
 import pytest
@@ -177,12 +178,13 @@ def _device_cookie(client):
     return cookie
 
 
-def test_the_device_cookie_is_long_lived_http_only_and_same_site(app, seeded):
+def test_the_device_cookie_is_long_lived_http_only_same_site_and_names_no_email(app, seeded):
     phone = browser(app, OWNER_PHONE)
     response = Auth(phone).login()
     header = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("device="))
-    assert "HttpOnly" in header and "SameSite=Lax" in header
+    assert "HttpOnly" in header and "SameSite=Lax" in header and "Secure" in header  # tests run as production
     assert _device_cookie(phone).expires.year > time.gmtime().tm_year
+    assert b"demo" not in base64.urlsafe_b64decode(header.split("=", 1)[1].split(".")[0] + "==")
 
 
 def test_a_device_cookie_of_another_account_or_a_forged_one_does_not_exempt(app, seeded):
