@@ -11,6 +11,7 @@ import pytest
 from helpers import Auth
 from helpers import browser
 from helpers import in_app
+from helpers import translated
 
 from app.models import ALL_MODELS
 from app.models import User
@@ -157,3 +158,14 @@ def test_huge_page_cursors_show_the_first_page(seeded):
     person = in_app(seeded, User.by_email, "demo@example.com")
     for cursors in ({"orders_before": 2**63, "log_before": 2**64}, {"orders_before": -1, "log_before": "x"}):
         assert agent.get(f"/support/customers/{person.id}", query_string=cursors).status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/login", "/webhooks/stripe", "/profile"])
+def test_a_nameless_multipart_part_gets_the_translated_400_page(seeded, url):
+    client = browser(seeded)
+    client.get("/?lang=zh")
+    response = client.post(url, data=NAMELESS_PARTS, content_type="multipart/form-data; boundary=fuzz")
+    assert response.status_code == 400
+    assert translated(seeded, "zh", "Something was wrong with that request") in response.get_data(
+        as_text=True
+    )
