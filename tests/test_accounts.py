@@ -38,7 +38,7 @@ def test_registration_errors_are_shown_translated(client, app, lang):
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert translated(app, lang, "Please enter a valid email address.") in html
-    assert translated(app, lang, "Your password needs at least %(num)d characters.", num=10) in html
+    assert translated(app, lang, "Your password needs at least %(num)d characters.", num=12) in html
     assert translated(app, lang, "The two passwords are not the same.") in html
     with app.app_context():
         assert User.select().count() == 0

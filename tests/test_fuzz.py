@@ -11,10 +11,19 @@ import pytest
 from helpers import Auth
 from helpers import browser
 from helpers import in_app
+from helpers import translated
 
 from app.models import ALL_MODELS
+from app.models import User
 
 IDS = ["1", "0", "9223372036854775807", "9223372036854775808"]
+# Page cursors in query strings, beyond what a database id can be (SQLite fails on them).
+CURSORS = {name: "9223372036854775808" for name in ("before", "orders_before", "log_before")}
+# A multipart body whose parts have no name (Werkzeug names them None), one a file.
+NAMELESS_PARTS = (
+    b"--fuzz\r\nContent-Disposition: form-data\r\n\r\nvalue\r\n"
+    b'--fuzz\r\nContent-Disposition: form-data; filename="x.txt"\r\n\r\nfile\r\n--fuzz--\r\n'
+)
 TOKENS = ["x", "%E2%80%AE%00", "a" * 300, "eyJ1aWQiOjF9.forged.sig"]
 FIELDS = [
     "email",
@@ -99,7 +108,8 @@ def test_no_route_answers_500_or_writes_half_a_row(seeded, role):
             # Four rounds: the values rotate over the fields, so each field gets several of them.
             for n, value in enumerate(VALUES[:4]):
                 if method == "GET":
-                    response = client.get(url, query_string={"q": value, "lang": value[:8], "next": value})
+                    query = {"q": value, "lang": value[:8], "next": value, **CURSORS}
+                    response = client.get(url, query_string=query)
                     if response.status_code >= 500:
                         failures.append((method, url, value[:30], response.status_code))
                     break
@@ -115,4 +125,47 @@ def test_no_route_answers_500_or_writes_half_a_row(seeded, role):
                     changed = {k: (before[k], after[k]) for k in before if before[k] != after[k]}
                     if changed:
                         failures.append((method, url, value[:30], status, changed))
+            if method == "POST":
+                before = in_app(seeded, _counts)
+                response = client.post(
+                    url, data=NAMELESS_PARTS, content_type="multipart/form-data; boundary=fuzz"
+                )
+                if response.status_code != 400 or in_app(seeded, _counts) != before:
+                    failures.append((method, url, "nameless multipart part", response.status_code))
     assert failures == []
+
+
+@pytest.mark.parametrize("kept", [None, "", 12, ["a", "b"], {"uid": 1}])
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_the_reset_page_without_a_usable_token_in_the_session_says_the_link_expired(seeded, kept, method):
+    """A bookmark, a reload, a second tab: the session has no reset token, or an odd one."""
+    client = browser(seeded)
+    token = _token(client)
+    if kept is not None:
+        with client.session_transaction() as session:
+            session["reset_token"] = kept
+    response = client.open("/reset-password", method=method, data={"csrf_token": token, "password": "x" * 12})
+    assert response.status_code == 302 and response.location.endswith("/forgot-password")
+    assert "expired or was already used" in client.get(response.location).get_data(as_text=True)
+
+
+def test_huge_page_cursors_show_the_first_page(seeded):
+    customer = browser(seeded)
+    Auth(customer).login()
+    assert customer.get("/orders", query_string={"before": 2**63}).status_code == 200
+    agent = browser(seeded)
+    Auth(agent).login("agent@example.com", "agent-pass-1234")
+    person = in_app(seeded, User.by_email, "demo@example.com")
+    for cursors in ({"orders_before": 2**63, "log_before": 2**64}, {"orders_before": -1, "log_before": "x"}):
+        assert agent.get(f"/support/customers/{person.id}", query_string=cursors).status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/login", "/webhooks/stripe", "/profile"])
+def test_a_nameless_multipart_part_gets_the_translated_400_page(seeded, url):
+    client = browser(seeded)
+    client.get("/?lang=zh")
+    response = client.post(url, data=NAMELESS_PARTS, content_type="multipart/form-data; boundary=fuzz")
+    assert response.status_code == 400
+    assert translated(seeded, "zh", "Something was wrong with that request") in response.get_data(
+        as_text=True
+    )

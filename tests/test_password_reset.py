@@ -1,6 +1,7 @@
 """Forgotten password: an emailed, signed link that expires in an hour and works once."""
 
 import re
+import time
 
 from helpers import Auth
 from helpers import body
@@ -124,3 +125,61 @@ def test_the_reset_link_leaves_no_token_in_the_address(client, seeded, outbox):
     page = client.get(_link_path(outbox.last()), follow_redirects=True)
     assert page.request.path == "/reset-password"
     assert "Choose a new password" in page.get_data(as_text=True)
+
+
+OWNER_PHONE = "198.51.100.20"
+STRANGER = "203.0.113.66"
+AIRPORT_WIFI = "192.0.2.10"
+SENT = "we have emailed it a link"
+
+
+def _ask_from(app, address, email="demo@example.com", client=None):
+    asker = client or browser(app, address)
+    token = csrf_token(asker, "/forgot-password")
+    return asker.post("/forgot-password", data={"email": email, "csrf_token": token})
+
+
+def test_strangers_asking_elsewhere_neither_block_the_owner_nor_flood_the_mailbox(
+    app, seeded, outbox, monkeypatch
+):
+    stranger = browser(app, STRANGER)
+    answers = [_ask_from(app, STRANGER, client=stranger).status_code for _ in range(4)]
+    assert answers == [302, 302, 302, 429]
+    assert len(outbox.messages()) == 1  # one email for three answers that all said "emailed"
+
+    owner = browser(app, OWNER_PHONE)
+    asked = _ask_from(app, OWNER_PHONE, client=owner)
+    assert asked.status_code == 302
+    assert SENT in owner.get(asked.location).get_data(as_text=True)
+    assert len(outbox.messages()) == 1  # the link sent a moment ago still works
+
+    monkeypatch.setattr("app.auth.views.RESET_EMAIL_LIMIT", "1 per 1 second")
+    time.sleep(1.1)
+    assert _ask_from(app, OWNER_PHONE, client=owner).status_code == 302
+    assert [m["To"] for m in outbox.messages()] == ["demo@example.com"] * 2
+
+
+def test_a_known_device_asks_for_a_reset_where_strangers_used_up_the_address(app, seeded, outbox):
+    owner = browser(app, AIRPORT_WIFI)
+    assert Auth(owner).login().status_code == 302
+    Auth(owner).logout()
+
+    strangers = browser(app, AIRPORT_WIFI)
+    for n in range(30):
+        _ask_from(app, AIRPORT_WIFI, email=f"made-up-{n}@example.com", client=strangers)
+    for _ in range(3):
+        _ask_from(app, AIRPORT_WIFI, client=strangers)
+    assert _ask_from(app, AIRPORT_WIFI, client=strangers).status_code == 429
+
+    assert _ask_from(app, AIRPORT_WIFI, client=owner).status_code == 302
+    assert _ask_from(app, AIRPORT_WIFI, client=browser(app, AIRPORT_WIFI)).status_code == 429
+
+
+def test_reset_password_without_a_link_says_the_link_expired(client, seeded):
+    # A bookmark, a reload after the password was set, or a second tab: no token in the session.
+    token = csrf_token(client, "/forgot-password")
+    choose = {"password": "brand-new-pass-99", "confirm": "brand-new-pass-99", "csrf_token": token}
+    for send in (lambda: client.get("/reset-password"), lambda: client.post("/reset-password", data=choose)):
+        response = send()
+        assert response.status_code == 302 and response.location.endswith("/forgot-password")
+        assert "expired or was already used" in client.get(response.location).get_data(as_text=True)

@@ -1,5 +1,6 @@
 """Throttling that strangers cannot turn against a customer, and that a shared Wi-Fi survives."""
 
+import base64
 import time
 
 import pytest
@@ -145,3 +146,78 @@ def test_rate_limits_can_be_turned_off_and_on_again(app, seeded):
     limited = create_app(settings)
     guesser = Auth(browser(limited, STRANGER))
     assert 429 in [guesser.login(password=f"guess-{n}-xyz").status_code for n in range(8)]
+
+
+def _stranger_failures(app, count, address=AIRPORT_WIFI):
+    """`count` failed logins from `address`, spread over made-up accounts and the owner's own."""
+    stranger = browser(app, address)
+    for n in range(count):
+        email = "demo@example.com" if n % 4 == 0 else f"made-up-{n}@example.com"
+        Auth(stranger).login(email=email, password=f"guess-{n:04d}-xyz")
+
+
+def test_an_owner_who_logged_in_here_before_logs_in_where_strangers_failed_200_times(app, seeded):
+    owner = browser(app, AIRPORT_WIFI)
+    assert Auth(owner).login().status_code == 302
+    Auth(owner).logout()
+
+    _stranger_failures(app, 200)
+
+    assert Auth(owner).login().status_code == 302
+    assert owner.get("/dashboard").status_code == 200
+    # A browser new to the account, on that address, is refused even with the right password.
+    newcomer = browser(app, AIRPORT_WIFI)
+    refused = Auth(newcomer).login()
+    assert refused.status_code == 429
+    assert newcomer.get("/dashboard").status_code == 302
+
+
+def _device_cookie(client):
+    cookie = client.get_cookie("device")
+    assert cookie is not None, "no device cookie"
+    return cookie
+
+
+def test_the_device_cookie_is_long_lived_http_only_same_site_and_names_no_email(app, seeded):
+    phone = browser(app, OWNER_PHONE)
+    response = Auth(phone).login()
+    header = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("device="))
+    assert "HttpOnly" in header and "SameSite=Lax" in header and "Secure" in header  # tests run as production
+    assert _device_cookie(phone).expires.year > time.gmtime().tm_year
+    assert b"demo" not in base64.urlsafe_b64decode(header.split("=", 1)[1].split(".")[0] + "==")
+
+
+def test_a_device_cookie_of_another_account_or_a_forged_one_does_not_exempt(app, seeded):
+    from helpers import make_customer
+
+    make_customer(app, "other@example.com", "other-pass-1234")
+    theirs = browser(app, OWNER_PHONE)
+    assert Auth(theirs).login("other@example.com", "other-pass-1234").status_code == 302
+    stolen = _device_cookie(theirs).value
+    forged = stolen[:-4] + ("AAAA" if not stolen.endswith("AAAA") else "BBBB")
+
+    _stranger_failures(app, 100)
+    for cookie in (stolen, forged):
+        thief = browser(app, AIRPORT_WIFI)
+        thief.set_cookie("device", cookie)
+        assert Auth(thief).login().status_code == 429
+
+
+def test_a_known_device_is_locked_out_by_its_own_failures_only(app, seeded):
+    app.config["LOGIN_FAILURE_LIMIT"] = "3 per 10 minutes"
+    app.config["LOGIN_ADDRESS_FAILURE_LIMIT"] = "5 per 10 minutes"
+    owner = browser(app, AIRPORT_WIFI)
+    assert Auth(owner).login().status_code == 302
+    Auth(owner).logout()
+    # Strangers guessing the owner's account from the same address do not lock the owner's phone out.
+    stranger = browser(app, AIRPORT_WIFI)
+    assert [Auth(stranger).login(password="wrong-guess-1").status_code for _ in range(4)][-1] == 429
+    assert Auth(owner).login().status_code == 302
+    Auth(owner).logout()
+
+    # The phone's own failures lock out that phone, and nobody else on the address.
+    assert [Auth(owner).login(password="wrong-guess-2").status_code for _ in range(3)] == [200] * 3
+    assert Auth(owner).login().status_code == 429
+    # Three of the stranger's and three of the phone's: the address's cap of 5 would refuse the agent.
+    agent = browser(app, AIRPORT_WIFI)
+    assert Auth(agent).login("agent@example.com", "agent-pass-1234").status_code == 302

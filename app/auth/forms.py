@@ -33,11 +33,12 @@ class ForgotPasswordForm(Form):
 
 
 class AccountPasswordForm(Form):
-    """A new password for a known account, whose address the password must not be made of."""
+    """A new password for a known account, whose address and name the password must not contain."""
 
-    def __init__(self, *args, account_email="", **kwargs):
+    def __init__(self, *args, account, **kwargs):
         super().__init__(*args, **kwargs)
-        self.account_email = account_email
+        self.account_email = account.email
+        self.account_name = account.name
 
 
 class ResetPasswordForm(AccountPasswordForm):

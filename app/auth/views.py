@@ -32,6 +32,7 @@ from app.web.login import sign_out
 from app.web.security import safe_next
 
 RESET_TOKEN = "reset_token"
+RESET_EMAIL_LIMIT = "1 per 3 minutes"
 
 
 def _home():
@@ -47,12 +48,28 @@ def _login_page(message=None):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@throttle.limit_counted(lambda: current_app.config["LOGIN_FAILURE_LIMIT"], throttle.login_key, _login_page)
 @throttle.limit_counted(
-    lambda: current_app.config["LOGIN_ADDRESS_FAILURE_LIMIT"], get_remote_address, _login_page
+    lambda: current_app.config["LOGIN_FAILURE_LIMIT"],
+    throttle.device_key,
+    _login_page,
+    exempt_when=throttle.unknown_device,
+)
+@throttle.limit_counted(
+    lambda: current_app.config["LOGIN_FAILURE_LIMIT"],
+    throttle.login_key,
+    _login_page,
+    exempt_when=throttle.known_device,
+)
+@throttle.limit_counted(
+    lambda: current_app.config["LOGIN_ADDRESS_FAILURE_LIMIT"],
+    get_remote_address,
+    _login_page,
+    exempt_when=throttle.known_device,
 )
 def login():
-    """Log in by email and password, then go back where the visitor was heading."""
+    """Log in by email and password, then go back where the visitor was heading.
+
+    A browser where the account logged in before is limited by its own failures alone."""
     if current_user.is_authenticated:
         return redirect(_home())
     form = LoginForm()
@@ -111,14 +128,17 @@ def _forgot_page(message=None):
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
-@throttle.limit_attempts("3 per 15 minutes", throttle.email_key, _forgot_page)
-@throttle.limit_attempts("30 per 15 minutes", get_remote_address, _forgot_page)
+@throttle.limit_attempts("3 per 15 minutes", throttle.reset_key, _forgot_page)
+@throttle.limit_attempts(
+    "30 per 15 minutes", get_remote_address, _forgot_page, exempt_when=throttle.known_device
+)
 def forgot_password():
-    """Email a reset link; the answer is the same whether or not the address exists."""
+    """Email a reset link; the answer is the same whether or not the address exists, or whether an
+    email left: an account gets one link per RESET_EMAIL_LIMIT however many ask, so no mailbox fills."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         user = accounts.by_email(form.email.data)
-        if user:
+        if user and throttle.first_in(RESET_EMAIL_LIMIT, "reset-email", str(user.id)):
             link = public_url(
                 "auth.reset_link",
                 token=accounts.make_reset_token(user),
@@ -155,7 +175,7 @@ def reset_password():
             _("This password reset link has expired or was already used. Please ask for a new one."), "error"
         )
         return redirect(url_for("auth.forgot_password"))
-    form = ResetPasswordForm(account_email=user.email)
+    form = ResetPasswordForm(account=user)
     if form.validate_on_submit():
         keep = current_token() if current_user.is_authenticated and current_user.id == user.id else None
         accounts.set_password(user, form.password.data, keep_session=keep)
@@ -169,7 +189,7 @@ def _profile_page(form=None, password_form=None):
     return render_template(
         "auth/profile.html",
         form=form or ProfileForm(obj=current_user),
-        password_form=password_form or ChangePasswordForm(formdata=None, account_email=current_user.email),
+        password_form=password_form or ChangePasswordForm(formdata=None, account=current_user),
         other_devices=sessions.count_other(current_user, current_token()),
     )
 
@@ -197,7 +217,7 @@ def profile():
 @throttle.limit_counted("5 per 15 minutes", lambda: f"pw:{current_user.id}", _password_breach)
 def change_password():
     """A new password: every other device is logged out, and the owner is emailed about it."""
-    form = ChangePasswordForm(account_email=current_user.email)
+    form = ChangePasswordForm(account=current_user)
     if form.validate_on_submit():
         try:
             accounts.change_password(current_user, form.current.data, form.password.data, current_token())

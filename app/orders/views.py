@@ -16,6 +16,7 @@ from app.services import order_money
 from app.services import orders
 from app.web.checkout import chosen_method
 from app.web.checkout import send_to_checkout
+from app.web.cursors import cursor
 from app.web.owned import owned_order_or_404
 from app.web.partials import render_page_or_fragment
 
@@ -28,7 +29,7 @@ def order_events(order):
 @login_required
 def history():
     """The customer's orders, newest first, a page at a time: "Older orders" is a link, or htmx in place."""
-    page = order_history.orders(current_user.id, request.args.get("before", type=int))
+    page = order_history.orders(current_user.id, cursor("before"))
     return render_page_or_fragment(
         "orders/history.html", "orders/_history_page.html", target="orders-older", orders=page
     )

@@ -32,6 +32,20 @@ class WrongPassword(Exception):
     pass
 
 
+# Shorter parts of an address or a name ("Li", "a@…") are found inside too many good passwords.
+SHORTEST_PERSONAL_PART = 3
+
+
+def contains_personal_details(password, email="", name=""):
+    """True when the password holds the account's email, the part of it before the @, its name or a
+    word of its name, in any case: the first things a guesser who knows the account tries."""
+    email = (email or "").strip().casefold()
+    name = (name or "").strip().casefold()
+    parts = {email, email.split("@")[0], name, *name.split()}
+    typed = password.casefold()
+    return any(len(part) >= SHORTEST_PERSONAL_PART and part in typed for part in parts)
+
+
 def too_easy_to_guess(password, *known):
     """True for a password among the most common ones or a simple pattern (or made of `known` words)."""
     hints = [part for value in known if value for part in str(value).replace("@", " ").split()]
@@ -73,7 +87,9 @@ def make_reset_token(user):
 
 
 def user_for_reset_token(token):
-    """The user a valid, unused, unexpired token belongs to, or None."""
+    """The user a valid, unused, unexpired token belongs to, or None (also when there is no token)."""
+    if not isinstance(token, str) or not token:
+        return None
     data = signed.unsign(RESET_PURPOSE, token, max_age=RESET_MAX_AGE)
     if not isinstance(data, dict):
         return None

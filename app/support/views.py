@@ -34,6 +34,7 @@ from app.support.forms import NoteForm
 from app.support.forms import RefundForm
 from app.support.forms import first_error
 from app.support.forms import plan_choices
+from app.web.cursors import cursor
 from app.web.partials import render_page_or_fragment
 
 ERRORS = {
@@ -90,9 +91,7 @@ def search():
 def customer(customer_id):
     """The customer page: profile, eSIMs with live usage, orders, reminders, notes, audit."""
     person = _customer_or_404(customer_id)
-    data = support.overview(
-        person, request.args.get("orders_before", type=int), request.args.get("log_before", type=int)
-    )
+    data = support.overview(person, cursor("orders_before"), cursor("log_before"))
     target = request.htmx.target if request.htmx else None
     if target in OLDER_FRAGMENTS:  # "Older orders" or "Older entries", in place
         return render_page_or_fragment(

@@ -5,10 +5,13 @@ every request that shows it (itsdangerous's key derivation, JSON, HMAC and base6
 of the least a logged-in page costs. With WTF_CSRF_TIME_LIMIT=None the time in the
 signature is never checked, so a token signed once stays valid for as long as the session
 keeps the token it signs, and CSRFProtect (validate_csrf) checks it like any other. The
-session loses both together (logging out clears it).
+session loses both together (logging out clears it, logging in renews it).
 """
 
+from flask import abort
 from flask import current_app
+from flask import g
+from flask import request
 from flask import session
 from flask_wtf.csrf import generate_csrf
 
@@ -26,7 +29,24 @@ def csrf_token():
     return signed
 
 
+def renew():
+    """A new token from the next page on (at login): a token a page showed before opens nothing after."""
+    name = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    session.pop(name, None)
+    session.pop(SIGNED, None)
+    g.pop(name, None)  # generate_csrf's copy for this request
+
+
+def refuse_nameless_parts():
+    """A 400 for a multipart body with a part that has no name (Werkzeug names it None), which
+    CSRFProtect's token lookup and WTForms would otherwise fail on with a 500."""
+    if request.mimetype == "multipart/form-data" and (None in request.form or None in request.files):
+        abort(400)
+
+
 def init_app(app):
+    # Before every other check, CSRFProtect's included: it reads the form's names first.
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_nameless_parts)
     # Flask-WTF gives templates `csrf_token` as a global and from a context processor; both are
     # replaced (after CSRFProtect.init_app) by the kept token: a macro imported without context
     # sees only the global, and would otherwise sign afresh, giving one page two tokens.

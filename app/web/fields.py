@@ -19,14 +19,20 @@ from wtforms.validators import ValidationError
 from app.labels import LANGUAGES
 from app.services import accounts
 
-PASSWORD_MIN = 10
+PASSWORD_MIN = 12
 PASSWORD_MAX = 128
 
 
 def not_easy_to_guess(form, field):
-    """Refuse the most common passwords and simple patterns (zxcvbn's lists and rules)."""
+    """Refuse a password made of the account's email or name, and the most common passwords and
+    simple patterns (zxcvbn's lists and rules)."""
     email = form.email.data if "email" in form else getattr(form, "account_email", "")
-    if field.data and accounts.too_easy_to_guess(field.data, email):
+    name = form.name.data if "name" in form else getattr(form, "account_name", "")
+    if field.data and accounts.contains_personal_details(field.data, email, name):
+        raise ValidationError(
+            _l("Your password must not contain your email address or your name. Please choose another.")
+        )
+    if field.data and accounts.too_easy_to_guess(field.data, email, name):
         raise ValidationError(
             _l(
                 "This password is too easy to guess: it is one of the most common passwords or a simple "

@@ -8,6 +8,8 @@ from flask_login import logout_user
 
 from app.extensions import login_manager
 from app.services import sessions
+from app.web import csrf
+from app.web import device_cookies
 
 
 @login_manager.user_loader
@@ -16,9 +18,12 @@ def load_user(token):
 
 
 def sign_in(user):
-    """Start a server-side session for `user` on this device and log it in."""
+    """Start a server-side session for `user` on this device and log it in, with a new CSRF token;
+    the browser becomes a known device of the account."""
     sessions.start(user, request.user_agent.string)
     login_user(user)
+    csrf.renew()
+    device_cookies.remember(user)
 
 
 def sign_out():

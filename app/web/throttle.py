@@ -1,10 +1,13 @@
 """Rate limits keyed by what an abuser repeats, and a 429 that says how long and keeps the form.
 
-Failed logins count per account and address together, so a stranger's guesses never
-slow the owner down from their own phone; the windows grow (30 seconds, 5 minutes,
-15 minutes) instead of banning for an hour. Registrations and purchases count per
-email address, and per network address only what succeeded, so many travellers behind
-one airport Wi-Fi can all buy.
+Failed logins from a browser where the account logged in before (its device cookie,
+app/web/device_cookies.py) count against that browser alone. Those from unknown devices
+count per account and address together, so a stranger's guesses never slow the owner down
+from their own phone, and per address; the windows grow (30 seconds, 5 minutes, 15 minutes)
+instead of banning for an hour. Registrations and purchases count per email address, and
+per network address only what succeeded, so many travellers behind one airport Wi-Fi can all
+buy. Reset requests count per email and address (or device), so strangers elsewhere cannot
+keep the owner from asking.
 """
 
 import math
@@ -18,8 +21,10 @@ from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
+from limits import parse
 
 from app.extensions import limiter
+from app.web import device_cookies
 
 
 def _email():
@@ -29,6 +34,33 @@ def _email():
 def login_key():
     """One account tried from one network address."""
     return f"{_email()}|{get_remote_address()}"
+
+
+def known_device():
+    """True when this browser's device cookie was given to the account the form names."""
+    return device_cookies.nonce_for(_email()) is not None
+
+
+def unknown_device():
+    return not known_device()
+
+
+def device_key():
+    """One known device (its cookie's nonce): its own failures lock out that browser only."""
+    return f"device:{device_cookies.nonce_for(_email())}"
+
+
+def reset_key():
+    """One email asked for from one known device, or else from one network address."""
+    nonce = device_cookies.nonce_for(_email())
+    return f"{_email()}|device:{nonce}" if nonce else f"{_email()}|{get_remote_address()}"
+
+
+def first_in(limit, *key):
+    """True, and counted, unless `key` already had `limit`'s share (a silent cap, e.g. on emails)."""
+    if not limiter.enabled:
+        return True
+    return limiter.limiter.hit(parse(limit), "first_in", *key)
 
 
 def email_key():
@@ -87,14 +119,21 @@ def breach_response():
     return response
 
 
-def limit_counted(limits, key_func, render):
+def limit_counted(limits, key_func, render, exempt_when=None):
     """A limit on the requests that count_this() marks (failed logins; registrations and orders that
     reached the database), checked before the view runs; a form sent back with a typo never counts."""
     return limiter.limit(
-        limits, key_func=key_func, methods=["POST"], deduct_when=counts, on_breach=keep_form(render)
+        limits,
+        key_func=key_func,
+        methods=["POST"],
+        deduct_when=counts,
+        on_breach=keep_form(render),
+        exempt_when=exempt_when,
     )
 
 
-def limit_attempts(limits, key_func, render):
+def limit_attempts(limits, key_func, render, exempt_when=None):
     """A limit on every POST with the same key."""
-    return limiter.limit(limits, key_func=key_func, methods=["POST"], on_breach=keep_form(render))
+    return limiter.limit(
+        limits, key_func=key_func, methods=["POST"], on_breach=keep_form(render), exempt_when=exempt_when
+    )
