@@ -1,7 +1,6 @@
 """The order page: waiting for the operator, in place."""
 
 import re
-from html import unescape
 
 import pytest
 from helpers import HTMX
