@@ -1,6 +1,8 @@
 """Two records of one person merged by an admin: everything moves, the other record logs in no more."""
 
+import json
 import re
+import subprocess
 
 import pytest
 from helpers import Auth
@@ -176,3 +178,28 @@ def test_only_an_admin_merges_by_post_with_a_csrf_token_and_only_once(seeded, tw
         as_text=True
     )
     assert in_app(seeded, lambda: AuditLog.select().where(AuditLog.action == "customers_merged").count()) == 1
+
+
+def test_the_merge_pages_are_valid_html(seeded, twins, tmp_path):
+    from test_valid_html import _checker
+
+    if seeded.backend != "sqlite":
+        pytest.skip("the pages are the same HTML on every database: checked once, on SQLite")
+    command = _checker()
+    admin = _admin(seeded)
+    demo, second = twins["demo"], twins["second"]
+    pages = {
+        "customer-with-twin": f"/support/customers/{demo.id}",
+        "confirm-merge": f"/support/customers/{demo.id}/merge?other={second.id}",
+    }
+    files = []
+    for name, url in pages.items():
+        response = admin.get(url)
+        assert response.status_code == 200, url
+        path = tmp_path / f"{name}.html"
+        path.write_text(response.get_data(as_text=True), encoding="utf-8")
+        files.append(str(path))
+    run = subprocess.run([*command, *files], capture_output=True, text=True, timeout=300)
+    messages = json.loads(run.stderr or '{"messages": []}')["messages"]
+    errors = [f"{m['url'].rsplit('/', 1)[-1]}:{m.get('lastLine')}: {m['message']}" for m in messages]
+    assert not errors, "\n".join(errors)
