@@ -3,6 +3,7 @@
 import json
 import re
 import subprocess
+import threading
 
 import pytest
 from helpers import Auth
@@ -203,3 +204,42 @@ def test_the_merge_pages_are_valid_html(seeded, twins, tmp_path):
     messages = json.loads(run.stderr or '{"messages": []}')["messages"]
     errors = [f"{m['url'].rsplit('/', 1)[-1]}:{m.get('lastLine')}: {m['message']}" for m in messages]
     assert not errors, "\n".join(errors)
+
+
+def test_two_admins_merging_one_pair_at_once_merge_it_once(seeded, twins):
+    demo, second = twins["demo"], twins["second"]
+    # Two merge one way round, two the other way round, all at the same moment.
+    pairs = [(demo, second), (second, demo)] * 2
+    forms = []
+    for kept, other in pairs:
+        admin = _admin(seeded)
+        forms.append(
+            (admin, kept, other, csrf_token(admin, f"/support/customers/{kept.id}/merge?other={other.id}"))
+        )
+    barrier = threading.Barrier(len(forms))
+    statuses, errors = [], []
+
+    def merge(client, kept, other, token):
+        try:
+            barrier.wait()
+            statuses.append(_merge(client, kept, other, token).status_code)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=merge, args=form) for form in forms]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # Each is answered (a record merged away meanwhile is no customer page any more: 404), none fails.
+    assert not errors and len(statuses) == len(forms) and set(statuses) <= {303, 404}, (errors, statuses)
+
+    def outcome():
+        kept = User.get(User.id.in_([demo.id, second.id]), User.role == "customer")
+        return (
+            sorted(User.get_by_id(u.id).role for u in (demo, second)),
+            AuditLog.select().where(AuditLog.action == "customers_merged").count(),
+            Order.get_by_id(twins["order"].id).user_id == kept.id,
+        )
+
+    assert in_app(seeded, outcome) == (["customer", "merged"], 1, True)

@@ -6,6 +6,8 @@ logins ended. What the kept record lacks (name, phone, a real email and its pass
 from the other, so the person logs in as before.
 """
 
+from peewee import PostgresqlDatabase
+
 from app import phones
 from app.extensions import db
 from app.models import AuditLog
@@ -51,10 +53,16 @@ def merge(admin, kept, other_id):
     """Move the eSIMs, orders (with their payments and refunds), reminders, audit entries and
     logins of customer `other_id` to `kept`, and retire the other record; audited. All or nothing,
     and once: a second merge of the same record finds it no longer a customer."""
+    if not isinstance(other_id, int) or other_id == kept.id:
+        raise MergeError("bad_choice")
     with db.atomic():
-        other = User.get_or_none(User.id == other_id, User.role == "customer")
-        if other is None or other.id == kept.id or kept.role != "customer":
+        _lock(kept.id, other_id)
+        found = {
+            u.id: u for u in User.select().where(User.id.in_([kept.id, other_id]), User.role == "customer")
+        }
+        if len(found) != 2:
             raise MergeError("bad_choice")
+        kept, other = found[kept.id], found[other_id]
         retired = (
             User.update(
                 role="merged",
@@ -79,6 +87,15 @@ def merge(admin, kept, other_id):
         facts = (f"#{other.id}", other.name, _address(other), phones.readable(other.phone))
         support.audit(admin, kept, "customers_merged", " · ".join(part for part in facts if part))
     return moved
+
+
+def _lock(*ids):
+    """Hold both records until the merge commits, so two admins merging one pair (either way
+    round) go one after the other and the second finds a record no longer a customer."""
+    if isinstance(db.obj, PostgresqlDatabase):
+        list(User.select(User.id).where(User.id.in_(ids)).order_by(User.id).for_update())
+    else:  # SQLite: take the database's write lock first, before anything is read
+        User.update(role=User.role).where(User.id.in_(ids)).execute()
 
 
 def _address(user):
