@@ -2,10 +2,12 @@
 the customer it already knows by email or phone before it makes anyone new."""
 
 import importlib.util
+import threading
 from pathlib import Path
 
 import pytest
 from helpers import Auth
+from helpers import csrf_token
 from helpers import in_app
 from helpers import post_form
 from helpers import staff_client
@@ -185,3 +187,29 @@ def test_a_customer_who_logs_in_sees_the_counters_order(seeded):
     customer.environ_base["HTTP_REFERER"] = "https://localhost/"
     Auth(customer).login()
     assert order.number in customer.get("/orders").get_data(as_text=True)
+
+
+def test_a_counter_sale_sent_several_times_at_once_makes_one_customer_and_one_order(seeded):
+    agents = [staff_client(seeded, *DEMO_AGENT) for _ in range(6)]
+    tokens = [csrf_token(agent, "/support/counter") for agent in agents]
+    before = (_users(seeded), in_app(seeded, lambda: Order.select().count()))
+    barrier = threading.Barrier(len(agents))
+    statuses, errors = [], []
+
+    def sell(agent, token, phone):
+        try:
+            barrier.wait()
+            data = {"plan": "day-3gb", "language": "en", "phone": phone, "csrf_token": token}
+            statuses.append(agent.post("/support/counter", data=data).status_code)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    phones = ["097 111 2222", "+855 97 111 2222", "០៩៧ ១១១ ២២២២"] * 2
+    threads = [threading.Thread(target=sell, args=args) for args in zip(agents, tokens, phones, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors and statuses == [303] * len(agents), (errors, statuses)
+    after = (_users(seeded), in_app(seeded, lambda: Order.select().count()))
+    assert after == (before[0] + 1, before[1] + 1)

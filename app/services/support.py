@@ -3,6 +3,8 @@
 import json
 import secrets
 
+from peewee import PostgresqlDatabase
+
 from app import phones
 from app.extensions import db
 from app.models import AuditLog
@@ -148,6 +150,18 @@ def _counter_customer(agent, email, phone, name, language):
     return customer
 
 
+COUNTER_LOCK = 260018  # PostgreSQL advisory lock key: counter registrations, one at a time
+
+
+def _one_registration_at_a_time():
+    """Counter sales look up and register one after another, so a double tap or two agents
+    serving one walk-in never make two records for one phone (or fail on one email)."""
+    if isinstance(db.obj, PostgresqlDatabase):
+        db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (COUNTER_LOCK,))
+    else:  # SQLite: the write lock, taken before anything is read
+        User.update(role=User.role).where(User.id == 0).execute()
+
+
 def counter_sale(agent, email, phone, name, language, plan_code):
     """A new-eSIM order for the customer at the counter, registering them if needed: all or nothing,
     so a refused sale leaves no customer and no audit entry behind."""
@@ -155,6 +169,7 @@ def counter_sale(agent, email, phone, name, language, plan_code):
     if plan is None:
         raise SupportError("bad_choice")
     with db.atomic():
+        _one_registration_at_a_time()
         customer = _counter_customer(agent, email, phone, name, language)
         order = orders.place_order(customer, plan, source="agent", assisted_by=agent)
         audit(agent, customer, "counter_sale", order=order.number, plan=plan.code)
