@@ -157,6 +157,7 @@ AUDIT_LABELS = {
     "resend_receipt": _l("Receipt sent again"),
     "email_payment_link": _l("Payment link emailed"),
     "revealed_activation_code": _l("Activation code shown to the agent"),
+    "customers_merged": _l("Another record of this customer merged into this one"),
 }
 
 # What each order event means to the customer; notes first, then the new status.

@@ -119,10 +119,12 @@ def test_a_bad_phone_number_is_refused_and_changes_nothing(client, auth, seeded)
     )
     assert response.status_code == 200
     assert translated(
-        seeded, "zh", "Please enter a phone number with digits only, for example +855 12 345 678."
+        seeded,
+        "zh",
+        "This is not a phone number we can use. Please check it, for example 012 345 678 or +855 12 345 678.",
     ) in response.get_data(as_text=True)
     with seeded.app_context():
-        assert User.by_email("demo@example.com").phone == "+855 12 345 678"
+        assert User.by_email("demo@example.com").phone == "+85512345678"
 
 
 def test_changing_the_profile_language_changes_rendering(client, auth, seeded):

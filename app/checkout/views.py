@@ -16,7 +16,6 @@ from app.services import checkout as checkout_service
 from app.services import operator_webhooks
 from app.services import order_money
 from app.services import orders
-from app.services import provisioning
 from app.services import support
 from app.web.checkout import send_to_checkout
 from app.web.partials import render_page_or_fragment
@@ -79,7 +78,10 @@ def pay_page():
     """The payment link's page: to checkout while unpaid, then the order's status.
 
     It works for the order's payment window; after that, or once the order was
-    cancelled or expired, it says so and shows nothing of the order.
+    cancelled or expired, it says so and shows nothing of the order. Once paid it says
+    "all set" and never leads to the eSIM's activation code: whoever holds the link (an agent
+    who copied it, say) is not known to be its owner, who installs by the emailed link or
+    after logging in.
     """
     order = linked_order()
     if order is None or order.status in ("cancelled", "expired"):
@@ -93,21 +95,10 @@ def pay_page():
         order=order,
         events=orders.timeline(order),
         status_url=url_for("checkout.pay_page"),
-        install_url=_install_url(order),
         money=order_money.money_of(order),
+        by_link=True,
+        mailbox=support.has_mailbox(order.user),
     )
-
-
-def _install_url(order):
-    """For a new eSIM not yet installed, its install page by a signed link, as the activation email has.
-
-    The phone that paid through an agent's link is often not logged in; whoever holds the link
-    (for its payment window) may install the eSIM it paid for, and nothing else of the account.
-    """
-    esim = order.esim if order.status == "fulfilled" and order.kind == "new_esim" else None
-    if esim is None or esim.installed_at is not None:
-        return None
-    return url_for("shop.install", esim_id=esim.id, token=provisioning.install_token(esim))
 
 
 @bp.route("/checkout/cancel/<token>", methods=["GET", "POST"])

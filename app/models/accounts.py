@@ -7,6 +7,7 @@ from peewee import ForeignKeyField
 from peewee import IntegerField
 from peewee import TextField
 
+from app import phones
 from app.models.base import BaseModel
 from app.models.base import phone_digits
 from app.models.base import utcnow
@@ -27,6 +28,8 @@ class User(UserMixin, BaseModel):
         table_name = "users"
 
     def save(self, *args, only=None, **kwargs):
+        # Kept in E.164 form whatever wrote it; what is no phone number is kept as it was typed.
+        self.phone = phones.e164(self.phone) or (self.phone or "").strip()
         self.phone_digits = phone_digits(self.phone)
         return super().save(*args, only=with_field(only, "phone_digits"), **kwargs)
 

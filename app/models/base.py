@@ -1,14 +1,14 @@
 """The base model, and the helpers every table shares: times in UTC (naive), E.164 phones."""
 
-import re
 from datetime import UTC
 from datetime import datetime
 
 from peewee import Model
 
+from app import phones
 from app.extensions import db
 
-ROLES = ("customer", "agent", "admin")
+ROLES = ("customer", "agent", "admin", "merged")  # merged: a record joined into another, kept
 
 
 PLAN_KINDS = ("daily", "monthly", "yearly")
@@ -19,24 +19,12 @@ def utcnow():
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-CAMBODIA = "855"
+CAMBODIA = phones.COUNTRY_CODE
 
 
 def phone_digits(phone):
-    """A phone number as E.164 digits (no +): a local 0... or bare number is Cambodian."""
-    text = (phone or "").strip()
-    digits = re.sub(r"\D", "", text)
-    if not digits:
-        return ""
-    if text.startswith("+"):
-        return digits
-    if digits.startswith("00"):
-        return digits[2:]
-    if digits.startswith("0"):
-        return CAMBODIA + digits[1:]
-    if digits.startswith(CAMBODIA) and len(digits) >= 11:
-        return digits
-    return CAMBODIA + digits
+    """A phone number as E.164 digits (no +), the key support's search reads: see app.phones."""
+    return phones.digits(phone)
 
 
 def with_field(only, field):

@@ -2,7 +2,7 @@
 
 - an order number (R and hex digits, or hex digits with a letter): by prefix of the number
   (4 to 8 hex characters of one kind are also tried as the start of an order number);
-- digits (spaces, dashes, brackets and + allowed): the ICCID whole or by its last digits
+- digits in any script (spaces, dashes, brackets and + allowed): the ICCID whole or by its last digits
   (a prefix of the reversed ICCID), and the phone as E.164 digits, by prefix;
 - anything else: a part of the name or email (pg_trgm on PostgreSQL, FTS5 trigrams on SQLite).
 
@@ -14,6 +14,7 @@ import re
 from peewee import PostgresqlDatabase
 from peewee import fn
 
+from app import phones
 from app.extensions import db
 from app.models import Esim
 from app.models import Order
@@ -33,7 +34,7 @@ DIGITS_ONLY = re.compile(r"\+?[\d\s().-]+")
 
 def search(query, limit=20):
     """Customers for an agent's query (at least MIN_LENGTH characters), exact hits first."""
-    query = (query or "").strip()
+    query = phones.latin_digits((query or "").strip())  # Khmer (or any script's) digits as 0-9
     if len(query) < MIN_LENGTH:
         return []
     exact, near = [], []

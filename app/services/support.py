@@ -1,9 +1,11 @@
 """What support agents do for customers; every action is written to the audit log."""
 
 import json
-import re
 import secrets
 
+from peewee import PostgresqlDatabase
+
+from app import phones
 from app.extensions import db
 from app.models import AuditLog
 from app.models import Esim
@@ -43,18 +45,27 @@ def audit(actor, customer, action, detail="", **facts):
     return AuditLog.create(actor=actor, customer=customer, action=action, detail=str(detail)[:2000])
 
 
-def _digits(text):
-    return re.sub(r"\D", "", text or "")
-
-
 def search(query, limit=20):
     """Customers by name, email, phone, ICCID (whole or last 4+ digits) or order number (or its start)."""
     return customer_search.search(query, limit)
 
 
 def has_mailbox(user):
-    """False for customers registered at a counter with a phone number only."""
-    return not user.email.endswith("@" + PLACEHOLDER_DOMAIN)
+    """False for customers registered at a counter with a phone number only (and merged-away records)."""
+    return not user.email.endswith(".invalid")
+
+
+def readable_phone(phone):
+    return phones.readable(phone)
+
+
+def customer_label(user):
+    """Who a customer is, as support reads it: the name, else the email; a customer with no mailbox
+    by name and phone, never by the placeholder address."""
+    if has_mailbox(user):
+        return user.name or user.email
+    phone = phones.readable(user.phone)
+    return " · ".join(part for part in (user.name, phone) if part) or f"#{user.id}"
 
 
 def overview(customer, orders_before=None, log_before=None):
@@ -93,28 +104,62 @@ def assisted_renewal(agent, customer, esim_id, plan_code):
     return order
 
 
+def customers_with_phone(number):
+    """The customers whose phone is `number` (E.164), oldest first."""
+    return list(
+        User.select()
+        .where(User.phone_digits == phones.digits(number), User.role == "customer")
+        .order_by(User.id)
+        .limit(2)
+    )
+
+
 def _counter_customer(agent, email, phone, name, language):
-    """The customer at the counter: found by email or phone, or registered now."""
+    """The customer at the counter: found by email, else by phone, or registered now.
+
+    A phone on two customers' records is refused (support merges them first), and so is a new
+    email with the phone of another customer: the sale never makes a second record for one phone.
+    """
     email = (email or "").strip().lower()
-    digits = _digits(phone)
-    if not email and not digits:
+    number = phones.e164(phone)
+    if number is None:
+        raise SupportError("bad_phone")
+    if not email and not number:
         raise SupportError("no_contact")
     existing = User.by_email(email) if email else None
-    if existing is None and digits and not email:
-        existing = User.get_or_none(User.email == f"phone-{digits}@{PLACEHOLDER_DOMAIN}")
     if existing is not None:
         if existing.role != "customer":
             raise SupportError("not_a_customer")
         return existing
+    same_phone = customers_with_phone(number) if number else []
+    if len(same_phone) > 1:
+        raise SupportError("phone_on_two_customers")
+    if same_phone and email:
+        raise SupportError("phone_of_another_customer")
+    if same_phone:
+        return same_phone[0]
+    placeholder = f"phone-{number[1:]}-{secrets.token_hex(4)}@{PLACEHOLDER_DOMAIN}"
     customer = accounts.register(
-        email or f"phone-{digits}@{PLACEHOLDER_DOMAIN}",
+        email or placeholder,
         secrets.token_urlsafe(24),  # they can choose their own by "forgot password"
         language=language,
         name=name or "",
-        phone=phone or "",
+        phone=number,
     )
-    audit(agent, customer, "registered_at_counter", email or phone)
+    audit(agent, customer, "registered_at_counter", email or phones.readable(number))
     return customer
+
+
+COUNTER_LOCK = 260018  # PostgreSQL advisory lock key: counter registrations, one at a time
+
+
+def _one_registration_at_a_time():
+    """Counter sales look up and register one after another, so a double tap or two agents
+    serving one walk-in never make two records for one phone (or fail on one email)."""
+    if isinstance(db.obj, PostgresqlDatabase):
+        db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (COUNTER_LOCK,))
+    else:  # SQLite: the write lock, taken before anything is read
+        User.update(role=User.role).where(User.id == 0).execute()
 
 
 def counter_sale(agent, email, phone, name, language, plan_code):
@@ -124,6 +169,7 @@ def counter_sale(agent, email, phone, name, language, plan_code):
     if plan is None:
         raise SupportError("bad_choice")
     with db.atomic():
+        _one_registration_at_a_time()
         customer = _counter_customer(agent, email, phone, name, language)
         order = orders.place_order(customer, plan, source="agent", assisted_by=agent)
         audit(agent, customer, "counter_sale", order=order.number, plan=plan.code)
@@ -213,7 +259,18 @@ def show_khqr(agent, order, return_url, lang):
     return session.id
 
 
+def placed_by_an_agent(order):
+    """An order made at the counter or as an assisted renewal (its payment link is the agent's to give)."""
+    return order.assisted_by_id is not None
+
+
 def email_payment_link(agent, order, link):
+    """The payment link, to the customer's own address; only while the order waits for payment
+    (a paid order's link would lead to its eSIM)."""
+    if order.status != OrderStatus.PENDING:
+        raise SupportError("not_pending")
+    if not has_mailbox(order.user):
+        raise SupportError("no_mailbox")
     notifications.send_payment_link(order, link)
     audit(agent, order.user, "email_payment_link", order.number)
 

@@ -91,3 +91,11 @@ class CashForm(Form):
     """Cash taken at the counter for a pending order."""
 
     amount = MoneyField(_l("Cash received (USD)"), _l("Please enter the amount received, for example 5.00."))
+
+
+class MergeForm(Form):
+    """The other record of the same person, to merge into the one on screen (admins only)."""
+
+    other = IntegerField(
+        validators=[DataRequired(_l("Please choose the record to merge.")), NumberRange(min=1, max=2**63 - 1)]
+    )

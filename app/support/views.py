@@ -15,6 +15,7 @@ from flask_login import current_user
 from app.services import accounts
 from app.services import catalogue
 from app.services import esims as esim_lookup
+from app.services import merge
 from app.services import order_money
 from app.services import orders
 from app.services import provisioning
@@ -27,6 +28,7 @@ from app.services.promotions import PromoError
 from app.support import bp
 from app.support.access import order_or_404
 from app.support.access import staff_required
+from app.support.errors import ERRORS
 from app.support.forms import AssistedRenewalForm
 from app.support.forms import CashForm
 from app.support.forms import CounterSaleForm
@@ -36,17 +38,6 @@ from app.support.forms import first_error
 from app.support.forms import plan_choices
 from app.web.cursors import cursor
 from app.web.partials import render_page_or_fragment
-
-ERRORS = {
-    "bad_choice": lambda: _("Please choose one of the customer's eSIMs and a plan."),
-    "no_contact": lambda: _("Please give the customer's email or phone number."),
-    "not_a_customer": lambda: _("That address belongs to a staff account."),
-    "not_pending": lambda: _("This order is not waiting for payment."),
-    "wrong_amount": lambda: _("The amount received must be the order's amount."),
-    "not_failed": lambda: _("Only a failed order can be marked refunded."),
-    "not_paid": lambda: _("This order has not been paid."),
-}
-
 
 OLDER_FRAGMENTS = {"orders-older": "support/_customer_orders.html", "log-older": "support/_customer_log.html"}
 
@@ -64,11 +55,6 @@ def _back_to(customer):
 
 def _fail(exc):
     flash(ERRORS[exc.reason](), "error")
-
-
-@bp.app_template_global()
-def has_mailbox(user):
-    return support.has_mailbox(user)
 
 
 @bp.route("")
@@ -105,6 +91,7 @@ def customer(customer_id):
         groups=catalogue.grouped_plans(),
         cards=[(e, usage.status(e)) for e in data["esims"]],
         note_form=NoteForm(formdata=None),
+        same_phone=merge.candidates(person) if current_user.role == "admin" else [],
         **data,
     )
 
@@ -191,7 +178,10 @@ def _payment_link(order):
 
 
 def _order_page(item, revealed=False):
-    link = _payment_link(item)
+    # Only an order an agent placed has a link on the agent's screen: a customer's own online order
+    # is paid from their own account, and its link would lead whoever holds it to their eSIM.
+    offered = item.status == orders.OrderStatus.PENDING and support.placed_by_an_agent(item)
+    link = _payment_link(item) if offered else None
     install_code = provisioning.activation_code(item.esim) if revealed else None
     money = order_money.money_of(item)
     return render_page_or_fragment(
@@ -200,7 +190,7 @@ def _order_page(item, revealed=False):
         target=f"support-order-{item.id}",
         order=item,
         link=link,
-        link_qr=qr_images.svg(link) if item.status == orders.OrderStatus.PENDING else None,
+        link_qr=qr_images.svg(link) if link else None,
         install_code=install_code,
         install_qr=qr_images.svg(install_code) if install_code else None,
         events=orders.timeline(item),
@@ -236,8 +226,12 @@ def reveal_activation_code(order_id):
 @staff_required
 def email_link(order_id):
     item = order_or_404(order_id)
-    support.email_payment_link(current_user, item, _payment_link(item))
-    flash(_("The payment link was emailed to the customer in their language."), "success")
+    try:
+        support.email_payment_link(current_user, item, _payment_link(item))
+    except support.SupportError as exc:
+        _fail(exc)
+    else:
+        flash(_("The payment link was emailed to the customer in their language."), "success")
     return redirect(url_for("support.order", order_id=item.id), code=303)
 
 

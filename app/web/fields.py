@@ -13,9 +13,9 @@ from wtforms.validators import Email
 from wtforms.validators import EqualTo
 from wtforms.validators import Length
 from wtforms.validators import Optional
-from wtforms.validators import Regexp
 from wtforms.validators import ValidationError
 
+from app import phones
 from app.labels import LANGUAGES
 from app.services import accounts
 
@@ -85,17 +85,28 @@ def name_field():
     return StringField(_l("Name"), validators=[Optional(), Length(max=100)])
 
 
+class PhoneField(StringField):
+    """A phone number in any digits and spacing, kept in E.164 form (`+85512345678`); shown readably."""
+
+    def _value(self):
+        return phones.readable(self.data) if self.data and not self.errors else super()._value()
+
+
+def e164_phone(form, field):
+    """Refuse what is not a phone number; otherwise store it in E.164 form."""
+    number = phones.e164(field.data)
+    if number is None:
+        raise ValidationError(
+            _l(
+                "This is not a phone number we can use. Please check it, for example 012 345 678 or "
+                "+855 12 345 678."
+            )
+        )
+    field.data = number
+
+
 def phone_field():
-    return StringField(
-        _l("Phone number"),
-        validators=[
-            Optional(),
-            Regexp(
-                r"^\+?[0-9 ()-]{6,20}$",
-                message=_l("Please enter a phone number with digits only, for example +855 12 345 678."),
-            ),
-        ],
-    )
+    return PhoneField(_l("Phone number"), validators=[Optional(), Length(max=40), e164_phone])
 
 
 def plan_fields():
