@@ -6,12 +6,19 @@ order, for every extra payment on an order and for a payment that does not match
 it; admins make the others. Cash, and KHQR (Bakong has no refund call), cannot go
 back through a provider: such a refund stays owed until an admin records that the
 cash was handed back, or the bank transfer sent.
+
+What refunds take from a payment is kept on it (`refunded_cents`) and changed only by a
+compare-and-set, in the same transaction as the refund row it is for: parallel refunds of one
+payment (eight admins, a double submit, the worker's automatic ones) never add up to more than was
+paid, on SQLite and PostgreSQL alike. A refund that finally fails gives its amount back; one made in
+the provider's dashboard takes its amount whatever is left, since that money has gone.
 """
 
 import secrets
 from datetime import timedelta
 
 from flask import current_app
+from peewee import IntegrityError
 
 from app.models import KhqrCode
 from app.models import Order
@@ -54,17 +61,52 @@ def order_payment(order):
 
 
 def refundable_cents(payment):
-    taken = sum(r.amount_cents for r in payment.refunds if r.status in COUNTS)
-    return payment.amount_cents - taken
+    """What is left to refund of `payment`, as the database has it now."""
+    left = Payment.select(Payment.amount_cents - Payment.refunded_cents).where(Payment.id == payment.id)
+    return left.scalar() or 0
+
+
+def _take(payment_id, amount_cents, within=True):
+    """Compare-and-set: refunds take `amount_cents` more of the payment; False when that would pass
+    what was paid (`within`), so of parallel refunds only those that fit get through."""
+    query = Payment.update(refunded_cents=Payment.refunded_cents + amount_cents).where(
+        Payment.id == payment_id
+    )
+    if within:
+        query = query.where(Payment.refunded_cents + amount_cents <= Payment.amount_cents)
+    return query.execute() == 1
+
+
+def _move(row, to_status, **fields):
+    """Compare-and-set a refund's status from the one `row` was read with; what it takes from its
+    payment follows (a failed refund gives its amount back). True for the one caller that moved it."""
+    with jobs.transaction():
+        changed = (
+            Refund.update(status=to_status, updated_at=utcnow(), **fields)
+            .where(Refund.id == row.id, Refund.status == row.status)
+            .execute()
+        )
+        took, takes = row.status in COUNTS, to_status in COUNTS
+        if changed and took != takes:
+            _take(row.payment_id, row.amount_cents if takes else -row.amount_cents, within=False)
+    return changed == 1
 
 
 def refund(order, amount_cents, reason, actor=None, payment=None, note=""):
-    """Record a refund of part or all of a payment (the order's own by default) and queue it."""
+    """Record a refund of part or all of a payment (the order's own by default) and queue it.
+
+    Raises RefundError("bad_amount") when the amount is not positive or more than is left to refund,
+    including when a refund made at the same moment took what was left.
+    """
     payment = payment or order_payment(order)
     if payment is None:
         raise RefundError("nothing_paid")
+    if amount_cents <= 0:
+        raise RefundError("bad_amount")
+    # The compare-and-set comes first: on SQLite the transaction then starts by taking the write
+    # lock (waiting its turn), instead of reading first and failing to upgrade ("database is locked").
     with jobs.transaction():
-        if not 0 < amount_cents <= refundable_cents(payment):
+        if not _take(payment.id, amount_cents):
             raise RefundError("bad_amount")
         row = Refund.create(
             order=order.id,
@@ -141,9 +183,7 @@ def send(refund_id, now=None):
     except PaymentError as exc:
         return _retry_later(row, now, str(exc))
     status = PROVIDER_STATUS.get(info.status, "pending")
-    Refund.update(
-        status=status, provider_ref=info.id, locked_until=None, last_error="", updated_at=now
-    ).where(Refund.id == row.id).execute()
+    _move(row, status, provider_ref=info.id, locked_until=None, last_error="")
     _close_order(row.order_id)
     return status
 
@@ -151,9 +191,7 @@ def send(refund_id, now=None):
 def _retry_later(row, now, reason):
     current_app.logger.warning("refund %s (try %s) not sent: %s", row.id, row.attempts, reason)
     if row.attempts > len(RETRY_PAUSES):
-        Refund.update(status="failed", locked_until=None, last_error=reason[:500], updated_at=now).where(
-            Refund.id == row.id
-        ).execute()
+        _move(row, "failed", locked_until=None, last_error=reason[:500])
         return "failed"
     pause = RETRY_PAUSES[row.attempts - 1]
     Refund.update(
@@ -168,13 +206,23 @@ def retry(refund_row, admin):
     if refund_row.status != "failed":
         raise RefundError("not_failed")
     with jobs.transaction():
-        Refund.update(
-            status="queued",
-            attempts=0,
-            next_try_at=utcnow(),
-            idempotency_key=f"refund-{refund_row.order.number}-{secrets.token_hex(8)}",
-            note=(refund_row.note + f" (sent again by {admin.email})")[:500],
-        ).where(Refund.id == refund_row.id).execute()
+        sent_again = (
+            Refund.update(
+                status="queued",
+                attempts=0,
+                next_try_at=utcnow(),
+                updated_at=utcnow(),
+                idempotency_key=f"refund-{refund_row.order.number}-{secrets.token_hex(8)}",
+                note=(refund_row.note + f" (sent again by {admin.email})")[:500],
+            )
+            .where(Refund.id == refund_row.id, Refund.status == "failed")
+            .execute()
+        )
+        if not sent_again:
+            raise RefundError("not_failed")
+        # It takes its amount again, if what it gave back has not been refunded otherwise since.
+        if not _take(refund_row.payment_id, refund_row.amount_cents):
+            raise RefundError("bad_amount")
         jobs.enqueue("send_refund", refund_row.id)
 
 
@@ -214,7 +262,7 @@ def provider_update(info):
         return _made_elsewhere(info.payment_intent, info.amount, info.id, status)
     if row.status != status:
         note = {"last_error": "refused by the provider or the bank"} if status == "failed" else {}
-        Refund.update(status=status, updated_at=utcnow(), **note).where(Refund.id == row.id).execute()
+        _move(row, status, **note)
         _close_order(row.order_id)
     return row
 
@@ -241,20 +289,27 @@ def _made_elsewhere(intent, amount, ref, status):
     payment = Payment.get_or_none(Payment.intent_ref == intent, Payment.intent_ref != "")
     if payment is None or amount <= 0:
         return None
-    row, _created = Refund.get_or_create(
-        idempotency_key=f"provider-{ref}",
-        defaults=dict(
-            order=payment.order_id,
-            payment=payment,
-            amount_cents=amount,
-            currency=payment.currency,
-            reason="staff",
-            note="made at the payment provider",
-            status=status,
-            provider_ref=ref,
-        ),
-    )
-    return row
+    key = f"provider-{ref}"
+    row = Refund.get_or_none(Refund.idempotency_key == key)
+    if row is not None:
+        return row
+    try:
+        with jobs.transaction():
+            if status in COUNTS:
+                _take(payment.id, amount, within=False)  # the money has gone, whatever was left
+            return Refund.create(
+                idempotency_key=key,
+                order=payment.order_id,
+                payment=payment,
+                amount_cents=amount,
+                currency=payment.currency,
+                reason="staff",
+                note="made at the payment provider",
+                status=status,
+                provider_ref=ref,
+            )
+    except IntegrityError:  # the same event, recorded at the same moment by another delivery
+        return Refund.get(Refund.idempotency_key == key)
 
 
 def retry_due(now=None):
