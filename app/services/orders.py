@@ -50,9 +50,10 @@ def place_order(user, plan, esim=None, promo_code="", source="customer", assiste
     One intention, one order: while the customer has an unpaid order for the same
     eSIM (or new eSIM) and plan, that order is given back instead of a second one
     (a double tap, or a second try at paying). With another promo code the old one
-    is cancelled and a new one made, unless its payment is already processing.
+    is cancelled and a new one made, unless its payment is already processing. A customer holds
+    one redemption of a limited code at a time: their other unpaid orders holding it are cancelled.
     """
-    discount = promotions.evaluate(promo_code, plan)
+    discount = promotions.evaluate(promo_code, plan, user=user)
     promo_id = discount.promo.id if discount.promo else None
     promised = allowance.promised(esim, plan, discount.bonus_data_mb) if esim else None
     for _attempt in range(5):
@@ -62,6 +63,9 @@ def place_order(user, plan, esim=None, promo_code="", source="customer", assiste
                 return existing
             close_unpaid(existing, OrderStatus.CANCELLED, source, note="replaced_by_new_order")
             continue
+        if discount.promo and promotions.limited(discount.promo):
+            for holder in promotions.other_holds(user, discount.promo):
+                close_unpaid(holder, OrderStatus.CANCELLED, source, note="replaced_by_new_order")
         try:
             with db.atomic():
                 order = Order.create(
