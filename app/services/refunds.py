@@ -7,11 +7,8 @@ it; admins make the others. Cash, and KHQR (Bakong has no refund call), cannot g
 back through a provider: such a refund stays owed until an admin records that the
 cash was handed back, or the bank transfer sent.
 
-What refunds take from a payment is kept on it (`refunded_cents`) and changed only by a
-compare-and-set, in the same transaction as the refund row it is for: parallel refunds of one
-payment (eight admins, a double submit, the worker's automatic ones) never add up to more than was
-paid, on SQLite and PostgreSQL alike. A refund that finally fails gives its amount back; one made in
-the provider's dashboard takes its amount whatever is left, since that money has gone.
+What each refund takes from its payment is a compare-and-set (refund_ledger.py), so parallel
+refunds of one payment never add up to more than was paid.
 """
 
 import secrets
@@ -20,7 +17,6 @@ from datetime import timedelta
 from flask import current_app
 from peewee import IntegrityError
 
-from app.models import KhqrCode
 from app.models import Order
 from app.models import OrderStatus
 from app.models import Payment
@@ -30,13 +26,15 @@ from app.payments import PaymentError
 from app.payments import get_provider
 from app.services import jobs
 from app.services import operator_refunds
+from app.services import refund_ledger
 from app.services.orders import move
 from app.services.orders import record
+from app.services.refund_transfers import transfer_details  # noqa: F401 - support names it here
 
 CLAIM = timedelta(minutes=2)
 # Pauses between tries when the provider cannot be reached; then the refund is failed (owed).
 RETRY_PAUSES = (30, 60, 300, 900, 3600)
-COUNTS = ("queued", "pending", "succeeded", "manual", "transfer")  # refunds that take from what is refundable
+COUNTS = refund_ledger.COUNTS
 PROVIDER_STATUS = {"succeeded": "succeeded", "failed": "failed", "canceled": "failed"}
 RETRY_BATCH = 100
 BY_HAND = ("manual", "transfer")
@@ -66,32 +64,6 @@ def refundable_cents(payment):
     return left.scalar() or 0
 
 
-def _take(payment_id, amount_cents, within=True):
-    """Compare-and-set: refunds take `amount_cents` more of the payment; False when that would pass
-    what was paid (`within`), so of parallel refunds only those that fit get through."""
-    query = Payment.update(refunded_cents=Payment.refunded_cents + amount_cents).where(
-        Payment.id == payment_id
-    )
-    if within:
-        query = query.where(Payment.refunded_cents + amount_cents <= Payment.amount_cents)
-    return query.execute() == 1
-
-
-def _move(row, to_status, **fields):
-    """Compare-and-set a refund's status from the one `row` was read with; what it takes from its
-    payment follows (a failed refund gives its amount back). True for the one caller that moved it."""
-    with jobs.transaction():
-        changed = (
-            Refund.update(status=to_status, updated_at=utcnow(), **fields)
-            .where(Refund.id == row.id, Refund.status == row.status)
-            .execute()
-        )
-        took, takes = row.status in COUNTS, to_status in COUNTS
-        if changed and took != takes:
-            _take(row.payment_id, row.amount_cents if takes else -row.amount_cents, within=False)
-    return changed == 1
-
-
 def refund(order, amount_cents, reason, actor=None, payment=None, note=""):
     """Record a refund of part or all of a payment (the order's own by default) and queue it.
 
@@ -106,7 +78,7 @@ def refund(order, amount_cents, reason, actor=None, payment=None, note=""):
     # The compare-and-set comes first: on SQLite the transaction then starts by taking the write
     # lock (waiting its turn), instead of reading first and failing to upgrade ("database is locked").
     with jobs.transaction():
-        if not _take(payment.id, amount_cents):
+        if not refund_ledger.take(payment.id, amount_cents):
             raise RefundError("bad_amount")
         row = Refund.create(
             order=order.id,
@@ -135,29 +107,6 @@ def _first_status(payment):
         return "transfer"  # a provider no longer set up: the money can only go back by hand
 
 
-def transfer_details(refund_rows):
-    """Where each refund owed by bank transfer goes: {refund id: "payer's account · Bakong hash"}."""
-    owed = [r for r in refund_rows if r.status == "transfer"]
-    if not owed:
-        return {}
-    paid = {p.id: p for p in Payment.select().where(Payment.id.in_([r.payment_id for r in owed]))}
-    payers = {
-        c.md5: c.payer_account
-        for c in KhqrCode.select(KhqrCode.md5, KhqrCode.payer_account).where(
-            KhqrCode.md5.in_([p.session_ref for p in paid.values()])
-        )
-    }
-    details = {}
-    for row in owed:
-        payment = paid[row.payment_id]
-        parts = [
-            payers.get(payment.session_ref, ""),
-            f"Bakong {payment.intent_ref}" if payment.intent_ref else "",
-        ]
-        details[row.id] = " · ".join(part for part in parts if part)
-    return details
-
-
 def send(refund_id, now=None):
     """One try at sending a recorded refund to the provider (the worker)."""
     now = now or utcnow()
@@ -183,7 +132,7 @@ def send(refund_id, now=None):
     except PaymentError as exc:
         return _retry_later(row, now, str(exc))
     status = PROVIDER_STATUS.get(info.status, "pending")
-    _move(row, status, provider_ref=info.id, locked_until=None, last_error="")
+    refund_ledger.move(row, status, provider_ref=info.id, locked_until=None, last_error="")
     _close_order(row.order_id)
     return status
 
@@ -191,7 +140,7 @@ def send(refund_id, now=None):
 def _retry_later(row, now, reason):
     current_app.logger.warning("refund %s (try %s) not sent: %s", row.id, row.attempts, reason)
     if row.attempts > len(RETRY_PAUSES):
-        _move(row, "failed", locked_until=None, last_error=reason[:500])
+        refund_ledger.move(row, "failed", locked_until=None, last_error=reason[:500])
         return "failed"
     pause = RETRY_PAUSES[row.attempts - 1]
     Refund.update(
@@ -221,7 +170,7 @@ def retry(refund_row, admin):
         if not sent_again:
             raise RefundError("not_failed")
         # It takes its amount again, if what it gave back has not been refunded otherwise since.
-        if not _take(refund_row.payment_id, refund_row.amount_cents):
+        if not refund_ledger.take(refund_row.payment_id, refund_row.amount_cents):
             raise RefundError("bad_amount")
         jobs.enqueue("send_refund", refund_row.id)
 
@@ -262,7 +211,7 @@ def provider_update(info):
         return _made_elsewhere(info.payment_intent, info.amount, info.id, status)
     if row.status != status:
         note = {"last_error": "refused by the provider or the bank"} if status == "failed" else {}
-        _move(row, status, **note)
+        refund_ledger.move(row, status, **note)
         _close_order(row.order_id)
     return row
 
@@ -296,7 +245,7 @@ def _made_elsewhere(intent, amount, ref, status):
     try:
         with jobs.transaction():
             if status in COUNTS:
-                _take(payment.id, amount, within=False)  # the money has gone, whatever was left
+                refund_ledger.take(payment.id, amount, within=False)  # the money has gone, whatever was left
             return Refund.create(
                 idempotency_key=key,
                 order=payment.order_id,
