@@ -57,6 +57,8 @@ def test_the_eleventh_new_order_in_fifteen_minutes_waits_and_the_same_order_agai
     page = refused.get_data(as_text=True)
     assert translated(seeded, "zh", TOO_MANY, wait=_wait_of_15_minutes(seeded, "zh")) in page
     assert 'value="day-3gb" checked' in page  # the form as sent
+    not_theirs = client.post("/esims/9999/renew", data={"plan": "day-1gb", "promo": "", "csrf_token": token})
+    assert not_theirs.status_code == 429 and "day-1gb" not in not_theirs.get_data(as_text=True)
     bought = post_form(client, "/buy", {"plan": "day-1gb", "promo": ""})
     assert bought.status_code == 429  # a new eSIM is an order too
     assert _orders(seeded) == 10

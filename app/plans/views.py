@@ -10,6 +10,7 @@ from flask_login import login_required
 from app.plans import bp
 from app.plans.forms import RenewForm
 from app.services import catalogue
+from app.services import esims
 from app.services import orders
 from app.services import renewal
 from app.services import usage
@@ -56,7 +57,9 @@ def _renew_page(esim, form, quote):
 def _too_many_orders(message):
     """The renewal form as sent, saying how long to wait (the 429 of the per-account order limit)."""
     flash(message, "error")
-    esim = owned_esim_or_404(request.view_args["esim_id"])
+    esim = esims.owned(current_user.id, request.view_args["esim_id"])
+    if esim is None or not renewal.can_renew(esim):  # nothing of someone else's, even in a refusal
+        return render_template("errors/error.html", title=_("Too many attempts"), message=message)
     form = RenewForm()
     return _renew_page(esim, form, _summary(esim, form))
 
