@@ -2,10 +2,11 @@
 
 A code may be limited in all (`max_redemptions`) and per customer (`per_customer`). A customer has
 used a code once an order of theirs with it is paid (or its payment is processing); renewals count
-like any order, and an order that failed (refunded) gives the use back. While an order is unpaid it holds one redemption of a limited code, and a customer
-holds at most one: a new order with the code replaces their other unpaid order holding it
-(orders.place_order). An unpaid order ends with its payment window (the worker's expire-orders,
-or the provider saying its checkout ran out), and its hold with it.
+like any order, and an order that failed (refunded) gives the use back. While an order is unpaid it
+holds one redemption of a limited code, and a customer holds at most one: a new order with the code
+replaces their other unpaid order holding it (orders.place_order). An unpaid order ends with its
+payment window (the worker's expire-orders, or the provider saying its checkout ran out), and its
+hold with it.
 """
 
 from dataclasses import dataclass
