@@ -151,3 +151,44 @@ def test_unknown_codes_tried_are_limited_per_address_and_per_account(client, aut
     preview = client.get(f"{url}?plan=day-1gb&promo=WELCOME10", headers=HTMX).get_data(as_text=True)
     assert "Too many promo codes tried" in preview
     assert _orders(seeded) == 0
+
+
+def test_orders_with_a_limited_code_made_at_once_by_one_customer_hold_one_redemption(seeded, monkeypatch):
+    import threading
+    import time
+
+    from helpers import make_esim
+
+    from app.models import Plan
+    from app.models import User
+    from app.services import promotions
+
+    in_app(seeded, PromoCode.update(max_redemptions=5).where(PromoCode.code == "WELCOME10").execute)
+    user = in_app(seeded, User.by_email, "demo@example.com")
+    esims = [esim_of(seeded)] + [make_esim(seeded, user, f"898550000000000{n}777") for n in range(3)]
+    plan = in_app(seeded, Plan.get, Plan.code == "month-10gb")
+    looked_up = promotions.other_holds
+
+    def slow_lookup(*args):
+        found = looked_up(*args)
+        time.sleep(0.1)  # as under load: another order could be made meanwhile
+        return found
+
+    monkeypatch.setattr(promotions, "other_holds", slow_lookup)
+    barrier, errors = threading.Barrier(len(esims)), []
+
+    def renew(esim):
+        barrier.wait()
+        try:
+            in_app(seeded, orders.create_order, user, esim, plan, "WELCOME10")
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=renew, args=(esim,)) for esim in esims]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    pending = in_app(seeded, lambda: Order.select().where(Order.status == "pending").count())
+    assert pending == 1 and _held(seeded) == 1

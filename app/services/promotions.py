@@ -17,6 +17,7 @@ from peewee import Case
 from app.models import Order
 from app.models import OrderStatus
 from app.models import PromoCode
+from app.models import User
 from app.models import utcnow
 
 ERRORS = {
@@ -105,15 +106,22 @@ def limited(promo):
     return promo.max_redemptions is not None or promo.per_customer is not None
 
 
-def other_holds(user, promo, keep=None):
-    """`user`'s unpaid orders (other than `keep`) holding `promo`, not yet being paid."""
-    query = Order.select().where(
-        Order.user == user,
-        Order.promo == promo.id,
-        Order.status == OrderStatus.PENDING,
-        Order.payment_note != "processing",
+def other_holds(user, promo):
+    """`user`'s unpaid orders holding `promo`, not yet being paid."""
+    return list(
+        Order.select().where(
+            Order.user == user,
+            Order.promo == promo.id,
+            Order.status == OrderStatus.PENDING,
+            Order.payment_note != "processing",
+        )
     )
-    return list(query if keep is None else query.where(Order.id != keep.id))
+
+
+def one_customer_at_a_time(user):
+    """Lock the customer's row until the transaction ends (a no-op UPDATE: a row lock on PostgreSQL,
+    the write lock on SQLite), so their orders with a limited code are made one after another."""
+    User.update(role=User.role).where(User.id == user.id).execute()
 
 
 def hold(promo):
