@@ -392,12 +392,15 @@ def test_expire_orders_works_in_batches_writing_each_orders_event_and_giving_pro
     from app.services import abandoned_orders
 
     in_app(seeded, PromoCode.update(max_redemptions=50).execute)
-    user = in_app(seeded, User.by_email, "demo@example.com")
+    # Five customers (one customer holds one redemption of a limited code at a time).
+    customers = [in_app(seeded, User.by_email, "demo@example.com")] + [
+        make_customer(seeded, f"holder{i}@example.com", "holder-pass-1234") for i in range(4)
+    ]
     esim = _esim(seeded)
     plans = ["day-1gb", "day-3gb", "month-10gb", "month-30gb", "month-80gb"]
     unopened = [
-        in_app(seeded, orders.place_order, user, renewal.find_plan(code), promo_code="WELCOME10")
-        for code in plans  # new eSIMs, at the counter
+        in_app(seeded, orders.place_order, customer, renewal.find_plan(code), promo_code="WELCOME10")
+        for customer, code in zip(customers, plans, strict=True)  # new eSIMs, at the counter
     ]
     auth.login()
     for code in plans[:3]:

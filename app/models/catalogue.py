@@ -41,6 +41,7 @@ class PromoCode(BaseModel):
     valid_from = DateTimeField(null=True)
     valid_until = DateTimeField(null=True)
     max_redemptions = IntegerField(null=True)
+    per_customer = IntegerField(null=True)  # paid orders one customer may use it on; None: no limit
     redemptions = IntegerField(default=0)  # paid orders only
     held = IntegerField(default=0)  # orders in checkout now, each holding one redemption
     plan_kinds = CharField(default="")  # comma-separated; empty means every kind

@@ -134,6 +134,9 @@ class Payment(BaseModel):
     currency = CharField()
     kind = CharField(default="order")  # order, extra, mismatch
     received_at = DateTimeField(default=utcnow)
+    # What refunds take from it now (queued, on their way, done, or owed by hand; not failed ones):
+    # every refund is a compare-and-set on it, so parallel refunds never add up to more than was paid.
+    refunded_cents = IntegerField(default=0)
 
     class Meta:
         table_name = "payments"

@@ -40,7 +40,8 @@ def seed_plans():
 
 
 def seed_promos():
-    PromoCode.get_or_create(code="WELCOME10", defaults=dict(kind="percent", value=10))
+    # A welcome: once per customer (renewals included).
+    PromoCode.get_or_create(code="WELCOME10", defaults=dict(kind="percent", value=10, per_customer=1))
     PromoCode.get_or_create(
         code="BONUS5GB", defaults=dict(kind="bonus_data", value=5 * 1024, plan_kinds="monthly,yearly")
     )

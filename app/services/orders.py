@@ -50,9 +50,10 @@ def place_order(user, plan, esim=None, promo_code="", source="customer", assiste
     One intention, one order: while the customer has an unpaid order for the same
     eSIM (or new eSIM) and plan, that order is given back instead of a second one
     (a double tap, or a second try at paying). With another promo code the old one
-    is cancelled and a new one made, unless its payment is already processing.
+    is cancelled and a new one made, unless its payment is already processing. A customer holds
+    one redemption of a limited code at a time: their other unpaid orders holding it are cancelled.
     """
-    discount = promotions.evaluate(promo_code, plan)
+    discount = promotions.evaluate(promo_code, plan, user=user)
     promo_id = discount.promo.id if discount.promo else None
     promised = allowance.promised(esim, plan, discount.bonus_data_mb) if esim else None
     for _attempt in range(5):
@@ -64,6 +65,8 @@ def place_order(user, plan, esim=None, promo_code="", source="customer", assiste
             continue
         try:
             with db.atomic():
+                if discount.promo and promotions.limited(discount.promo):
+                    _one_hold_per_customer(user, esim, plan, discount.promo, source)
                 order = Order.create(
                     number=_new_number(),
                     user=user,
@@ -87,6 +90,22 @@ def place_order(user, plan, esim=None, promo_code="", source="customer", assiste
         except IntegrityError:
             continue  # the same order made at the same moment (then found above), or a number collided
     raise RuntimeError("could not allocate an order number")
+
+
+def _one_hold_per_customer(user, esim, plan, promo, source):
+    """The customer's other unpaid orders holding `promo` are cancelled (their holds given back).
+
+    The customer's row is locked first, so two orders with the code made at the same moment come
+    one after the other: the second sees the first and replaces it (or, for the same eSIM and plan,
+    hits the unique index on open orders and is given the first).
+    """
+    promotions.one_customer_at_a_time(user)
+    if promo.per_customer is not None and promotions.times_used(promo, user) >= promo.per_customer:
+        raise promotions.PromoError("already_used")
+    intention = (esim.id if esim else None, plan.id)
+    for holder in promotions.other_holds(user, promo):
+        if (holder.esim_id, holder.plan_id) != intention:
+            close_unpaid(holder, OrderStatus.CANCELLED, source, note="replaced_by_new_order")
 
 
 def open_order(user, esim, plan):

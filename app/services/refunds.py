@@ -6,14 +6,17 @@ order, for every extra payment on an order and for a payment that does not match
 it; admins make the others. Cash, and KHQR (Bakong has no refund call), cannot go
 back through a provider: such a refund stays owed until an admin records that the
 cash was handed back, or the bank transfer sent.
+
+What each refund takes from its payment is a compare-and-set (refund_ledger.py), so parallel
+refunds of one payment never add up to more than was paid.
 """
 
 import secrets
 from datetime import timedelta
 
 from flask import current_app
+from peewee import IntegrityError
 
-from app.models import KhqrCode
 from app.models import Order
 from app.models import OrderStatus
 from app.models import Payment
@@ -23,13 +26,15 @@ from app.payments import PaymentError
 from app.payments import get_provider
 from app.services import jobs
 from app.services import operator_refunds
+from app.services import refund_ledger
 from app.services.orders import move
 from app.services.orders import record
+from app.services.refund_transfers import transfer_details  # noqa: F401 - support names it here
 
 CLAIM = timedelta(minutes=2)
 # Pauses between tries when the provider cannot be reached; then the refund is failed (owed).
 RETRY_PAUSES = (30, 60, 300, 900, 3600)
-COUNTS = ("queued", "pending", "succeeded", "manual", "transfer")  # refunds that take from what is refundable
+COUNTS = refund_ledger.COUNTS
 PROVIDER_STATUS = {"succeeded": "succeeded", "failed": "failed", "canceled": "failed"}
 RETRY_BATCH = 100
 BY_HAND = ("manual", "transfer")
@@ -54,17 +59,26 @@ def order_payment(order):
 
 
 def refundable_cents(payment):
-    taken = sum(r.amount_cents for r in payment.refunds if r.status in COUNTS)
-    return payment.amount_cents - taken
+    """What is left to refund of `payment`, as the database has it now."""
+    left = Payment.select(Payment.amount_cents - Payment.refunded_cents).where(Payment.id == payment.id)
+    return left.scalar() or 0
 
 
 def refund(order, amount_cents, reason, actor=None, payment=None, note=""):
-    """Record a refund of part or all of a payment (the order's own by default) and queue it."""
+    """Record a refund of part or all of a payment (the order's own by default) and queue it.
+
+    Raises RefundError("bad_amount") when the amount is not positive or more than is left to refund,
+    including when a refund made at the same moment took what was left.
+    """
     payment = payment or order_payment(order)
     if payment is None:
         raise RefundError("nothing_paid")
+    if amount_cents <= 0:
+        raise RefundError("bad_amount")
+    # The compare-and-set comes first: on SQLite the transaction then starts by taking the write
+    # lock (waiting its turn), instead of reading first and failing to upgrade ("database is locked").
     with jobs.transaction():
-        if not 0 < amount_cents <= refundable_cents(payment):
+        if not refund_ledger.take(payment.id, amount_cents):
             raise RefundError("bad_amount")
         row = Refund.create(
             order=order.id,
@@ -93,29 +107,6 @@ def _first_status(payment):
         return "transfer"  # a provider no longer set up: the money can only go back by hand
 
 
-def transfer_details(refund_rows):
-    """Where each refund owed by bank transfer goes: {refund id: "payer's account · Bakong hash"}."""
-    owed = [r for r in refund_rows if r.status == "transfer"]
-    if not owed:
-        return {}
-    paid = {p.id: p for p in Payment.select().where(Payment.id.in_([r.payment_id for r in owed]))}
-    payers = {
-        c.md5: c.payer_account
-        for c in KhqrCode.select(KhqrCode.md5, KhqrCode.payer_account).where(
-            KhqrCode.md5.in_([p.session_ref for p in paid.values()])
-        )
-    }
-    details = {}
-    for row in owed:
-        payment = paid[row.payment_id]
-        parts = [
-            payers.get(payment.session_ref, ""),
-            f"Bakong {payment.intent_ref}" if payment.intent_ref else "",
-        ]
-        details[row.id] = " · ".join(part for part in parts if part)
-    return details
-
-
 def send(refund_id, now=None):
     """One try at sending a recorded refund to the provider (the worker)."""
     now = now or utcnow()
@@ -141,9 +132,7 @@ def send(refund_id, now=None):
     except PaymentError as exc:
         return _retry_later(row, now, str(exc))
     status = PROVIDER_STATUS.get(info.status, "pending")
-    Refund.update(
-        status=status, provider_ref=info.id, locked_until=None, last_error="", updated_at=now
-    ).where(Refund.id == row.id).execute()
+    refund_ledger.move(row, status, provider_ref=info.id, locked_until=None, last_error="")
     _close_order(row.order_id)
     return status
 
@@ -151,9 +140,7 @@ def send(refund_id, now=None):
 def _retry_later(row, now, reason):
     current_app.logger.warning("refund %s (try %s) not sent: %s", row.id, row.attempts, reason)
     if row.attempts > len(RETRY_PAUSES):
-        Refund.update(status="failed", locked_until=None, last_error=reason[:500], updated_at=now).where(
-            Refund.id == row.id
-        ).execute()
+        refund_ledger.move(row, "failed", locked_until=None, last_error=reason[:500])
         return "failed"
     pause = RETRY_PAUSES[row.attempts - 1]
     Refund.update(
@@ -168,13 +155,23 @@ def retry(refund_row, admin):
     if refund_row.status != "failed":
         raise RefundError("not_failed")
     with jobs.transaction():
-        Refund.update(
-            status="queued",
-            attempts=0,
-            next_try_at=utcnow(),
-            idempotency_key=f"refund-{refund_row.order.number}-{secrets.token_hex(8)}",
-            note=(refund_row.note + f" (sent again by {admin.email})")[:500],
-        ).where(Refund.id == refund_row.id).execute()
+        sent_again = (
+            Refund.update(
+                status="queued",
+                attempts=0,
+                next_try_at=utcnow(),
+                updated_at=utcnow(),
+                idempotency_key=f"refund-{refund_row.order.number}-{secrets.token_hex(8)}",
+                note=(refund_row.note + f" (sent again by {admin.email})")[:500],
+            )
+            .where(Refund.id == refund_row.id, Refund.status == "failed")
+            .execute()
+        )
+        if not sent_again:
+            raise RefundError("not_failed")
+        # It takes its amount again, if what it gave back has not been refunded otherwise since.
+        if not refund_ledger.take(refund_row.payment_id, refund_row.amount_cents):
+            raise RefundError("bad_amount")
         jobs.enqueue("send_refund", refund_row.id)
 
 
@@ -214,7 +211,7 @@ def provider_update(info):
         return _made_elsewhere(info.payment_intent, info.amount, info.id, status)
     if row.status != status:
         note = {"last_error": "refused by the provider or the bank"} if status == "failed" else {}
-        Refund.update(status=status, updated_at=utcnow(), **note).where(Refund.id == row.id).execute()
+        refund_ledger.move(row, status, **note)
         _close_order(row.order_id)
     return row
 
@@ -241,20 +238,27 @@ def _made_elsewhere(intent, amount, ref, status):
     payment = Payment.get_or_none(Payment.intent_ref == intent, Payment.intent_ref != "")
     if payment is None or amount <= 0:
         return None
-    row, _created = Refund.get_or_create(
-        idempotency_key=f"provider-{ref}",
-        defaults=dict(
-            order=payment.order_id,
-            payment=payment,
-            amount_cents=amount,
-            currency=payment.currency,
-            reason="staff",
-            note="made at the payment provider",
-            status=status,
-            provider_ref=ref,
-        ),
-    )
-    return row
+    key = f"provider-{ref}"
+    row = Refund.get_or_none(Refund.idempotency_key == key)
+    if row is not None:
+        return row
+    try:
+        with jobs.transaction():
+            if status in COUNTS:
+                refund_ledger.take(payment.id, amount, within=False)  # the money has gone, whatever was left
+            return Refund.create(
+                idempotency_key=key,
+                order=payment.order_id,
+                payment=payment,
+                amount_cents=amount,
+                currency=payment.currency,
+                reason="staff",
+                note="made at the payment provider",
+                status=status,
+                provider_ref=ref,
+            )
+    except IntegrityError:  # the same event, recorded at the same moment by another delivery
+        return Refund.get(Refund.idempotency_key == key)
 
 
 def retry_due(now=None):

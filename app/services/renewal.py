@@ -48,14 +48,15 @@ def find_plan(code):
 def quote(esim, plan, promo_code="", now=None):
     """Price, discount, new expiry and allowances; raises PromoError for an unusable code."""
     now = now or utcnow()
-    discount = promotions.evaluate(promo_code, plan, now)
+    discount = promotions.evaluate(promo_code, plan, now, user=esim.user)
     allowance = validity.expected(esim, plan, discount.bonus_data_mb, now)
     return Quote(plan=plan, discount=discount, allowance=allowance, carries_over=carries_over())
 
 
-def quote_new(plan, promo_code="", now=None):
-    """Price and discount of a new eSIM on `plan`; raises PromoError for an unusable code."""
-    discount = promotions.evaluate(promo_code, plan, now or utcnow())
+def quote_new(plan, promo_code="", now=None, user=None):
+    """Price and discount of a new eSIM on `plan` for `user` (a visitor when None); raises PromoError
+    for an unusable code."""
+    discount = promotions.evaluate(promo_code, plan, now or utcnow(), user=user)
     return Quote(plan=plan, discount=discount, allowance=None, carries_over=False)
 
 

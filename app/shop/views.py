@@ -29,7 +29,9 @@ from app.web.checkout import chosen_method
 from app.web.checkout import send_to_checkout
 from app.web.login import sign_in
 from app.web.partials import render_page_or_fragment
+from app.web.quotes import code_refused
 from app.web.quotes import price_summary
+from app.web.quotes import promo_problem
 
 
 def _buy_form():
@@ -48,10 +50,13 @@ def _place(form):
     if plan is None:
         form.plan.errors = [_("Please choose a plan.")]
         return None
+    if code_refused(form):
+        return None
+    customer = current_user if current_user.is_authenticated else None
     try:
-        renewal.promotions.evaluate(form.promo.data, plan)
+        renewal.promotions.evaluate(form.promo.data, plan, user=customer)
     except PromoError as exc:
-        form.promo.errors = [str(exc.message)]
+        promo_problem(form, exc)
         return None
     user = current_user
     if not user.is_authenticated:
@@ -61,15 +66,23 @@ def _place(form):
             form.email.errors.append(_("An account with this email already exists. Log in instead."))
             return None
         sign_in(user)
+    before = orders.open_order(user, None, plan)
     try:
-        return orders.place_order(user, plan, promo_code=form.promo.data)
+        order = orders.place_order(user, plan, promo_code=form.promo.data)
     except PromoError as exc:
-        form.promo.errors = [str(exc.message)]
+        promo_problem(form, exc)
         return None
+    if before is None or before.id != order.id:
+        throttle.count_new_order()
+    return order
+
+
+def _quote_new(plan, code):
+    return renewal.quote_new(plan, code, user=current_user if current_user.is_authenticated else None)
 
 
 def _buy_page(form):
-    quote = price_summary(form, renewal.quote_new) if not form.plan.errors else None
+    quote = price_summary(form, _quote_new) if not form.plan.errors else None
     groups = catalogue.grouped_plans()
     return render_page_or_fragment(
         "shop/buy.html",
@@ -91,6 +104,7 @@ def _breach_page(message):
 @bp.route("/buy", methods=["GET", "POST"])
 @throttle.limit_counted("10 per hour", throttle.email_key, _breach_page)
 @throttle.limit_counted("100 per hour", get_remote_address, _breach_page)
+@throttle.limit_new_orders(_breach_page)
 def buy():
     """Choose a plan for a new eSIM (and, for a visitor, an account in the same step), then pay.
 

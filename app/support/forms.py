@@ -1,6 +1,7 @@
 """Support forms; every message is translated lazily, at render time."""
 
 from decimal import ROUND_HALF_UP
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField
@@ -25,7 +26,9 @@ class MoneyField(DecimalField):
     anything else is refused with the one plain `message`. `cents` is the amount in whole cents."""
 
     def __init__(self, label, message, max_value=100000, **kwargs):
-        validators = [DataRequired(message), NumberRange(min=0.01, max=max_value, message=message)]
+        # Decimal bounds: a float 0.01 is a hair above a cent, so Decimal("0.01") would fall short of it.
+        bounds = NumberRange(min=Decimal("0.01"), max=Decimal(max_value), message=message)
+        validators = [DataRequired(message), bounds]
         super().__init__(label, places=2, validators=validators, **kwargs)
 
     @property

@@ -4,6 +4,21 @@ from flask_babel import gettext as _
 
 from app.services import renewal
 from app.services.promotions import PromoError
+from app.web import promo_guesses
+
+
+def code_refused(form):
+    """True, with the reason on the promo field, when its code must not be looked up now."""
+    message = promo_guesses.refused(form.promo.data)
+    if message:
+        form.promo.errors = [message]
+    return bool(message)
+
+
+def promo_problem(form, exc):
+    """A code that cannot be used: said on the promo field, and counted when it was unknown."""
+    promo_guesses.note(exc)
+    form.promo.errors = [str(exc.message)]
 
 
 def price_summary(form, quote):
@@ -16,8 +31,10 @@ def price_summary(form, quote):
         form.plan.errors = [_("Please choose a plan.")]
     if plan is None:
         return None
+    if form.promo.errors or code_refused(form):  # already refused while placing the order
+        return quote(plan, "")
     try:
         return quote(plan, form.promo.data)
     except PromoError as exc:
-        form.promo.errors = [str(exc.message)]
+        promo_problem(form, exc)
         return quote(plan, "")

@@ -137,3 +137,38 @@ def limit_attempts(limits, key_func, render, exempt_when=None):
     return limiter.limit(
         limits, key_func=key_func, methods=["POST"], on_breach=keep_form(render), exempt_when=exempt_when
     )
+
+
+def count_as(name):
+    """Mark this request for the limits declared with limit_shared_counted(name, ...) (an order made)."""
+    g.throttle_counted_as = {*g.get("throttle_counted_as", ()), name}
+
+
+def limit_shared_counted(name, limits, key_func, render, methods=("POST",)):
+    """A limit shared by every view that declares it under `name`, counting only the requests marked
+    count_as(name): each kind of request counts its own act, apart from other limits on the view."""
+
+    def marked(response):
+        return name in g.get("throttle_counted_as", ())
+
+    return limiter.shared_limit(
+        limits,
+        scope=name,
+        key_func=key_func,
+        methods=list(methods),
+        deduct_when=marked,
+        on_breach=keep_form(render),
+    )
+
+
+NEW_ORDERS_PER_ACCOUNT = "10 per 15 minutes"
+
+
+def limit_new_orders(render):
+    """Orders made per account (renewals and new eSIMs together); a request that gave back the same
+    pending order (one order per intention) does not count."""
+    return limit_shared_counted("new-orders", NEW_ORDERS_PER_ACCOUNT, email_key, render)
+
+
+def count_new_order():
+    count_as("new-orders")
