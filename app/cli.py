@@ -1,4 +1,4 @@
-"""Commands: flask --app wsgi init-db | seed-demo | worker | translate ..."""
+"""Commands: flask --app wsgi init-db | load-plans | seed-demo | worker | translate ..."""
 
 import subprocess
 import sys
@@ -28,6 +28,24 @@ def init_app(app):
         """Create or migrate the database schema (safe to run again)."""
         applied = database.migrate()
         click.echo(f"Applied {len(applied)} migration(s)." if applied else "Schema is up to date.")
+        click.echo(f"Device list {devices.load_catalogue()} loaded.")
+
+    @app.cli.command("load-plans")
+    def load_plans():
+        """Load the plans on sale and the device list, no accounts (safe to run again, also in production).
+
+        With an operator that has a catalogue (OPERATOR=airalo) its packages, as sync-plans does;
+        otherwise the portal's built-in plans.
+        """
+        from app.operators import OperatorError
+        from app.services import catalogue_seed
+
+        database.migrate()
+        try:
+            added, updated, withdrawn = catalogue_seed.load_plans()
+        except OperatorError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"Plans: {added} added, {updated} updated, {withdrawn} withdrawn.")
         click.echo(f"Device list {devices.load_catalogue()} loaded.")
 
     @app.cli.command("seed-demo")
