@@ -94,3 +94,37 @@ def test_load_plans_says_when_the_operator_cannot_be_reached(production):
     result = site.test_cli_runner().invoke(args=["load-plans"])
     assert result.exit_code != 0 and "Error:" in result.output
     assert _plans(site) == []
+
+
+def test_the_first_admin_is_asked_for_a_password_twice_and_can_log_in(production, client, auth):
+    site = production()
+    _run(site, "load-plans")
+    typed = "lotus-temple-4821\nlotus-temple-4821\n"
+    assert "boss@example.com is now an admin." in _run(site, "create-admin", "boss@example.com", input=typed)
+    assert in_app(site, lambda: User.by_email("boss@example.com").role) == "admin"
+    assert in_app(site, User.select().count) == 1
+    auth.login("boss@example.com", "lotus-temple-4821")
+    assert client.get("/support/refunds").status_code == 200  # staff only: a customer gets 403
+
+
+@pytest.mark.parametrize(
+    "password, reason",
+    [
+        ("short-pw-1", "12 to 128 characters"),
+        ("boss-lotus-temple", "must not contain the email address"),
+        ("password1234", "too easy to guess"),
+    ],
+)
+def test_a_staff_password_is_held_to_the_sign_up_rules(production, password, reason):
+    site = production()
+    typed = f"{password}\n{password}\n"
+    refused = site.test_cli_runner().invoke(args=["create-agent", "boss@example.com", "--admin"], input=typed)
+    assert refused.exit_code != 0 and reason in refused.output
+    assert in_app(site, User.by_email, "boss@example.com") is None
+
+
+def test_promoting_an_existing_account_asks_for_no_password(production):
+    site = production()
+    _run(site, "create-agent", "sokha@example.com", "--password", "lotus-temple-4821")
+    assert "sokha@example.com is now an admin." in _run(site, "create-admin", "sokha@example.com")
+    assert in_app(site, lambda: User.by_email("sokha@example.com").role) == "admin"
