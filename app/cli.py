@@ -1,4 +1,4 @@
-"""Commands: flask --app wsgi init-db | seed-demo | worker | translate ..."""
+"""Commands: flask --app wsgi init-db | load-plans | seed-demo | worker | translate ..."""
 
 import subprocess
 import sys
@@ -7,12 +7,26 @@ import click
 
 from app import database
 from app.config import PROJECT_ROOT
+from app.services import accounts
 from app.services import demo
 from app.services import devices
+from app.web.fields import PASSWORD_MAX
+from app.web.fields import PASSWORD_MIN
 
 
 def _pybabel(*args):
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], check=True, cwd=PROJECT_ROOT)
+
+
+def _password_problem(password, email):
+    """Why a staff account's new password is refused, by the rules of the sign-up form; None if it is not."""
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        return f"The password needs {PASSWORD_MIN} to {PASSWORD_MAX} characters."
+    if accounts.contains_personal_details(password, email):
+        return "The password must not contain the email address or its part before the @."
+    if accounts.too_easy_to_guess(password, email):
+        return "This password is too easy to guess (a common password or a simple pattern)."
+    return None
 
 
 def demo_allowed(config, demo_server):
@@ -28,6 +42,24 @@ def init_app(app):
         """Create or migrate the database schema (safe to run again)."""
         applied = database.migrate()
         click.echo(f"Applied {len(applied)} migration(s)." if applied else "Schema is up to date.")
+        click.echo(f"Device list {devices.load_catalogue()} loaded.")
+
+    @app.cli.command("load-plans")
+    def load_plans():
+        """Load the plans on sale and the device list, no accounts (safe to run again, also in production).
+
+        With an operator that has a catalogue (OPERATOR=airalo) its packages, as sync-plans does;
+        otherwise the portal's built-in plans.
+        """
+        from app.operators import OperatorError
+        from app.services import catalogue_seed
+
+        database.migrate()
+        try:
+            added, updated, withdrawn = catalogue_seed.load_plans()
+        except OperatorError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"Plans: {added} added, {updated} updated, {withdrawn} withdrawn.")
         click.echo(f"Device list {devices.load_catalogue()} loaded.")
 
     @app.cli.command("seed-demo")
@@ -51,18 +83,20 @@ def init_app(app):
     @app.cli.command("create-agent")
     @click.argument("email")
     @click.option("--admin", is_flag=True, help="Make an admin, who may also mark refunds.")
-    @click.option(
-        "--password", prompt=True, hide_input=True, confirmation_prompt=True, help="Asked for when not given."
-    )
+    @click.option("--password", help="For a new account; asked for when not given.")
     @click.option("--language", type=click.Choice(["en", "km", "zh"]), default="en")
     def create_agent(email, admin, password, language):
         """Create a support agent (or, with --admin, an admin), or promote an existing account."""
         from app.models import User
-        from app.services import accounts
 
         role = "admin" if admin else "agent"
         user = User.by_email(email)
         if user is None:
+            if password is None:
+                password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+            problem = _password_problem(password, email)
+            if problem:
+                raise click.ClickException(problem)
             user = accounts.register(email, password, language=language, role=role)
         else:
             User.update(role=role).where(User.id == user.id).execute()
@@ -70,7 +104,7 @@ def init_app(app):
 
     @app.cli.command("create-admin")
     @click.argument("email")
-    @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+    @click.option("--password", help="For a new account; asked for when not given.")
     @click.pass_context
     def create_admin(ctx, email, password):
         """Create an admin (the same as create-agent --admin)."""

@@ -373,7 +373,7 @@ def test_a_refunded_esim_never_installed_is_handed_back_to_airalo_once(client, f
     order = _last_order(seeded)
     assert order.status == "fulfilled"
     esim = in_app(seeded, Esim.get_by_id, order.esim_id)
-    admin = staff_client(seeded, "admin@example.com", "admin-pass-1234", admin=True)
+    admin = staff_client(seeded, "admin@example.com", "lotus-temple-4821", admin=True)
     token = csrf_token(admin, f"/support/orders/{order.id}")
     url = f"/support/orders/{order.id}/refund"
     admin.post(url, data={"amount": "1.00", "reason": "Part of it", "csrf_token": token})

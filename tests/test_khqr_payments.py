@@ -24,7 +24,7 @@ from app.models import PromoCode
 from app.models import Refund
 from app.services import khqr
 
-ADMIN = ("admin@example.com", "admin-pass-1234")
+ADMIN = ("admin@example.com", "lotus-temple-4821")
 MERCHANT = {
     "BAKONG_ACCOUNT": "angkor_esim@aclb",
     "BAKONG_MERCHANT_NAME": "Angkor eSIM",

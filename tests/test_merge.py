@@ -26,7 +26,7 @@ from app.services import renewal
 from app.services.demo import DEMO_AGENT
 from app.services.demo import DEMO_CUSTOMER
 
-ADMIN = ("admin@example.com", "admin-pass-1234")
+ADMIN = ("admin@example.com", "lotus-temple-4821")
 SECOND = ("dara.second@example.com", "second-pass-12345")
 SECOND_ICCID = "8985500000000009991"
 

@@ -24,7 +24,7 @@ from app.models import Refund
 from app.models import SimApplication
 from app.services.demo import DEMO_ICCID
 
-ADMIN = ("admin@example.com", "admin-pass-1234")
+ADMIN = ("admin@example.com", "lotus-temple-4821")
 AGENT = ("agent@example.com", "agent-pass-1234")
 
 

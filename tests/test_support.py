@@ -20,7 +20,7 @@ from app.services import support
 from app.services.demo import DEMO_ICCID
 
 AGENT = ("agent@example.com", "agent-pass-1234")
-ADMIN = ("admin@example.com", "admin-pass-1234")
+ADMIN = ("admin@example.com", "lotus-temple-4821")
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Demo data: the catalogue, a demo customer with one active eSIM, an agent and promo codes."""
+"""Demo data: the built-in plans, a demo customer with one active eSIM, an agent and promo codes."""
 
 from datetime import timedelta
 
@@ -12,31 +12,11 @@ from app.models import User
 from app.models import utcnow
 from app.operators.simulated import SimulatedOperator
 from app.services import accounts
-
-# code, kind, days, data MB, minutes, price in cents
-PLANS = [
-    ("day-1gb", "daily", 1, 1024, 0, 100),
-    ("day-3gb", "daily", 1, 3 * 1024, 10, 200),
-    ("month-10gb", "monthly", 30, 10 * 1024, 100, 500),
-    ("month-30gb", "monthly", 30, 30 * 1024, 300, 1000),
-    ("month-80gb", "monthly", 30, 80 * 1024, 500, 1500),
-    ("year-150gb", "yearly", 365, 150 * 1024, 1200, 6000),
-    ("year-365gb", "yearly", 365, 365 * 1024, 3000, 9900),
-]
+from app.services.catalogue_seed import seed_plans
 
 DEMO_CUSTOMER = ("demo@example.com", "demo-pass-1234")
 DEMO_AGENT = ("agent@example.com", "agent-pass-1234")
 DEMO_ICCID = "8985501000000000017"
-
-
-def seed_plans():
-    for sort, (code, kind, days, data_mb, minutes, price) in enumerate(PLANS):
-        Plan.get_or_create(
-            code=code,
-            defaults=dict(
-                kind=kind, days=days, data_mb=data_mb, minutes=minutes, price_cents=price, sort=sort
-            ),
-        )
 
 
 def seed_promos():
