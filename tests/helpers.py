@@ -136,10 +136,34 @@ def time_passes_for_the_worker(app):
     in_app(app, run)
 
 
-class WorkerProcess:
-    """`flask --app wsgi worker` in a process of its own, on the test's database and queue."""
+# A consumer whose sweep, once started, marks the file argv[1] and hangs holding its lock: a worker
+# caught inside a periodic task, to be killed there.
+_HANGING_SWEEP = """
+import sys, time
+from pathlib import Path
+from app.services import fulfilment
 
-    def __init__(self, app, log_path):
+marker = Path(sys.argv[1])
+
+def hang():
+    marker.touch()
+    time.sleep(600)
+
+fulfilment.sweep = hang
+from flask.cli import main
+sys.argv = ["flask", "--app", "wsgi", "worker", "--workers", "2"]
+main()
+"""
+
+
+class WorkerProcess:
+    """`flask --app wsgi worker` in a process of its own, on the test's database and queue.
+
+    `env`: more settings (another queue, a short lock lifetime). `hanging_sweep`: a file that the
+    worker's sweep touches once it holds the sweep's lock, after which it never finishes.
+    """
+
+    def __init__(self, app, log_path, env=None, hanging_sweep=None):
         env = dict(
             os.environ,
             DATABASE_URL=app.config["DATABASE_URL"],
@@ -147,25 +171,33 @@ class WorkerProcess:
             PUBLIC_URL=app.config["PUBLIC_URL"],
             PAYMENTS="test",
             OPERATOR_APPLY_DELAY="1",
+            **(env or {}),
         )
         env.pop("APP_ENV", None)
+        if hanging_sweep:
+            command = [sys.executable, "-c", _HANGING_SWEEP, str(hanging_sweep)]
+        else:
+            command = [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--workers", "2"]
+        self.log_path = log_path
         self.log = open(log_path, "w")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--workers", "2"],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
+            command, cwd=PROJECT_ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
         )
 
     def stop(self):
-        self.process.send_signal(signal.SIGINT)  # what Ctrl-C sends
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)  # what Ctrl-C sends
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
         self.log.close()
+
+    def kill(self):
+        """SIGKILL: the worker dies where it stands, with no chance to let go of anything."""
+        self.process.kill()
+        self.process.wait()
 
 
 def decode_qr(html):
