@@ -136,20 +136,37 @@ def time_passes_for_the_worker(app):
     in_app(app, run)
 
 
-# A consumer whose sweep, once started, marks the file argv[1] and hangs holding its lock: a worker
-# caught inside a periodic task, to be killed there.
-_HANGING_SWEEP = """
-import sys, time
+# The worker, with what a test asks of it: a sweep that, once it holds its lock, touches a file and
+# hangs (a worker caught inside a periodic task, to be killed there); an operator slow to answer
+# after it took a request (a worker killed while it waits holds a claimed order).
+_WORKER = """
+import os, sys, time
 from pathlib import Path
-from app.services import fulfilment
 
-marker = Path(sys.argv[1])
+if os.environ.get("TEST_SWEEP_MARKER"):
+    from app.services import fulfilment
 
-def hang():
-    marker.touch()
-    time.sleep(600)
+    marker = Path(os.environ["TEST_SWEEP_MARKER"])
 
-fulfilment.sweep = hang
+    def hang(*args, **kwargs):
+        marker.touch()
+        time.sleep(600)
+
+    fulfilment.sweep = hang
+
+if os.environ.get("TEST_OPERATOR_PAUSE"):
+    from app.operators.simulated import SimulatedOperator
+
+    pause = float(os.environ["TEST_OPERATOR_PAUSE"])
+    apply_plan = SimulatedOperator.apply_plan
+
+    def slow_apply_plan(self, iccid, plan):
+        reference = apply_plan(self, iccid, plan)
+        time.sleep(pause)
+        return reference
+
+    SimulatedOperator.apply_plan = slow_apply_plan
+
 from flask.cli import main
 sys.argv = ["flask", "--app", "wsgi", "worker", "--workers", "2"]
 main()
@@ -161,9 +178,10 @@ class WorkerProcess:
 
     `env`: more settings (another queue, a short lock lifetime). `hanging_sweep`: a file that the
     worker's sweep touches once it holds the sweep's lock, after which it never finishes.
+    `operator_pause`: seconds the operator takes to answer after it took a request.
     """
 
-    def __init__(self, app, log_path, env=None, hanging_sweep=None):
+    def __init__(self, app, log_path, env=None, hanging_sweep=None, operator_pause=None):
         env = dict(
             os.environ,
             DATABASE_URL=app.config["DATABASE_URL"],
@@ -175,9 +193,10 @@ class WorkerProcess:
         )
         env.pop("APP_ENV", None)
         if hanging_sweep:
-            command = [sys.executable, "-c", _HANGING_SWEEP, str(hanging_sweep)]
-        else:
-            command = [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--workers", "2"]
+            env["TEST_SWEEP_MARKER"] = str(hanging_sweep)
+        if operator_pause:
+            env["TEST_OPERATOR_PAUSE"] = str(operator_pause)
+        command = [sys.executable, "-c", _WORKER]
         self.log_path = log_path
         self.log = open(log_path, "w")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
