@@ -15,11 +15,15 @@ from flask import has_app_context
 from huey import RedisHuey
 from huey import SqliteHuey
 
+from app import worker_locks
 from app.config import PROJECT_ROOT
 from app.extensions import db
 
-QUEUE_NAME = "esim-portal"
-LOCK_TTL = 15 * 60
+QUEUE_NAME = os.environ.get("WORKER_QUEUE_NAME") or "esim-portal"
+# How long a periodic task's lock outlives its holder's last renewal: a worker killed inside a
+# periodic task delays that task's next run by at most this long.
+LOCK_TTL = float(os.environ.get("WORKER_LOCK_TTL") or 300)
+log = logging.getLogger(__name__)
 
 
 def _make_queue():
@@ -73,10 +77,10 @@ def periodic_task(schedule, lock=None):
         def run():
             if not lock:
                 return body()
-            # Where the storage can (Redis 7.4+), the lock lapses by itself if a worker dies
-            # holding it; a consumer also clears the locks when it starts.
-            ttl = LOCK_TTL if getattr(huey.storage, "supports_hash_ttl", False) else None
-            with huey.lock_task(lock, ttl=ttl):
+            with worker_locks.held(worker_locks.task_lock(huey.storage, lock, LOCK_TTL), LOCK_TTL) as taken:
+                if not taken:
+                    log.info("%s is running on another worker; this run is skipped", lock)
+                    return None
                 return body()
 
         return huey.periodic_task(schedule)(run)
@@ -95,6 +99,5 @@ def run_consumer(workers):
         periodic=True,
         # Poll an empty queue at least every second, so paid orders move on within seconds.
         max_delay=1.0,
-        flush_locks=True,
     )
     consumer.run()

@@ -136,10 +136,52 @@ def time_passes_for_the_worker(app):
     in_app(app, run)
 
 
-class WorkerProcess:
-    """`flask --app wsgi worker` in a process of its own, on the test's database and queue."""
+# The worker, with what a test asks of it: a sweep that, once it holds its lock, touches a file and
+# hangs (a worker caught inside a periodic task, to be killed there); an operator slow to answer
+# after it took a request (a worker killed while it waits holds a claimed order).
+_WORKER = """
+import os, sys, time
+from pathlib import Path
 
-    def __init__(self, app, log_path):
+if os.environ.get("TEST_SWEEP_MARKER"):
+    from app.services import fulfilment
+
+    marker = Path(os.environ["TEST_SWEEP_MARKER"])
+
+    def hang(*args, **kwargs):
+        marker.touch()
+        time.sleep(600)
+
+    fulfilment.sweep = hang
+
+if os.environ.get("TEST_OPERATOR_PAUSE"):
+    from app.operators.simulated import SimulatedOperator
+
+    pause = float(os.environ["TEST_OPERATOR_PAUSE"])
+    apply_plan = SimulatedOperator.apply_plan
+
+    def slow_apply_plan(self, iccid, plan):
+        reference = apply_plan(self, iccid, plan)
+        time.sleep(pause)
+        return reference
+
+    SimulatedOperator.apply_plan = slow_apply_plan
+
+from flask.cli import main
+sys.argv = ["flask", "--app", "wsgi", "worker", "--workers", "2"]
+main()
+"""
+
+
+class WorkerProcess:
+    """`flask --app wsgi worker` in a process of its own, on the test's database and queue.
+
+    `env`: more settings (another queue, a short lock lifetime). `hanging_sweep`: a file that the
+    worker's sweep touches once it holds the sweep's lock, after which it never finishes.
+    `operator_pause`: seconds the operator takes to answer after it took a request.
+    """
+
+    def __init__(self, app, log_path, env=None, hanging_sweep=None, operator_pause=None):
         env = dict(
             os.environ,
             DATABASE_URL=app.config["DATABASE_URL"],
@@ -147,25 +189,34 @@ class WorkerProcess:
             PUBLIC_URL=app.config["PUBLIC_URL"],
             PAYMENTS="test",
             OPERATOR_APPLY_DELAY="1",
+            **(env or {}),
         )
         env.pop("APP_ENV", None)
+        if hanging_sweep:
+            env["TEST_SWEEP_MARKER"] = str(hanging_sweep)
+        if operator_pause:
+            env["TEST_OPERATOR_PAUSE"] = str(operator_pause)
+        command = [sys.executable, "-c", _WORKER]
+        self.log_path = log_path
         self.log = open(log_path, "w")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--workers", "2"],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
+            command, cwd=PROJECT_ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
         )
 
     def stop(self):
-        self.process.send_signal(signal.SIGINT)  # what Ctrl-C sends
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)  # what Ctrl-C sends
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
         self.log.close()
+
+    def kill(self):
+        """SIGKILL: the worker dies where it stands, with no chance to let go of anything."""
+        self.process.kill()
+        self.process.wait()
 
 
 def decode_qr(html):
