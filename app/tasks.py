@@ -64,9 +64,9 @@ def request_operator_refund(order_id):
 @task()
 def remember_payment_method(order_id):
     """Ask the payment provider how a paid order was paid (card brand and last digits, wallet)."""
-    from app.services import payments
+    from app.services import unreported_payments
 
-    payments.remember_method(order_id)
+    unreported_payments.remember_method(order_id)
 
 
 @task()
@@ -84,14 +84,14 @@ def sweep():
     from app.services import fulfilment
     from app.services import khqr
     from app.services import mail
-    from app.services import payments
     from app.services import refunds
+    from app.services import unreported_payments
 
     fulfilment.sweep()
     mail.retry_due()
     refunds.retry_due()
     khqr.check_overdue()
-    payments.remember_missing_methods()
+    unreported_payments.remember_missing_methods()
 
 
 @periodic_task(crontab(minute="*/5"), lock="expire-orders")

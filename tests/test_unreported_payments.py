@@ -4,6 +4,7 @@ the worker's periodic tasks alone, exactly once; and the payment-method lookup r
 import threading
 from datetime import timedelta
 
+import pytest
 from helpers import in_app
 from helpers import post_form
 from payment_helpers import esim_of
@@ -216,3 +217,41 @@ def test_the_sweep_stops_asking_a_week_after_payment(client, auth, fake_stripe, 
     _run(seeded, tasks.sweep)
     assert _session_lookups(fake_stripe, sid) == 1
     assert _order(seeded, order.id).payment_method == ""
+
+
+@pytest.fixture
+def bakong(seeded, bakong_api, fake_bakong):
+    """The app with a merchant's Bakong account, asking the local stand-in."""
+    import bakong_server
+    from test_khqr_payments import MERCHANT
+
+    seeded.config.update(
+        MERCHANT, BAKONG_API_BASE=bakong_api[1], BAKONG_TOKEN=bakong_server.TOKEN, BAKONG_TIMEOUT=0.5
+    )
+    return fake_bakong
+
+
+def test_a_khqr_payment_found_by_a_check_that_died_before_settling_is_fulfilled(client, auth, bakong, seeded):
+    from khqr_helpers import renew_by_khqr
+
+    from app.models import KhqrCode
+    from app.payments import KHQR
+    from app.payments import get_provider
+
+    auth.login()
+    old = esim_of(seeded).expires_at
+    order, md5, _html = renew_by_khqr(client, seeded)
+    bakong.pay(md5, order.amount_cents / 100, "USD")
+
+    def check_dies_after_asking():
+        get_provider(KHQR).retrieve(md5)  # Bakong says paid; the worker is killed before settling
+        KhqrCode.update(next_check_at=None).where(KhqrCode.md5 == md5).execute()
+
+    in_app(seeded, check_dies_after_asking)
+    assert _order(seeded, order.id).status == "pending"
+    _checkout_left_for(seeded, order, minutes=40)
+    _run(seeded, tasks.expire_orders)
+    _paid_once(seeded, order, old)
+    assert _order(seeded, order.id).payment_method == "khqr"
+    _run(seeded, tasks.expire_orders)
+    _paid_once(seeded, order, old)

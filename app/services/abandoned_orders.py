@@ -13,6 +13,7 @@ from app.payments import get_provider
 from app.services import jobs
 from app.services import payments
 from app.services import promotions
+from app.services import unreported_payments
 
 BATCH = 1000
 TIME_LIMIT_SECONDS = 60
@@ -95,7 +96,7 @@ def _expire_ran_out(provider, now, older_than_seconds, batch, started, time_limi
         if not stale:
             break
         after = stale[-1].id
-        ran_out = payments.settle_reported(provider, [order.provider_ref for order in stale])
+        ran_out = unreported_payments.settle_reported(provider, [order.provider_ref for order in stale])
         expired += _expire([order.id for order in stale if order.provider_ref in ran_out])
     return expired
 

@@ -52,6 +52,8 @@ def khqr_offered():
 def start_checkout(order, success_url, cancel_url, lang=None, method=None, source="customer"):
     """The checkout session where the customer pays `order`: an open one is reused, else one is made.
 
+    One completed but never reported is settled first; raises PaymentError if that paid the order.
+
     `method` names the provider ("khqr"; the default provider for cards and wallets when None);
     `success_url` must carry {CHECKOUT_SESSION_ID}; `lang` is the language the payer reads
     (the customer's profile language when not given); raises PaymentError.
@@ -65,8 +67,13 @@ def start_checkout(order, success_url, cancel_url, lang=None, method=None, sourc
             return current
         if current is not None and current.status == "complete":
             # Paid (or processing) though nobody told us: settled now, never paid a second time.
-            settle(current, source, provider.name)
-            raise PaymentError(f"order {order.number} was paid by checkout {current.id}")
+            settled = settle(current, source, provider.name)
+            if (
+                settled is not None
+                and settled.status != OrderStatus.PENDING
+                or settled.payment_note == "processing"
+            ):
+                raise PaymentError(f"order {order.number} was paid by checkout {current.id}")
     if lang not in LANGUAGES:
         lang = order.user.language if order.user.language in LANGUAGES else "en"
     with force_locale(lang):
@@ -206,73 +213,6 @@ def _flag(order, source, note, detail):
     if order.status == OrderStatus.PENDING:
         Order.update(payment_note=note).where(Order.id == order.id).execute()
     orders.record(order, order.status, order.status, source, note=f"{note}: {detail}"[:250])
-
-
-def settle_reported(provider, session_ids, source="system"):
-    """Ask `provider` about checkouts we heard nothing from; returns the ids of those that ran out unpaid.
-
-    A completed one goes through `settle`, exactly as its webhook would have (paid: fulfilled
-    once; still processing: marked so, and never expired). A provider that polls (KHQR) is
-    not asked here: its own checks settle every answer, so only what they found expired counts.
-    """
-    if provider.polls:
-        return provider.expired_sessions(session_ids)
-    ran_out = set()
-    for session_id in session_ids:
-        try:
-            session = provider.retrieve(session_id)
-        except PaymentError as exc:
-            current_app.logger.warning("checkout %s not checked: %s", session_id, exc)
-            continue
-        if session.status == "complete":
-            settle(session, source, provider.name)
-        elif session.status == "expired":
-            ran_out.add(session_id)
-    return ran_out
-
-
-# The orders whose payment method the sweep still asks about, and not before the first lookup had its go.
-METHOD_LOOKUP_FOR = timedelta(days=7)
-METHOD_LOOKUP_AFTER = timedelta(minutes=1)
-METHOD_LOOKUP_BATCH = 200
-
-
-def remember_missing_methods(now=None):
-    """Queue the lookup of how each recently paid order was paid, where it is still unknown (the sweep).
-
-    A lookup lost or failed is asked again each minute until it succeeds, for a week at most.
-    Returns how many were queued.
-    """
-    now = now or utcnow()
-    missing = (
-        Order.select(Order.id)
-        .join(Payment, on=(Payment.order == Order.id) & (Payment.kind == "order"))
-        .where(
-            Order.payment_method == "",
-            Order.provider_ref != "",
-            Order.paid_at.between(now - METHOD_LOOKUP_FOR, now - METHOD_LOOKUP_AFTER),
-        )
-        .order_by(Order.paid_at.desc())
-        .limit(METHOD_LOOKUP_BATCH)
-    )
-    order_ids = [order.id for order in missing]
-    for order_id in order_ids:
-        jobs.enqueue("remember_payment_method", order_id)
-    return len(order_ids)
-
-
-def remember_method(order_id):
-    """How a paid order was paid, asked of the provider when its event did not say (worker)."""
-    order = Order.get_or_none(Order.id == order_id)
-    if order is None or order.payment_method or not order.provider_ref:
-        return
-    try:
-        method = get_provider(order.provider).retrieve(order.provider_ref).payment_method
-    except PaymentError as exc:
-        current_app.logger.warning("how order %s was paid is not known yet: %s", order.number, exc)
-        return  # the sweep asks again (remember_missing_methods)
-    if method:
-        Order.update(payment_method=method).where(Order.id == order.id, Order.payment_method == "").execute()
 
 
 SESSION_EVENTS = PAID_EVENTS + ("checkout.session.expired", "checkout.session.async_payment_failed")
