@@ -68,10 +68,8 @@ def start_checkout(order, success_url, cancel_url, lang=None, method=None, sourc
         if current is not None and current.status == "complete":
             # Paid (or processing) though nobody told us: settled now, never paid a second time.
             settled = settle(current, source, provider.name)
-            if (
-                settled is not None
-                and settled.status != OrderStatus.PENDING
-                or settled.payment_note == "processing"
+            if settled is not None and (
+                settled.status != OrderStatus.PENDING or settled.payment_note == "processing"
             ):
                 raise PaymentError(f"order {order.number} was paid by checkout {current.id}")
     if lang not in LANGUAGES:
