@@ -64,9 +64,9 @@ def request_operator_refund(order_id):
 @task()
 def remember_payment_method(order_id):
     """Ask the payment provider how a paid order was paid (card brand and last digits, wallet)."""
-    from app.services import payments
+    from app.services import unreported_payments
 
-    payments.remember_method(order_id)
+    unreported_payments.remember_method(order_id)
 
 
 @task()
@@ -79,20 +79,24 @@ def check_khqr(md5):
 
 @periodic_task(crontab(minute="*"), lock="sweep")
 def sweep():
-    """Every minute: orders, emails, refunds and KHQR checks whose next step is overdue are queued again."""
+    """Every minute: orders, emails, refunds, KHQR checks and payment-method lookups whose next step
+    is overdue are queued again."""
     from app.services import fulfilment
     from app.services import khqr
     from app.services import mail
     from app.services import refunds
+    from app.services import unreported_payments
 
     fulfilment.sweep()
     mail.retry_due()
     refunds.retry_due()
     khqr.check_overdue()
+    unreported_payments.remember_missing_methods()
 
 
 @periodic_task(crontab(minute="*/5"), lock="expire-orders")
 def expire_orders():
+    """Every 5 minutes: unpaid orders expire; a checkout the provider says was paid is settled instead."""
     from app.services import abandoned_orders
 
     abandoned_orders.expire()
@@ -100,6 +104,7 @@ def expire_orders():
 
 @periodic_task(crontab(minute="*/10"), lock="reconcile")
 def reconcile():
+    """Every 10 minutes: checkouts nobody reported on, and orders the operator left unanswered."""
     from app.services import reconciliation
 
     reconciliation.reconcile()

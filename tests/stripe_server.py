@@ -52,6 +52,7 @@ class FakeStripe:
         self.requests = []
         self.idempotent = {}
         self.fail_next = 0
+        self.fail_next_get = 0  # GETs answered 500 with Stripe-Should-Retry: false (a lookup lost for good)
         self.lock = threading.Lock()
         self.charges = {}  # by PaymentIntent id: the charge a completed session made
         self.refunds = {}
@@ -252,10 +253,12 @@ def make_handler(fake):
         def log_message(self, *args):
             pass
 
-        def _send(self, status, body):
+        def _send(self, status, body, headers=()):
             data = json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
+            for name, value in headers:
+                self.send_header(name, value)
             self.send_header("Content-Length", str(len(data)))
             self.send_header("Request-Id", "req_" + secrets.token_hex(6))
             self.end_headers()
@@ -291,6 +294,11 @@ def make_handler(fake):
             url = urlsplit(self.path)
             expand = [v for k, v in parse_qsl(url.query) if k.startswith("expand")]
             fake.requests.append(("GET", url.path, expand))
+            if fake.fail_next_get:
+                fake.fail_next_get -= 1
+                # docs.stripe.com/error-low-level: Stripe-Should-Retry tells the library not to retry.
+                error = {"error": {"type": "api_error", "message": "boom"}}
+                return self._send(500, error, headers=[("Stripe-Should-Retry", "false")])
             match = re.fullmatch(r"/v1/checkout/sessions/([\w]+)", url.path)
             if match and match.group(1) in fake.sessions:
                 return self._send(200, fake.session_view(match.group(1), expand))

@@ -13,6 +13,7 @@ from app.payments import get_provider
 from app.services import jobs
 from app.services import payments
 from app.services import promotions
+from app.services import unreported_payments
 
 BATCH = 1000
 TIME_LIMIT_SECONDS = 60
@@ -23,7 +24,9 @@ def expire(older_than_seconds=payments.CHECKOUT_LIFETIME_SECONDS, batch=BATCH, t
 
     Two kinds: orders past their payment window that never opened a checkout, and
     orders whose checkout ran out (Stripe also says so by webhook, and KHQR's checks
-    do; this catches test payments and answers that never arrived). Each batch is one UPDATE, with each
+    do; this catches test payments and answers that never arrived). A checkout the provider
+    says was completed is settled instead, as its lost webhook would have been: a paid order
+    is never expired. Each batch is one UPDATE, with each
     order's event and its promo hold given back in the same transaction; no new batch
     starts after `time_limit` seconds (the next run takes the rest).
     """
@@ -41,9 +44,30 @@ def expire(older_than_seconds=payments.CHECKOUT_LIFETIME_SECONDS, batch=BATCH, t
         if not ids:
             break
         expired += _expire(ids)
-    for provider in _providers():
-        expired += _expire_ran_out(provider, now, older_than_seconds, batch, started, time_limit)
-    return expired
+    return expired + settle_unreported(older_than_seconds, batch, time_limit, now=now, started=started)
+
+
+# A webhook or return this late is taken as lost: the provider is asked (the reconciler).
+UNREPORTED_AFTER_SECONDS = 10 * 60
+
+
+def settle_unreported(
+    older_than_seconds=UNREPORTED_AFTER_SECONDS,
+    batch=BATCH,
+    time_limit=TIME_LIMIT_SECONDS,
+    now=None,
+    started=None,
+):
+    """Pending orders whose checkout is older than `older_than_seconds`, settled as their provider reports.
+
+    Paid: fulfilled once, through the webhook's path; ran out unpaid: expired. Returns how many expired.
+    """
+    now = now or utcnow()
+    started = started or time.monotonic()
+    return sum(
+        _expire_ran_out(provider, now, older_than_seconds, batch, started, time_limit)
+        for provider in _providers()
+    )
 
 
 def _providers():
@@ -51,7 +75,10 @@ def _providers():
 
 
 def _expire_ran_out(provider, now, older_than_seconds, batch, started, time_limit):
-    """Pending orders of `provider` whose checkout it says ran out, in batches; returns how many."""
+    """Pending orders of `provider` whose checkout it says ran out, in batches; returns how many.
+
+    Those it says were completed are settled on the way.
+    """
     expired = after = 0
     while time.monotonic() - started < time_limit:
         stale = list(
@@ -69,7 +96,7 @@ def _expire_ran_out(provider, now, older_than_seconds, batch, started, time_limi
         if not stale:
             break
         after = stale[-1].id
-        ran_out = provider.expired_sessions([order.provider_ref for order in stale])
+        ran_out = unreported_payments.settle_reported(provider, [order.provider_ref for order in stale])
         expired += _expire([order.id for order in stale if order.provider_ref in ran_out])
     return expired
 

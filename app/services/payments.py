@@ -52,6 +52,8 @@ def khqr_offered():
 def start_checkout(order, success_url, cancel_url, lang=None, method=None, source="customer"):
     """The checkout session where the customer pays `order`: an open one is reused, else one is made.
 
+    One completed but never reported is settled first; raises PaymentError if that paid the order.
+
     `method` names the provider ("khqr"; the default provider for cards and wallets when None);
     `success_url` must carry {CHECKOUT_SESSION_ID}; `lang` is the language the payer reads
     (the customer's profile language when not given); raises PaymentError.
@@ -61,8 +63,15 @@ def start_checkout(order, success_url, cancel_url, lang=None, method=None, sourc
     provider = get_provider(method)
     if order.provider == provider.name and order.provider_ref:
         current = _still_open(provider, order.provider_ref)
-        if current is not None:
+        if current is not None and current.status == "open":
             return current
+        if current is not None and current.status == "complete":
+            # Paid (or processing) though nobody told us: settled now, never paid a second time.
+            settled = settle(current, source, provider.name)
+            if settled is not None and (
+                settled.status != OrderStatus.PENDING or settled.payment_note == "processing"
+            ):
+                raise PaymentError(f"order {order.number} was paid by checkout {current.id}")
     if lang not in LANGUAGES:
         lang = order.user.language if order.user.language in LANGUAGES else "en"
     with force_locale(lang):
@@ -97,14 +106,17 @@ FIRST_CHECK_SECONDS = 5
 
 
 def _still_open(provider, session_id):
-    """The order's current checkout if it can still be paid; a shown code is not asked about."""
+    """The order's current checkout if it can still be paid, or if it was completed; else None.
+
+    A shown code is not asked about (the worker's checks settle it).
+    """
     if provider.presents_code:
         current = provider.last_known(session_id)
         if current is None or current.code.expires_at - time.time() < MIN_TIME_LEFT_SECONDS:
             return None
-    else:
-        current = provider.retrieve(session_id)
-    return current if current.status == "open" else None
+        return current if current.status == "open" else None
+    current = provider.retrieve(session_id)
+    return current if current.status in ("open", "complete") else None
 
 
 def _checkouts_started(order):
@@ -199,16 +211,6 @@ def _flag(order, source, note, detail):
     if order.status == OrderStatus.PENDING:
         Order.update(payment_note=note).where(Order.id == order.id).execute()
     orders.record(order, order.status, order.status, source, note=f"{note}: {detail}"[:250])
-
-
-def remember_method(order_id):
-    """How a paid order was paid, asked of the provider when its event did not say (worker)."""
-    order = Order.get_or_none(Order.id == order_id)
-    if order is None or order.payment_method or not order.provider_ref:
-        return
-    method = get_provider(order.provider).retrieve(order.provider_ref).payment_method
-    if method:
-        Order.update(payment_method=method).where(Order.id == order.id, Order.payment_method == "").execute()
 
 
 SESSION_EVENTS = PAID_EVENTS + ("checkout.session.expired", "checkout.session.async_payment_failed")
