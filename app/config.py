@@ -146,6 +146,13 @@ def from_environment(instance_path):
         "MAIL_SENDER_NAME_KM": os.environ.get("MAIL_SENDER_NAME_KM", "អ៊ីស៊ីម កម្ពុជា"),
         "MAIL_SENDER_NAME_ZH": os.environ.get("MAIL_SENDER_NAME_ZH", "柬埔寨 eSIM"),
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL", "memory://"),
+        # Redis down: each process counts the same limits in its own memory, with a warning in the
+        # log, until Redis answers again (checked at growing intervals, up to half a minute); any
+        # other failure of the store is logged and the request goes on. A login never fails for it.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        # A Redis that hangs rather than refuses holds a request for at most this long.
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         # Moving windows, so a wait ends when the oldest counted try leaves the window.
         "RATELIMIT_STRATEGY": "moving-window",
         # Every limit is checked, so a refusal states the longest wait among those broken.

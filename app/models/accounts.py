@@ -77,8 +77,9 @@ class AuditLog(BaseModel):
 class OutgoingMail(BaseModel):
     """An email, written down before it is sent: the worker delivers it, retrying until it goes.
 
-    A row is claimed (`locked_until`) before sending, so two workers never send it
-    twice, and `sent_at` is set once the mail server has taken it.
+    A worker claims a row (`claimed_by` its token, `locked_until` when the claim lapses)
+    right before sending it, so two workers never send it twice, and `sent_at` is set
+    once the mail server has taken it.
     """
 
     to = CharField()
@@ -90,6 +91,7 @@ class OutgoingMail(BaseModel):
     attempts = IntegerField(default=0)
     next_try_at = DateTimeField(default=utcnow, index=True)
     locked_until = DateTimeField(null=True)
+    claimed_by = CharField(default="", max_length=32)
     sent_at = DateTimeField(null=True, index=True)
     last_error = CharField(default="", max_length=500)
 

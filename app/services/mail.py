@@ -3,7 +3,8 @@
 Delivery is SMTP when MAIL_SERVER is set, else a .eml file under instance/outbox/.
 A mail server that is down delays an email and never loses it: each failed try
 is noted and the next is due after a growing pause (the sweep queues it). A row
-is claimed before it is sent and marked sent after, so it goes out once.
+is claimed by one worker right before it is sent (its holder token), checked again
+just before the send, and marked sent after, so it goes out once.
 """
 
 import smtplib
@@ -25,8 +26,10 @@ from app.models import OutgoingMail
 from app.models import utcnow
 from app.services import jobs
 
-# How long one try may hold an email before another worker may try it.
-CLAIM = timedelta(minutes=2)
+# How long one send may hold an email before another worker may try it (MAIL_CLAIM_SECONDS):
+# well beyond SMTP_TIMEOUT_SECONDS, so a claim outlives the slowest send that does not fail.
+CLAIM_SECONDS = 120
+SMTP_TIMEOUT_SECONDS = 20
 FIRST_RETRY_SECONDS, LONGEST_PAUSE_SECONDS = 30, 30 * 60
 RETRY_BATCH = 200
 DELIVERY_BATCH = 50  # emails sent through one mail server connection
@@ -113,54 +116,81 @@ def _pause(attempts):
     return timedelta(seconds=min(LONGEST_PAUSE_SECONDS, FIRST_RETRY_SECONDS * 2 ** max(0, attempts - 1)))
 
 
-def deliver(mail_id, now=None):
+def deliver(mail_id):
     """Try to deliver one recorded email now; True once it has gone (by this call)."""
-    return deliver_batch([mail_id], now) == 1
+    return deliver_batch([mail_id]) == 1
 
 
-def deliver_batch(mail_ids, now=None):
+def deliver_batch(mail_ids):
     """Deliver these recorded emails through one mail server connection; returns how many went.
 
-    Each is claimed first (another worker leaves it alone) and marked sent as soon as
-    the server takes it; one that fails waits for its next try, the rest still go.
+    Each email is claimed on its own right before it is sent, so a claim covers one send
+    however slow the server is, and the rest of the batch stays free for another worker
+    (a claim on the whole batch would lapse before its last emails went). One that fails
+    waits for its next try; the rest still go.
     """
-    now = now or utcnow()
-    claimed_until = now + CLAIM
-    OutgoingMail.update(attempts=OutgoingMail.attempts + 1, locked_until=claimed_until).where(
-        OutgoingMail.id.in_(list(mail_ids)),
-        OutgoingMail.sent_at.is_null(),
-        OutgoingMail.next_try_at <= now,
-        OutgoingMail.locked_until.is_null() | (OutgoingMail.locked_until < now),
-    ).execute()
-    rows = list(
-        OutgoingMail.select()
-        .where(
-            OutgoingMail.id.in_(list(mail_ids)),
-            OutgoingMail.locked_until == claimed_until,
-            OutgoingMail.sent_at.is_null(),
-        )
-        .order_by(OutgoingMail.id)
-    )
+    holder = uuid.uuid4().hex
     delivered = 0
     with _Transport(current_app.config) as transport:
-        for row in rows:
-            delivered += _deliver_one(row, transport, now)
+        for mail_id in sorted(set(mail_ids)):
+            row = _claim(mail_id, holder)
+            if row is not None:
+                delivered += _deliver_one(row, holder, transport)
     return delivered
 
 
-def _deliver_one(row, transport, now):
+def _claim_time():
+    return timedelta(seconds=current_app.config.get("MAIL_CLAIM_SECONDS", CLAIM_SECONDS))
+
+
+def _claim(mail_id, holder):
+    """The email, now `holder`'s for one send; None if it went, is not due, or another worker holds it."""
+    now = utcnow()
+    taken = (
+        OutgoingMail.update(
+            attempts=OutgoingMail.attempts + 1, locked_until=now + _claim_time(), claimed_by=holder
+        )
+        .where(
+            OutgoingMail.id == mail_id,
+            OutgoingMail.sent_at.is_null(),
+            OutgoingMail.next_try_at <= now,
+            OutgoingMail.locked_until.is_null() | (OutgoingMail.locked_until < now),
+        )
+        .execute()
+    )
+    if not taken:
+        return None
+    return OutgoingMail.get_or_none(OutgoingMail.id == mail_id, OutgoingMail.claimed_by == holder)
+
+
+def _still_ours(row, holder):
+    """Renew the claim just before the send: False if the email went meanwhile or another worker took it."""
+    renewed = OutgoingMail.update(locked_until=utcnow() + _claim_time()).where(_unsent_and_held(row, holder))
+    return renewed.execute() == 1
+
+
+def _unsent_and_held(row, holder):
+    return (OutgoingMail.id == row.id) & (OutgoingMail.claimed_by == holder) & OutgoingMail.sent_at.is_null()
+
+
+def _deliver_one(row, holder, transport):
     try:
+        transport.connect()
+        if not _still_ours(row, holder):
+            current_app.logger.info("mail %s left alone: sent or claimed by another worker meanwhile", row.id)
+            return 0
         transport.send(_message(row))
     except Exception as exc:  # noqa: BLE001 - any failure to hand it over is tried again later
         current_app.logger.warning(
             "mail %s to %s not delivered (try %s): %s", row.id, row.to, row.attempts, exc
         )
         OutgoingMail.update(
-            locked_until=None, next_try_at=now + _pause(row.attempts), last_error=str(exc)[:500]
-        ).where(OutgoingMail.id == row.id).execute()
+            locked_until=None, next_try_at=utcnow() + _pause(row.attempts), last_error=str(exc)[:500]
+        ).where(_unsent_and_held(row, holder)).execute()
         return 0
+    # Marked sent whoever holds the claim now: it went, so no one may send it again.
     OutgoingMail.update(sent_at=utcnow(), locked_until=None, last_error="").where(
-        OutgoingMail.id == row.id
+        OutgoingMail.id == row.id, OutgoingMail.sent_at.is_null()
     ).execute()
     current_app.logger.info("mail to %s: %s", row.to, row.subject)
     return 1
@@ -215,17 +245,21 @@ class _Transport:
             outbox.mkdir(parents=True, exist_ok=True)
             (outbox / f"{uuid.uuid4().hex}.eml").write_bytes(bytes(msg))
             return
-        if self.smtp is None:
-            self.smtp = self._connect()
+        self.connect()
         try:
             self.smtp.send_message(msg)
         except smtplib.SMTPServerDisconnected:
             self.smtp = None  # the next email connects again
             raise
 
+    def connect(self):
+        """Connect to the mail server if not yet connected (nothing to do for the outbox)."""
+        if self.smtp is None and self.config.get("MAIL_SERVER"):
+            self.smtp = self._connect()
+
     def _connect(self):
         config = self.config
-        smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=20)
+        smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=SMTP_TIMEOUT_SECONDS)
         try:
             if config["MAIL_USE_TLS"]:
                 smtp.starttls()

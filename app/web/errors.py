@@ -1,11 +1,31 @@
-"""Translated error pages: a person never sees a bare status code or a stack trace."""
+"""Translated error pages: a person never sees a bare status code or a stack trace.
 
+With the database down, every page says the portal will be back shortly: a page of its own that
+needs no database (no logged-in user, no layout), in the language the browser asks for.
+"""
+
+import peewee
+import psycopg2
+from flask import current_app
 from flask import render_template
+from flask import request
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
 from app.extensions import limiter
+from app.labels import LANGUAGES
+from app.web import locale
 from app.web import throttle
+
+# The database cannot be reached (down, restarting, refusing connections, the file unreadable).
+DATABASE_DOWN = (
+    peewee.OperationalError,
+    peewee.InterfaceError,
+    psycopg2.OperationalError,
+    psycopg2.InterfaceError,
+)
+BACK_IN_SECONDS = 30
 
 MESSAGES = {
     400: (_l("Something was wrong with that request"), _l("Please go back and try again.")),
@@ -49,11 +69,40 @@ def _too_many(e):
     return render_error(429)
 
 
+def _database_down(e):
+    current_app.logger.warning("database unreachable: %s", e)
+    lang = request.args.get("lang")
+    if lang not in LANGUAGES:
+        lang = request.cookies.get(locale.LANG_COOKIE)
+    if lang not in LANGUAGES:
+        lang = locale.negotiate(request.headers.get("Accept-Language", ""))[0]
+    # The language is chosen here, and the template rendered without the context processors: the usual
+    # choice and Flask-Login's `current_user` both look up the logged-in user, in the database.
+    with force_locale(lang):
+        template = current_app.jinja_env.get_template("errors/unavailable.html")
+        page = template.render(html_lang=locale.HTML_LANG[lang])
+    response = current_app.make_response((page, 503))
+    response.headers["Retry-After"] = str(BACK_IN_SECONDS)
+    # Said outright, so no after-request hook asks whether someone is logged in (the database again).
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _server_error(e):
+    # An error page that failed on the database (the layout asks who is logged in) ends up here.
+    if isinstance(getattr(e, "original_exception", None), DATABASE_DOWN):
+        return _database_down(e.original_exception)
+    return render_error(500)
+
+
 def init_app(app):
     for code in MESSAGES:
-        if code != 429:
+        if code not in (429, 500):
             app.register_error_handler(code, lambda e, code=code: render_error(code))
     app.register_error_handler(429, _too_many)
+    app.register_error_handler(500, _server_error)
+    for error in DATABASE_DOWN:
+        app.register_error_handler(error, _database_down)
 
     @app.errorhandler(CSRFError)
     def _csrf(e):

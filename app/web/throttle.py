@@ -60,7 +60,11 @@ def first_in(limit, *key):
     """True, and counted, unless `key` already had `limit`'s share (a silent cap, e.g. on emails)."""
     if not limiter.enabled:
         return True
-    return limiter.limiter.hit(parse(limit), "first_in", *key)
+    try:
+        return limiter.limiter.hit(parse(limit), "first_in", *key)
+    except Exception:  # noqa: BLE001 - the store (Redis) is down: let it through rather than fail the page
+        current_app.logger.warning("rate-limit store unreachable: %s not counted", limit, exc_info=True)
+        return True
 
 
 def email_key():
