@@ -15,7 +15,7 @@ from app.models import Payment
 from app.models import Refund
 from app.services import refunds
 
-ADMIN = ("admin@example.com", "admin-pass-1234")
+ADMIN = ("admin@example.com", "lotus-temple-4821")
 TOO_MUCH = "The amount must be more than 0 and no more than what is left to refund."
 
 
