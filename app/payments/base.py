@@ -123,17 +123,6 @@ class PaymentProvider(ABC):
         """The session as this portal last stored it, without asking the provider (None: not kept)."""
         return None
 
-    def expired_sessions(self, session_ids):
-        """The ids among `session_ids` of checkouts that ran out unpaid (one it cannot find is left)."""
-        expired = set()
-        for session_id in session_ids:
-            try:
-                if self.retrieve(session_id).status == "expired":
-                    expired.add(session_id)
-            except PaymentError:
-                continue
-        return expired
-
     def verify_webhook(self, payload: bytes, signature: str | None) -> PaymentEvent:
         """The event in a webhook request, if its signature is right; raises SignatureError."""
         raise SignatureError(f"{self.name} sends no webhooks")

@@ -142,13 +142,6 @@ class KhqrCheckout(PaymentProvider):
             ).execute()
         return to_session(KhqrCode.get_by_id(row.id))
 
-    def expired_sessions(self, session_ids):
-        """Codes known to have run out unpaid (the worker's checks say so; Bakong is not asked)."""
-        ran_out = KhqrCode.select(KhqrCode.md5).where(
-            KhqrCode.md5.in_(list(session_ids)), KhqrCode.status == "expired"
-        )
-        return {row.md5 for row in ran_out}
-
     def simulate_payment(self, md5, amount=None):
         """Test mode: the customer's bank pays the code (its own amount unless told otherwise)."""
         row = self.code(md5)

@@ -83,19 +83,6 @@ class LocalTestCheckout(PaymentProvider):
     def retrieve(self, session_id):
         return to_session(self._row(session_id))
 
-    def expired_sessions(self, session_ids):
-        """One query for the whole batch; open sessions past their time are marked expired."""
-        now = utcnow()
-        TestCheckout.update(status="expired").where(
-            TestCheckout.session_id.in_(list(session_ids)),
-            TestCheckout.status == "open",
-            TestCheckout.expires_at <= now,
-        ).execute()
-        ran_out = TestCheckout.select(TestCheckout.session_id).where(
-            TestCheckout.session_id.in_(list(session_ids)), TestCheckout.status == "expired"
-        )
-        return {row.session_id for row in ran_out}
-
     def verify_webhook(self, payload, signature):
         raise SignatureError("test payments send no webhooks over HTTP")
 
