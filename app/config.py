@@ -138,12 +138,12 @@ def from_environment(instance_path):
         "SELLER_NAME": os.environ.get("SELLER_NAME", "eSIM Cambodia Co., Ltd."),
         "SELLER_ADDRESS": os.environ.get("SELLER_ADDRESS", "No. 1, Preah Norodom Blvd, Phnom Penh, Cambodia"),
         # The same in Khmer and Chinese, for receipts and emails in those languages.
-        "SELLER_NAME_KM": os.environ.get("SELLER_NAME_KM", "ក្រុមហ៊ុន អ៊ីស៊ីម កម្ពុជា ឯ.ក"),
+        "SELLER_NAME_KM": os.environ.get("SELLER_NAME_KM", "ក្រុមហ៊ុន eSIM កម្ពុជា ឯ.ក"),
         "SELLER_ADDRESS_KM": os.environ.get("SELLER_ADDRESS_KM", "ផ្ទះលេខ ១ មហាវិថីព្រះនរោត្តម រាជធានីភ្នំពេញ កម្ពុជា"),
         "SELLER_NAME_ZH": os.environ.get("SELLER_NAME_ZH", "柬埔寨 eSIM 有限公司"),
         "SELLER_ADDRESS_ZH": os.environ.get("SELLER_ADDRESS_ZH", "柬埔寨金边诺罗敦大道1号"),
         # The sender's name in each language; the address stays MAIL_FROM's.
-        "MAIL_SENDER_NAME_KM": os.environ.get("MAIL_SENDER_NAME_KM", "អ៊ីស៊ីម កម្ពុជា"),
+        "MAIL_SENDER_NAME_KM": os.environ.get("MAIL_SENDER_NAME_KM", "eSIM កម្ពុជា"),
         "MAIL_SENDER_NAME_ZH": os.environ.get("MAIL_SENDER_NAME_ZH", "柬埔寨 eSIM"),
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL", "memory://"),
         # Redis down: each process counts the same limits in its own memory, with a warning in the

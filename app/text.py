@@ -7,6 +7,7 @@ the same words. Nothing here reads a request.
 
 import math
 from datetime import UTC
+from datetime import datetime
 from datetime import timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -17,6 +18,7 @@ from babel.dates import TIMEDELTA_UNITS
 from babel.dates import format_timedelta as babel_timedelta
 from flask import current_app
 from flask_babel import format_currency
+from flask_babel import format_date
 from flask_babel import format_datetime
 from flask_babel import format_decimal
 from flask_babel import get_locale
@@ -71,18 +73,14 @@ def money(amount, currency="USD"):
 
 
 @per_locale
-def data_amount(mb, precise=False):
-    """A data amount: gigabytes from 1 GB up (two decimals if `precise`), else megabytes."""
-    if mb >= 1024:
-        gb = Decimal(mb) / 1024
-        if precise:
-            return _("%(amount)s GB", amount=format_decimal(gb, format="#,##0.00"))
-        return _("%(amount)s GB", amount=format_decimal(gb.quantize(Decimal("0.1")).normalize()))
-    return _("%(amount)s MB", amount=format_decimal(mb))
-
-
-# Khmer times on the 24-hour clock: CLDR's Khmer patterns write the Latin "AM"/"PM".
-KHMER_PATTERNS = {"short": "d/M/yy, HH:mm", "medium": "d MMM y, HH:mm:ss"}
+def data_amount(mb):
+    """A data amount, rounded one way everywhere: megabytes below 1 GB; from 1 GB up, gigabytes to
+    the hundredth ("150.68 GB", "185.70 GB"), whole ones without decimals ("10 GB")."""
+    if mb < 1024:
+        return _("%(amount)s MB", amount=format_decimal(mb))
+    gb = (Decimal(mb) / 1024).quantize(Decimal("0.01"))
+    pattern = "#,##0" if gb == gb.to_integral_value() else "#,##0.00"
+    return _("%(amount)s GB", amount=format_decimal(gb, format=pattern))
 
 
 COLONS = {"km": "៖", "zh": "："}
@@ -101,10 +99,44 @@ def colon(label):
     return f"{label}{COLONS.get(current_language(), ':')}"
 
 
-def local_datetime(value, fmt="medium"):
-    """A time as Cambodians read it, with the zone named in the reader's language ("Cambodia Time")."""
-    pattern = KHMER_PATTERNS.get(fmt, fmt) if current_language() == "km" else fmt
-    return f"{format_datetime(value, pattern)} {format_datetime(value, 'v')}"
+# Dates every reader takes one way: the day as a number, the month by name (in Khmer its Khmer
+# name, from Babel), the year in full, and the 24-hour clock. Never "12/8/26", which a European
+# reads as 12 August; never CLDR's English "Dec 8", beside a Khmer or Chinese "8 Dec".
+DATE_PATTERNS = {"en": "d MMM y", "km": "d MMM y", "zh": "y年M月d日"}
+# Between the date and the clock; "medium" adds the seconds (receipts).
+TIME_PATTERNS = {"short": "{date}, HH:mm", "medium": "{date}, HH:mm:ss"}
+CHINESE_TIME_PATTERNS = {"short": "{date} HH:mm", "medium": "{date} HH:mm:ss"}
+
+
+def local_date(value):
+    """A day as "8 Dec 2026" ("2026年12月8日", "8 ធ្នូ 2026"), in Cambodia for a stored time."""
+    pattern = DATE_PATTERNS[current_language()]
+    if isinstance(value, datetime):
+        return _format_datetime(value, pattern)
+    return format_date(value, pattern)
+
+
+def local_datetime(value, fmt="short"):
+    """A time in Cambodia as "8 Dec 2026, 00:59" (`fmt` "medium": with seconds), without its zone.
+
+    A page names the zone once (`zone_note`), not on every time.
+    """
+    language = current_language()
+    patterns = CHINESE_TIME_PATTERNS if language == "zh" else TIME_PATTERNS
+    return _format_datetime(value, patterns[fmt].format(date=DATE_PATTERNS[language]))
+
+
+@per_locale
+def _format_datetime(value, pattern):
+    return format_datetime(value, pattern)
+
+
+def zone_note():
+    """The line that names the zone of a page's (or an email's) times: "Times are Cambodia time (UTC+7)."."""
+    offset = datetime.now(ZoneInfo(TIMEZONE)).utcoffset()
+    hours, rest = divmod(int(offset.total_seconds()) // 60, 60)
+    offset = f"UTC{hours:+d}" + (f":{rest:02d}" if rest else "")
+    return _("Times are Cambodia time (%(offset)s).", offset=offset)
 
 
 def updated_ago(moment):
@@ -156,6 +188,28 @@ def days_text(days):
 @per_locale
 def minutes_text(minutes):
     return ngettext("%(count)s minute", "%(count)s minutes", minutes, count=format_decimal(minutes))
+
+
+@per_locale
+def hours_text(hours):
+    return ngettext("%(count)s hour", "%(count)s hours", hours, count=format_decimal(hours))
+
+
+# Below this, what is left is counted in hours: "less than a day" is no answer on a one-day plan.
+HOURS_BELOW = timedelta(days=2)
+
+
+def time_left(expires_at, now=None):
+    """What is left of a validity, never rounded up: whole days from two days up ("5 days"), whole
+    hours below ("23 hours"), "less than an hour" in the last hour."""
+    left = expires_at - (now or utcnow())
+    if left <= timedelta(0):
+        return days_text(0)
+    if left >= HOURS_BELOW:
+        return days_text(left.days)
+    if left < timedelta(hours=1):
+        return _("less than an hour")
+    return hours_text(int(left.total_seconds() // 3600))
 
 
 def plan_name(plan):

@@ -17,6 +17,7 @@ from app.models import OrderStatus
 from app.models import PromoCode
 from app.models import User
 from app.services.demo import DEMO_ICCID
+from app.text import DATE_PATTERNS
 from app.text import to_local
 
 SUMMARY = {**HTMX, "HX-Target": "summary"}
@@ -27,7 +28,7 @@ def _esim(app, iccid=DEMO_ICCID):
 
 
 def _date(dt, lang="en"):
-    return format_date(to_local(dt), locale={"zh": "zh_Hans"}.get(lang, lang), format="medium")
+    return format_date(to_local(dt), locale={"zh": "zh_Hans"}.get(lang, lang), format=DATE_PATTERNS[lang])
 
 
 def test_renew_page_groups_the_plans(client, auth, seeded):
@@ -51,7 +52,7 @@ def test_choosing_a_plan_returns_only_the_summary_for_htmx(client, auth, seeded)
     assert "$10.00" in html
     # Early renewal: 30 days on top of the current expiry, data left carried over.
     assert _date(esim.expires_at + timedelta(days=30)) in html
-    assert "36.7 GB" in html  # 6.71 GB left + 30 GB
+    assert "36.71 GB" in html  # 6.71 GB left + 30 GB, rounded as every data amount
 
 
 def test_without_javascript_the_same_choice_gives_the_whole_page(client, auth, seeded):

@@ -28,7 +28,7 @@ def test_dashboard_shows_what_is_left(client, auth, seeded):
     assert "•••• 0017" in html
     assert DEMO_ICCID not in html  # only the masked ICCID is shown
     assert "Active" in html
-    assert "6.71 GB of 10.00 GB" in html  # 10 GB less 3,372 MB used
+    assert "6.71 GB of 10 GB" in html  # 10 GB less 3,372 MB used
     assert "88 minutes" in html
     assert "19 days" in html  # 20 days from the moment it was made, less the seconds since
     assert f'href="/esims/{_demo_esim(seeded).id}/renew"' in html
@@ -38,7 +38,7 @@ def test_dashboard_shows_what_is_left(client, auth, seeded):
     assert 'value="671"' in bar and 'class="data-left"' in bar
     assert f'aria-labelledby="data-left-{esim_id} data-left-value-{esim_id}"' in bar
     assert (
-        f'<dt id="data-left-{esim_id}">Data left</dt><dd id="data-left-value-{esim_id}">6.71 GB of 10.00 GB'
+        f'<dt id="data-left-{esim_id}">Data left</dt><dd id="data-left-value-{esim_id}">6.71 GB of 10 GB'
         in html
     )
 
@@ -106,7 +106,7 @@ def test_refreshing_reads_the_operator_again(client, auth, seeded, monkeypatch):
     monkeypatch.setattr(simulated, "utcnow", lambda: later)
     after = client.get(f"/esims/{esim.id}/usage", headers=HTMX).get_data(as_text=True)
     assert "3.29 GB" not in after
-    assert "4.00 GB" in after  # 3,372 MB + 120 MB an hour for six hours = 4,092 MB
+    assert "<dd>4 GB</dd>" in after  # 3,372 MB + 120 MB an hour for six hours = 4,092 MB: 4.00 GB
     assert "Updated just now" in after
 
 
@@ -208,11 +208,16 @@ def test_dashboard_query_count_does_not_grow_with_the_number_of_esims(client, au
     "left, shown",
     [
         (timedelta(days=5, minutes=37), "5 days"),
-        (timedelta(hours=23), "less than a day"),
+        (timedelta(days=2, minutes=1), "2 days"),
+        (timedelta(days=1, hours=23, minutes=59), "47 hours"),
+        (timedelta(hours=23, minutes=59, seconds=40), "23 hours"),  # a one-day plan bought 20 s ago
+        (timedelta(minutes=59), "less than an hour"),
         (timedelta(days=30), "29 days"),
     ],
 )
-def test_days_left_never_round_up(client, auth, seeded, left, shown):
+def test_validity_left_is_days_from_two_days_up_hours_below_never_rounded_up(
+    client, auth, seeded, left, shown
+):
     from app.models import Esim
     from app.models import SimLine
     from app.models import utcnow
@@ -221,26 +226,60 @@ def test_days_left_never_round_up(client, auth, seeded, left, shown):
     in_app(seeded, lambda: Esim.update(expires_at=when).where(Esim.iccid == DEMO_ICCID).execute())
     in_app(seeded, lambda: SimLine.update(expires_at=when).where(SimLine.iccid == DEMO_ICCID).execute())
     auth.login()
-    assert shown in client.get("/dashboard").get_data(as_text=True)
+    assert f"<dd>{shown} · expires on" in client.get("/dashboard").get_data(as_text=True)
 
 
-def test_times_are_on_the_24_hour_clock_in_khmer_and_say_their_zone(client, auth, seeded):
+def test_times_are_unambiguous_on_the_24_hour_clock_without_their_zone_in_every_language(seeded):
+    from datetime import datetime
+
     from flask_babel import force_locale
 
-    from app.models import utcnow
+    from app.text import local_date
     from app.text import local_datetime
+    from app.text import zone_note
 
+    moment = datetime(2026, 12, 7, 17, 59, 12)  # 00:59 on 8 December in Phnom Penh
+    shown = {}
     with seeded.test_request_context():
-        moment = utcnow().replace(hour=9, minute=20)  # 16:20 in Phnom Penh
-        with force_locale("km"):
-            khmer = local_datetime(moment, "short")
-        with force_locale("zh"):
-            chinese = local_datetime(moment, "short")
+        for lang in ("en", "km", "zh"):
+            with force_locale(lang):
+                shown[lang] = (local_datetime(moment), local_datetime(moment, "medium"), local_date(moment))
+                shown[lang + " zone"] = zone_note()
+    assert shown["en"] == ("8 Dec 2026, 00:59", "8 Dec 2026, 00:59:12", "8 Dec 2026")
+    assert shown["zh"] == ("2026年12月8日 00:59", "2026年12月8日 00:59:12", "2026年12月8日")
+    assert shown["km"] == ("8 ធ្នូ 2026, 00:59", "8 ធ្នូ 2026, 00:59:12", "8 ធ្នូ 2026")  # ធ្នូ: December
+    assert shown["en zone"] == "Times are Cambodia time (UTC+7)."
+    assert "UTC+7" in shown["km zone"] and "កម្ពុជា" in shown["km zone"]
+    assert shown["zh zone"] == "以上时间均为柬埔寨时间（UTC+7）。"
+
+
+def test_one_data_rounding_everywhere_and_validity_in_hours_under_two_days(seeded):
+    from datetime import datetime
+
+    from flask_babel import force_locale
+
+    from app.text import data_amount
+    from app.text import time_left
+
+    now = datetime(2026, 12, 8)
+    with seeded.test_request_context():
         with force_locale("en"):
-            english = local_datetime(moment, "short")
-    assert "16:20" in khmer and "PM" not in khmer and "កម្ពុជា" in khmer
-    assert "16:20" in chinese and "柬埔寨时间" in chinese
-    assert "Cambodia Time" in english
+            assert [data_amount(mb) for mb in (500, 1024, 10240, 154296, 190157)] == [
+                "500 MB",
+                "1 GB",
+                "10 GB",
+                "150.68 GB",
+                "185.70 GB",
+            ]
+            assert time_left(now + timedelta(days=1) - timedelta(seconds=20), now) == "23 hours"
+            assert time_left(now + timedelta(hours=1), now) == "1 hour"
+        with force_locale("zh"):
+            assert data_amount(190157) == "185.70 GB"
+            assert time_left(now + timedelta(hours=23, minutes=59), now) == "23 小时"
+            assert time_left(now + timedelta(days=3), now) == "3 天"
+        with force_locale("km"):
+            assert time_left(now + timedelta(hours=5), now) == "5 ម៉ោង"
+            assert time_left(now + timedelta(minutes=5), now) == "តិចជាងមួយម៉ោង"
 
 
 def test_one_dashboard_saves_the_readings_of_several_esims_none_of_them_installed(client, auth, seeded):

@@ -85,10 +85,10 @@ def test_a_paid_renewal_waits_for_a_worker_and_is_applied_with_nobody_watching(
     assert abs((new_expiry - old_expiry) - timedelta(days=30)) < timedelta(seconds=5)
     assert in_app(queued, SimApplication.select().count) == 1
 
-    from flask_babel import format_date
+    from app.text import local_date
 
     with queued.test_request_context():
-        shown = format_date(new_expiry)
+        shown = local_date(new_expiry)
     assert shown in client.get("/dashboard").get_data(as_text=True)
     sources = in_app(
         queued,

@@ -1,6 +1,6 @@
 """What every template may use: the formatting filters and the label tables, in the reader's language."""
 
-from flask_babel import format_date
+from flask import g
 
 from app import labels
 from app import text
@@ -13,8 +13,9 @@ from app.web import locale
 def init_app(app):
     app.jinja_env.filters.update(
         money=text.money,
-        date=text.per_locale(format_date),
-        datetime=text.local_datetime,
+        date=text.local_date,
+        datetime=_page_time,
+        time_left=text.time_left,
         colon=text.colon,
         data_amount=text.data_amount,
         updated_ago=text.updated_ago,
@@ -36,6 +37,8 @@ def init_app(app):
         DISPUTE_STATUS_LABELS=labels.DISPUTE_STATUS_LABELS,
         EVENT_SOURCE_LABELS=labels.EVENT_SOURCE_LABELS,
         current_language=text.current_language,
+        page_zone_note=_page_zone_note,
+        zone_note=text.zone_note,
         event_label=text.event_label,
         payment_method_label=text.payment_method_label,
         seller=text.seller,
@@ -46,3 +49,17 @@ def init_app(app):
         html_lang=locale.html_lang,
         language_links=locale.language_links,
     )
+
+
+def _page_time(value, fmt="short"):
+    """A time on a page, which then names its zone once (`page_zone_note`)."""
+    g.page_shows_times = True
+    return text.local_datetime(value, fmt)
+
+
+def _page_zone_note():
+    """The zone of the page's times, the first time it is asked for after a time was shown; else ""."""
+    if not g.get("page_shows_times") or g.get("page_zone_named"):
+        return ""
+    g.page_zone_named = True
+    return text.zone_note()

@@ -27,9 +27,10 @@ def _expiry(app):
 def _long_date(moment, lang):
     from babel.dates import format_date
 
+    from app.text import DATE_PATTERNS
     from app.text import to_local
 
-    return format_date(to_local(moment), format="medium", locale={"zh": "zh_Hans"}.get(lang, lang))
+    return format_date(to_local(moment), format=DATE_PATTERNS[lang], locale={"zh": "zh_Hans"}.get(lang, lang))
 
 
 @pytest.mark.parametrize("lang", LANGS)
