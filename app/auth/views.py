@@ -7,7 +7,6 @@ from flask import render_template
 from flask import request
 from flask import session
 from flask import url_for
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
@@ -25,6 +24,7 @@ from app.services import mail
 from app.services import sessions
 from app.services.links import public_url
 from app.text import current_language
+from app.web import locale
 from app.web import throttle
 from app.web.login import current_token
 from app.web.login import sign_in
@@ -206,8 +206,8 @@ def profile():
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
         accounts.update_profile(current_user, form.name.data or "", form.phone.data or "", form.language.data)
-        with force_locale(form.language.data):
-            flash(_("Your profile has been saved."), "success")
+        locale.choose(form.language.data)  # the newest choice: this browser's pages follow it too
+        flash(_("Your profile has been saved."), "success")
         return redirect(url_for("auth.profile"))
     return _profile_page(form=form)
 
