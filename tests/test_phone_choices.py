@@ -258,3 +258,10 @@ def test_too_many_logins_says_the_email_is_kept_and_the_password_is_not(app, see
         not in page
     )
     assert 'value="demo@example.com"' in page
+
+
+def test_the_language_chosen_when_registering_beats_an_earlier_tap(client, seeded):
+    token = csrf_token(client, "/register?lang=km")
+    fields = {"email": "new@example.com", "password": "long-enough-pw", "confirm": "long-enough-pw"}
+    client.post("/register", data={**fields, "language": "zh", "csrf_token": token})
+    assert _lang(client) == "zh-Hans"

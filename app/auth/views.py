@@ -116,6 +116,7 @@ def register():
             form.email.errors.append(_("An account with this email already exists. Log in instead."))
         else:
             sign_in(user)
+            locale.choose(user.language)  # chosen in the form: newer than any tap before it
             flash(_("Welcome! Your account is ready."), "success")
             return redirect(_home())
     return render_template("auth/register.html", form=form)

@@ -24,6 +24,7 @@ from app.shop import bp
 from app.shop.forms import BuyAsNewCustomerForm
 from app.shop.forms import BuyForm
 from app.text import current_language
+from app.web import locale
 from app.web import throttle
 from app.web.checkout import chosen_method
 from app.web.checkout import send_to_checkout
@@ -67,6 +68,7 @@ def _place(form):
             form.email_taken = True
             return None
         sign_in(user)
+        locale.choose(user.language)  # chosen in the form: newer than any tap before it
     before = orders.open_order(user, None, plan)
     try:
         order = orders.place_order(user, plan, promo_code=form.promo.data)
