@@ -265,3 +265,13 @@ def test_the_language_chosen_when_registering_beats_an_earlier_tap(client, seede
     fields = {"email": "new@example.com", "password": "long-enough-pw", "confirm": "long-enough-pw"}
     client.post("/register", data={**fields, "language": "zh", "csrf_token": token})
     assert _lang(client) == "zh-Hans"
+
+
+def test_too_many_password_changes_asks_for_the_passwords_again(client, auth, seeded):
+    auth.login()
+    wrong = {"current": "not-my-password", "password": "brand-new-pass-99", "confirm": "brand-new-pass-99"}
+    answers = [post_form(client, "/profile/password", wrong, page="/profile") for _ in range(6)]
+    assert [a.status_code for a in answers] == [200] * 5 + [429]
+    page = answers[-1].get_data(as_text=True)
+    assert "then type your passwords again." in page
+    assert "What you typed is still here" not in page and "Your email is still here" not in page
