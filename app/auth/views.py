@@ -7,7 +7,6 @@ from flask import render_template
 from flask import request
 from flask import session
 from flask import url_for
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
@@ -25,6 +24,7 @@ from app.services import mail
 from app.services import sessions
 from app.services.links import public_url
 from app.text import current_language
+from app.web import locale
 from app.web import throttle
 from app.web.login import current_token
 from app.web.login import sign_in
@@ -116,6 +116,7 @@ def register():
             form.email.errors.append(_("An account with this email already exists. Log in instead."))
         else:
             sign_in(user)
+            locale.choose(user.language)  # chosen in the form: newer than any tap before it
             flash(_("Welcome! Your account is ready."), "success")
             return redirect(_home())
     return render_template("auth/register.html", form=form)
@@ -206,8 +207,8 @@ def profile():
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
         accounts.update_profile(current_user, form.name.data or "", form.phone.data or "", form.language.data)
-        with force_locale(form.language.data):
-            flash(_("Your profile has been saved."), "success")
+        locale.choose(form.language.data)  # the newest choice: this browser's pages follow it too
+        flash(_("Your profile has been saved."), "success")
         return redirect(url_for("auth.profile"))
     return _profile_page(form=form)
 

@@ -96,12 +96,32 @@ def install_token(esim):
 def esim_for_install_token(token):
     """The eSIM a signed install link names, or None when it is forged, older than a day, not the
     newest link sent, from before a password change, or the eSIM is already installed."""
-    data = signed.unsign("install-page", token, max_age=INSTALL_LINK_MAX_AGE) if token else None
-    if not isinstance(data, dict) or not isinstance(data.get("e"), int):
-        return None
-    esim = Esim.get_or_none(Esim.id == data["e"])
-    if esim is None or esim.installed_at is not None:
-        return None
-    if data.get("v") != esim.install_link_version or data.get("o") != _owner_fingerprint(esim):
-        return None
+    esim, _spent = _check_install_token(token)
     return esim
+
+
+def spent_install_link(token, esim_id):
+    """Why a genuine link to eSIM `esim_id` no longer opens its page: "installed", "superseded" (a
+    newer link was sent), "expired" (a day old), or "spent" (anything else: forged, another eSIM's, a
+    password changed since); None when it still opens it. Only a signed link's holder gets a reason."""
+    esim, spent = _check_install_token(token)
+    if esim is not None and esim.id == esim_id:
+        return None
+    return spent if esim is None else "spent"
+
+
+def _check_install_token(token):
+    """(the eSIM, None) for a link that opens its page, else (None, the reason it does not)."""
+    data = signed.unsign("install-page", token) if isinstance(token, str) and token else None
+    if not isinstance(data, dict) or not isinstance(data.get("e"), int):
+        return None, "spent"
+    esim = Esim.get_or_none(Esim.id == data["e"])
+    if esim is None or data.get("o") != _owner_fingerprint(esim):
+        return None, "spent"
+    if esim.installed_at is not None:
+        return None, "installed"
+    if data.get("v") != esim.install_link_version:
+        return None, "superseded"
+    if signed.unsign("install-page", token, max_age=INSTALL_LINK_MAX_AGE) is None:
+        return None, "expired"
+    return esim, None

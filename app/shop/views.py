@@ -24,6 +24,7 @@ from app.shop import bp
 from app.shop.forms import BuyAsNewCustomerForm
 from app.shop.forms import BuyForm
 from app.text import current_language
+from app.web import locale
 from app.web import throttle
 from app.web.checkout import chosen_method
 from app.web.checkout import send_to_checkout
@@ -63,9 +64,11 @@ def _place(form):
         try:
             user = accounts.register(form.email.data, form.password.data, form.language.data)
         except accounts.EmailTaken:
-            form.email.errors.append(_("An account with this email already exists. Log in instead."))
+            form.email.errors.append(_("An account with this email already exists. Log in to buy this plan."))
+            form.email_taken = True
             return None
         sign_in(user)
+        locale.choose(user.language)  # chosen in the form: newer than any tap before it
     before = orders.open_order(user, None, plan)
     try:
         order = orders.place_order(user, plan, promo_code=form.promo.data)
@@ -81,6 +84,12 @@ def _quote_new(plan, code):
     return renewal.quote_new(plan, code, user=current_user if current_user.is_authenticated else None)
 
 
+def _login_keeping_choice(form):
+    """The login page, coming back here with the plan and promo code chosen so far."""
+    chosen = {"plan": form.plan.data or None, "promo": (form.promo.data or "").strip() or None}
+    return url_for("auth.login", next=url_for("shop.buy", **chosen))
+
+
 def _buy_page(form):
     quote = price_summary(form, _quote_new) if not form.plan.errors else None
     groups = catalogue.grouped_plans()
@@ -93,6 +102,8 @@ def _buy_page(form):
         days_start=catalogue.days_start(groups),
         quote=quote,
         for_new_esim=True,
+        login_url=_login_keeping_choice(form),
+        email_taken=getattr(form, "email_taken", False),
     )
 
 
@@ -140,6 +151,31 @@ def _esim_for_install(esim_id):
     return None
 
 
+def _spent_link_messages():
+    return {
+        "installed": _(
+            "This eSIM is already installed, so its install link no longer opens. Log in to see it."
+        ),
+        "superseded": _("A newer install link was sent to you: use the one in the latest email, or log in."),
+        "expired": _(
+            "This install link expired after 24 hours. Log in to see your eSIM, or ask us for a new link."
+        ),
+        "spent": _("This install link no longer works. Log in to see your eSIM, or ask us for a new link."),
+    }
+
+
+def _say_why_the_link_is_spent(esim_id):
+    """On the login page an emailed link that no longer opens leads to, say why (once)."""
+    token = session.get(INSTALL_TOKEN)
+    if not token:
+        return
+    reason = provisioning.spent_install_link(token, esim_id)
+    if reason is not None:
+        flash(_spent_link_messages()[reason], "error")
+    if provisioning.esim_for_install_token(token) is None:
+        session.pop(INSTALL_TOKEN, None)
+
+
 @bp.route("/esims/<int:esim_id>/install")
 def install(esim_id):
     """QR code, manual details, one-tap links and steps for installing the eSIM."""
@@ -150,6 +186,7 @@ def install(esim_id):
         return redirect(url_for("shop.install", esim_id=esim_id), code=303)
     esim = _esim_for_install(esim_id)
     if esim is None:
+        _say_why_the_link_is_spent(esim_id)
         return redirect(url_for("auth.login", next=request.full_path))
     platform, version = devices.visitor_platform(request.user_agent.string)
     code = provisioning.activation_code(esim)

@@ -8,6 +8,7 @@ from flask import g
 from flask import request
 from flask import session
 from flask import url_for
+from flask_babel import refresh
 from flask_login import current_user
 
 from app.extensions import babel
@@ -21,7 +22,10 @@ SHOWN_LANGUAGE = "lang"
 
 
 def select_locale():
-    """Explicit switch > this browser's choice > profile > cookie > Accept-Language > English."""
+    """Explicit switch > this browser's choice > profile > cookie > Accept-Language > English.
+
+    A profile save, a login and a logout also set this browser's choice (choose), so the most recent
+    deliberate choice is the one in force."""
     switched = g.get("lang_switch") or session.get(SHOWN_LANGUAGE)
     if switched in LANGUAGES:
         return switched
@@ -75,6 +79,29 @@ def reads_traditional_chinese():
         return False
     language, traditional = negotiate(request.headers.get("Accept-Language", ""))
     return language == "zh" and traditional
+
+
+def choose(lang):
+    """A deliberate choice for this browser (a tap on the bar, a profile save, the language kept across
+    login and logout): the session shows it from this request on, and the cookie keeps it."""
+    if lang not in LANGUAGES:
+        return
+    g.lang_switch = lang
+    if session.get(SHOWN_LANGUAGE) != lang:
+        session[SHOWN_LANGUAGE] = lang
+    refresh()  # flask-babel keeps the locale it chose for this request
+
+
+def deliberate_choice():
+    """The language this browser shows by someone's choice (session, then profile, then cookie), or None
+    when it follows Accept-Language: what login and logout keep."""
+    for lang in (g.get("lang_switch"), session.get(SHOWN_LANGUAGE)):
+        if lang in LANGUAGES:
+            return lang
+    if current_user and current_user.is_authenticated and current_user.language in LANGUAGES:
+        return current_user.language
+    cookie = request.cookies.get(LANG_COOKIE)
+    return cookie if cookie in LANGUAGES else None
 
 
 def _remember_switch():

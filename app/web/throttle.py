@@ -107,16 +107,33 @@ def keep_form(render):
     return on_breach
 
 
+# The forms' password fields, which a page never shows again filled in.
+PASSWORD_FIELDS = ("password", "current", "confirm")
+
+
+def _too_many_tries(wait):
+    """The 429 message: it says only what is true of the form shown again (passwords come back empty)."""
+    sent = request.form if request.method == "POST" else {}
+    if not any(name in sent for name in PASSWORD_FIELDS):
+        return _(
+            "Too many tries. Please wait %(wait)s, then try again. What you typed is still here.", wait=wait
+        )
+    if "email" in sent:
+        return _(
+            "Too many tries. Please wait %(wait)s, then try again. Your email is still here; "
+            "type your password again.",
+            wait=wait,
+        )
+    return _("Too many tries. Please wait %(wait)s, then type your passwords again.", wait=wait)
+
+
 def breach_response():
     """The page the broken limit named, its form filled in as sent, the true wait, and a 429; or None."""
     render = g.get("throttle_render")
     if render is None:
         return None
     wait = g.throttle_wait
-    message = _(
-        "Too many tries. Please wait %(wait)s, then try again. What you typed is still here.",
-        wait=wait_text(wait),
-    )
+    message = _too_many_tries(wait_text(wait))
     response = current_app.make_response(render(message))
     response.status_code = 429
     response.headers["Retry-After"] = str(wait)
