@@ -57,9 +57,12 @@ def test_check_again_and_the_simulated_payment_come_back_to_the_status(customer,
     assert f'<a href="{page}/check"' in html  # a new request every time, never a mere scroll
     assert 'id="khqr-status" tabindex="-1"' in html
     checked = customer.get(f"{page}/check")
-    assert checked.status_code == 303 and checked.location == f"{page}#khqr-status"
+    assert checked.status_code == 303 and checked.location == f"{page}?at=status#khqr-status"
+    # Opened so, its refresh without JavaScript comes back the same way: a reload, not a scroll.
+    again = customer.get(checked.location).get_data(as_text=True)
+    assert f'<noscript><meta http-equiv="refresh" content="15; url={page}/check"></noscript>' in again
     paid = post_form(customer, f"{page}/simulate", {}, page=page)
-    assert paid.status_code == 303 and paid.location == f"{page}#khqr-status"
+    assert paid.status_code == 303 and paid.location == f"{page}?at=status#khqr-status"
     # Someone else's browser learns nothing from the check.
     assert browser(seeded).get(f"{page}/check").status_code == 302  # to the login page
     assert _latest_order(seeded).status == "fulfilled"
@@ -74,7 +77,7 @@ def test_a_code_paid_before_the_page_shows_is_not_shown_and_the_page_waits_for_t
     assert "Payment received." in html
     assert 'id="khqr-code"' not in html and "<svg" not in html and "Save the code as an image" not in html
     assert 'data-hx-trigger="every 2s, refresh"' in html  # still asking, to move on once settled
-    assert '<noscript><meta http-equiv="refresh" content="4"></noscript>' in html
+    assert f'<noscript><meta http-equiv="refresh" content="4; url=/checkout/khqr/{md5}"></noscript>' in html
     # A poll that finds the code paid takes the code and its help off the screen too.
     poll = customer.get(f"/checkout/khqr/{md5}", headers=STATUS_FRAGMENT).get_data(as_text=True)
     assert '<div id="khqr-code" data-hx-swap-oob="true" hidden></div>' in poll
@@ -94,19 +97,19 @@ def test_the_agents_code_leaves_the_screen_once_paid_and_check_again_comes_back_
     html = agent.get(code_url).get_data(as_text=True)
     assert f'<a href="{code_url}/check"' in html and 'id="khqr-code"' in html
     checked = agent.get(f"{code_url}/check")
-    assert checked.status_code == 303 and checked.location == f"{code_url}#khqr-status"
+    assert checked.status_code == 303 and checked.location == f"{code_url}?at=status#khqr-status"
     _bank_paid_but_not_yet_confirmed(seeded, md5)
     html = agent.get(code_url).get_data(as_text=True)
     assert "Payment received." in html and "The order moves on as soon as it is confirmed." in html
     assert 'id="khqr-code"' not in html and "<svg" not in html
     assert 'data-hx-trigger="every 2s, refresh"' in html
-    assert '<noscript><meta http-equiv="refresh" content="4"></noscript>' in html
+    assert f'<noscript><meta http-equiv="refresh" content="4; url={code_url}"></noscript>' in html
     poll = agent.get(code_url, headers=STATUS_FRAGMENT).get_data(as_text=True)
     assert 'id="khqr-code" data-hx-swap-oob="true"' in poll
     # Once the order is settled the poll moves the whole page on to the order.
     in_app(seeded, lambda: KhqrCode.update(status="open").where(KhqrCode.md5 == md5).execute())
     paid = post_form(agent, f"{code_url}/simulate", {}, page=code_url)
-    assert paid.location == f"{code_url}#khqr-status"
+    assert paid.location == f"{code_url}?at=status#khqr-status"
     assert _latest_order(seeded).status == "fulfilled"
     assert (
         agent.get(code_url, headers=STATUS_FRAGMENT).headers["HX-Redirect"] == f"/support/orders/{order.id}"
@@ -194,13 +197,12 @@ def test_the_agents_order_page_refreshes_itself_without_javascript_until_the_ord
     agent = staff_client(seeded, *DEMO_AGENT)
     order_url = _counter_sale(agent, email="walkin@example.com")
     order = _latest_order(seeded)
-    assert '<noscript><meta http-equiv="refresh" content="10"></noscript>' in agent.get(order_url).get_data(
-        as_text=True
-    )
+    refresh = f'<noscript><meta http-equiv="refresh" content="%d; url={order_url}"></noscript>'
+    assert refresh % 10 in agent.get(order_url).get_data(as_text=True)
     for status in ("paid", "applying"):
         in_app(seeded, lambda s=status: Order.update(status=s).where(Order.id == order.id).execute())
         html = agent.get(order_url).get_data(as_text=True)
-        assert '<noscript><meta http-equiv="refresh" content="4"></noscript>' in html, status
+        assert refresh % 4 in html, status
     in_app(seeded, lambda: Order.update(status="fulfilled").where(Order.id == order.id).execute())
     assert 'http-equiv="refresh"' not in agent.get(order_url).get_data(as_text=True)
 

@@ -67,7 +67,7 @@ def khqr_check(md5):
     A link to the page's own address plus #khqr-status would only scroll, never reload.
     """
     _shown_or_404(md5)
-    return redirect(url_for("checkout.khqr_page", md5=md5, _anchor=STATUS_TARGET), code=303)
+    return redirect(url_for("checkout.khqr_page", md5=md5, at="status", _anchor=STATUS_TARGET), code=303)
 
 
 @bp.route("/checkout/khqr/<md5>/khqr.png")
@@ -92,4 +92,4 @@ def khqr_simulate(md5):
     except payments.PaymentError as exc:
         current_app.logger.warning("KHQR simulation for %s failed: %s", shown.order.number, exc)
         flash(_("This code can no longer be paid."), "error")
-    return redirect(url_for("checkout.khqr_page", md5=md5, _anchor=STATUS_TARGET), code=303)
+    return redirect(url_for("checkout.khqr_page", md5=md5, at="status", _anchor=STATUS_TARGET), code=303)

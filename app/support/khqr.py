@@ -70,7 +70,9 @@ def khqr_code(order_id, md5):
 def khqr_check(order_id, md5):
     """The "Check again" link without JavaScript: the page afresh, scrolled to its status."""
     order, _shown = _shown_or_404(order_id, md5)
-    return redirect(url_for("support.khqr_code", order_id=order.id, md5=md5, _anchor=STATUS), code=303)
+    return redirect(
+        url_for("support.khqr_code", order_id=order.id, md5=md5, at="status", _anchor=STATUS), code=303
+    )
 
 
 @bp.route("/orders/<int:order_id>/khqr/<md5>/simulate", methods=["POST"])
@@ -84,4 +86,6 @@ def khqr_simulate(order_id, md5):
         khqr.simulate_payment(md5)
     except payments.PaymentError:
         flash(_("This code can no longer be paid."), "error")
-    return redirect(url_for("support.khqr_code", order_id=order.id, md5=md5, _anchor=STATUS), code=303)
+    return redirect(
+        url_for("support.khqr_code", order_id=order.id, md5=md5, at="status", _anchor=STATUS), code=303
+    )
