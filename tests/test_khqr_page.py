@@ -44,8 +44,8 @@ def test_the_renewal_offers_a_bank_app_beside_a_card(customer, seeded):
 
 def test_without_javascript_the_page_refreshes_itself_while_the_code_is_open(customer, seeded):
     order, md5, html = renew_by_khqr(customer, seeded)
-    assert '<noscript><meta http-equiv="refresh" content="15"></noscript>' in html
-    assert f'href="/checkout/khqr/{md5}">Check again</a>' in html
+    assert f'<noscript><meta http-equiv="refresh" content="15; url=/checkout/khqr/{md5}"></noscript>' in html
+    assert f'href="/checkout/khqr/{md5}/check"' in html and ">Check again</a>" in html
     countdown = re.search(r'data-countdown="(\d+)">(\d+):(\d\d)<', html)
     seconds = int(countdown.group(1))
     assert 880 <= seconds <= 900

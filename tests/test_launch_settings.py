@@ -9,6 +9,7 @@ import pytest
 from helpers import Auth
 from helpers import close_pool
 from helpers import in_app
+from helpers import post_form
 from helpers import translated
 
 from app import create_app
@@ -180,9 +181,13 @@ def test_a_payment_link_and_its_checkout_are_never_stored(client, seeded):
     from app.services import support
 
     token = in_app(seeded, support.payment_token, _renewal_order(seeded))
-    answer = client.get(f"/pay/{token}", follow_redirects=True)
+    choice = client.get(f"/pay/{token}", follow_redirects=True)
+    assert choice.status_code == 200 and choice.request.path == "/pay"  # a card or a bank app
+    assert [r.headers.get("Cache-Control") for r in choice.history] == [PRIVATE]
+    assert choice.headers.get("Cache-Control") == PRIVATE
+    answer = post_form(client, "/pay", {"pay_with": "card"}, follow_redirects=True)
     assert answer.status_code == 200 and "/checkout/test/" in answer.request.path
-    assert [r.headers.get("Cache-Control") for r in answer.history] == [PRIVATE, PRIVATE]
+    assert [r.headers.get("Cache-Control") for r in answer.history] == [PRIVATE]
     assert answer.headers.get("Cache-Control") == PRIVATE
 
 

@@ -52,7 +52,8 @@ def test_a_paid_order_polls_until_the_operator_has_applied_it(client, auth, seed
     assert f'href="/orders/{order.id}"' in html  # the refresh link without JavaScript
     # Without JavaScript the whole page reloads itself while the plan is applied.
     page = client.get(f"/orders/{order.id}").get_data(as_text=True)
-    assert '<noscript><meta http-equiv="refresh" content="4"></noscript>' in page.split("</head>")[0]
+    refresh = f'<noscript><meta http-equiv="refresh" content="4; url=/orders/{order.id}"></noscript>'
+    assert refresh in page.split("</head>")[0]
 
     seeded.config["OPERATOR_APPLY_DELAY"] = 0
     import app.operators.simulated as simulated

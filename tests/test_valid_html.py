@@ -100,6 +100,15 @@ def _pages(app, client):
     )
     khqr = post_form(client, renew, {"plan": "day-1gb", "pay_with": "khqr"})
     pages["khqr"] = client.get(khqr.location)
+    pages["khqr-checked"] = client.get(f"{khqr.location}/check", follow_redirects=True)
+
+    def waiting_link():
+        customer = User.by_email(DEMO_CUSTOMER[0])
+        return support.payment_token(
+            orders.place_order(customer, renewal.find_plan("day-3gb"), source="agent")
+        )
+
+    pages["pay-link-choice"] = visitor.get(f"/pay/{in_app(app, waiting_link)}", follow_redirects=True)
     staff = staff_client(app, *DEMO_AGENT)
     pages.update(
         {
@@ -113,6 +122,7 @@ def _pages(app, client):
     for name, response in pages.items():
         assert response.status_code in (200, 404), (name, response.status_code)
     assert 'http-equiv="refresh"' in pages["order-applying"].get_data(as_text=True)
+    assert 'name="pay_with" value="khqr"' in pages["pay-link-choice"].get_data(as_text=True)
     return {name: response.get_data(as_text=True) for name, response in pages.items()}
 
 

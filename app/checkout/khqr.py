@@ -56,7 +56,18 @@ def khqr_page(md5):
         target=STATUS_TARGET,
         shown=shown,
         order_url=_order_url(shown),
+        by_link=getattr(linked_order(), "id", None) == shown.order.id,
     )
+
+
+@bp.route("/checkout/khqr/<md5>/check")
+def khqr_check(md5):
+    """The "Check again" link without JavaScript: the page afresh, scrolled to its status.
+
+    A link to the page's own address plus #khqr-status would only scroll, never reload.
+    """
+    _shown_or_404(md5)
+    return redirect(url_for("checkout.khqr_page", md5=md5, at="status", _anchor=STATUS_TARGET), code=303)
 
 
 @bp.route("/checkout/khqr/<md5>/khqr.png")
@@ -81,4 +92,4 @@ def khqr_simulate(md5):
     except payments.PaymentError as exc:
         current_app.logger.warning("KHQR simulation for %s failed: %s", shown.order.number, exc)
         flash(_("This code can no longer be paid."), "error")
-    return redirect(url_for("checkout.khqr_page", md5=md5), code=303)
+    return redirect(url_for("checkout.khqr_page", md5=md5, at="status", _anchor=STATUS_TARGET), code=303)

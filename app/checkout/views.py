@@ -16,7 +16,9 @@ from app.services import checkout as checkout_service
 from app.services import operator_webhooks
 from app.services import order_money
 from app.services import orders
+from app.services import payments
 from app.services import support
+from app.web.checkout import chosen_method
 from app.web.checkout import send_to_checkout
 from app.web.partials import render_page_or_fragment
 
@@ -73,9 +75,9 @@ def pay_link(token):
     return redirect(url_for("checkout.pay_page"), code=303)
 
 
-@bp.route("/pay")
+@bp.route("/pay", methods=["GET", "POST"])
 def pay_page():
-    """The payment link's page: to checkout while unpaid, then the order's status.
+    """The payment link's page: the ways to pay while unpaid, then the order's status.
 
     It works for the order's payment window; after that, or once the order was
     cancelled or expired, it says so and shows nothing of the order. Once paid it says
@@ -86,8 +88,15 @@ def pay_page():
     order = linked_order()
     if order is None or order.status in ("cancelled", "expired"):
         return render_template("checkout/link_expired.html"), 410
-    if order.status == "pending" and order.payment_note != "processing" and not request.htmx:
+    payable = order.status == "pending" and order.payment_note != "processing"
+    if payable and request.method == "POST":
+        return send_to_checkout(order, via_link=True, method=chosen_method(request.form))
+    if payable and not request.htmx:
+        if payments.khqr_offered():  # a card or any bank app, as on every other pay screen
+            return render_template("checkout/pay_link.html", order=order)
         return send_to_checkout(order, via_link=True)
+    if request.method == "POST":
+        return redirect(url_for("checkout.pay_page"), code=303)  # paid meanwhile: its status
     return render_page_or_fragment(
         "orders/tracked.html",
         "orders/_status.html",

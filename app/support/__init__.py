@@ -6,3 +6,4 @@ from app.support import khqr  # noqa: E402,F401
 from app.support import people  # noqa: E402,F401
 from app.support import refunds  # noqa: E402,F401
 from app.support import views  # noqa: E402,F401
+from app.support import wording  # noqa: E402,F401

@@ -20,6 +20,8 @@ from app.text import current_language
 from app.web.partials import redirect_away
 from app.web.partials import render_page_or_fragment
 
+STATUS = "khqr-status"
+
 
 def _order_page(order):
     return redirect(url_for("support.order", order_id=order.id), code=303)
@@ -59,7 +61,17 @@ def khqr_code(order_id, md5):
     if shown.row.status == "paid" and shown.order.status != "pending":
         return redirect_away(url_for("support.order", order_id=order.id))
     return render_page_or_fragment(
-        "support/khqr.html", "support/_khqr_status.html", target="khqr-status", order=order, shown=shown
+        "support/khqr.html", "support/_khqr_status.html", target=STATUS, order=order, shown=shown
+    )
+
+
+@bp.route("/orders/<int:order_id>/khqr/<md5>/check")
+@staff_required
+def khqr_check(order_id, md5):
+    """The "Check again" link without JavaScript: the page afresh, scrolled to its status."""
+    order, _shown = _shown_or_404(order_id, md5)
+    return redirect(
+        url_for("support.khqr_code", order_id=order.id, md5=md5, at="status", _anchor=STATUS), code=303
     )
 
 
@@ -74,4 +86,6 @@ def khqr_simulate(order_id, md5):
         khqr.simulate_payment(md5)
     except payments.PaymentError:
         flash(_("This code can no longer be paid."), "error")
-    return redirect(url_for("support.khqr_code", order_id=order.id, md5=md5), code=303)
+    return redirect(
+        url_for("support.khqr_code", order_id=order.id, md5=md5, at="status", _anchor=STATUS), code=303
+    )
