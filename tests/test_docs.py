@@ -12,6 +12,7 @@ PAGES = [ROOT / "README.md", ROOT / "bench" / "README.md", *sorted((ROOT / "docs
 FENCE = re.compile(r"^```.*?^```", re.M | re.S)
 INLINE_CODE = re.compile(r"`[^`\n]*`")
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
+SPLIT_TARGET = re.compile(r"\]\([^)\s]*\n")
 
 
 def relative_links(page):
@@ -37,4 +38,5 @@ def test_the_manual_has_every_page_the_readme_names():
 def test_every_relative_link_leads_to_a_file(page):
     dead = [target for target in relative_links(page) if not (page.parent / target).exists()]
     assert dead == []
+    assert not SPLIT_TARGET.search(page.read_text(encoding="utf-8")), "a link address broken across lines"
     assert "../shared/" not in page.read_text(encoding="utf-8")
