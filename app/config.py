@@ -103,7 +103,7 @@ def from_environment(instance_path):
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET"),
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE"),
         # KHQR (Bakong): offered when the merchant's account is set (or, in test mode, with a
-        # local test bank). See README, "Paying by KHQR".
+        # local test bank). See docs/payments.md, "Paying by KHQR".
         "BAKONG_ACCOUNT": os.environ.get("BAKONG_ACCOUNT"),
         "BAKONG_MERCHANT_NAME": os.environ.get("BAKONG_MERCHANT_NAME"),
         "BAKONG_MERCHANT_CITY": os.environ.get("BAKONG_MERCHANT_CITY"),
