@@ -45,7 +45,7 @@ def fake_airalo(seeded, airalo_api):
         AIRALO_CLIENT_ID=airalo_server.CLIENT_ID,
         AIRALO_CLIENT_SECRET=airalo_server.CLIENT_SECRET,
         AIRALO_MARKUP_PERCENT=25,
-        AIRALO_TIMEOUT=0.5,
+        AIRALO_TIMEOUT=1.5,  # long enough for a loaded CI machine, short beside the 3.5 s stalls below
         AIRALO_RECONCILE_GRACE=0,
     )
     return fake
@@ -211,7 +211,7 @@ def test_a_timed_out_top_up_is_found_by_the_worker_without_buying_twice(client, 
     _cli(seeded, "sync-plans")
     seeded.config["AIRALO_RECONCILE_GRACE"] = 3600  # found in the package history, not sent again
     esim = _airalo_esim(seeded, fake_airalo)
-    fake_airalo.next("POST", "/orders/topups", sleep=1.5, process=True)  # went through, answered too late
+    fake_airalo.next("POST", "/orders/topups", sleep=3.5, process=True)  # went through, answered too late
     auth.login()
     order = _renew(client, seeded, esim, "kh-connect-30days-10gb")
     attempt = in_app(seeded, OperatorAttempt.get)
@@ -225,7 +225,7 @@ def test_a_top_up_that_never_arrived_is_sent_once_more_after_the_grace_period(
 ):
     _cli(seeded, "sync-plans")
     esim = _airalo_esim(seeded, fake_airalo)
-    fake_airalo.next("POST", "/orders/topups", sleep=1.5, process=False)  # lost on the way
+    fake_airalo.next("POST", "/orders/topups", sleep=3.5, process=False)  # lost on the way
     seeded.config["AIRALO_RECONCILE_GRACE"] = 3600
     auth.login()
     order = _renew(client, seeded, esim, "kh-connect-30days-10gb")
