@@ -33,6 +33,7 @@ class ConfigError(RuntimeError):
 
 
 LOCAL_URL = "http://127.0.0.1:5000"
+DEFAULT_PASSWORD_HASH_METHOD = "scrypt"
 
 
 def _trusted_hosts(value):
@@ -164,6 +165,8 @@ def from_environment(instance_path):
         ),
         # Failed logins from one address across all accounts (many people share a counter's Wi-Fi).
         "LOGIN_ADDRESS_FAILURE_LIMIT": os.environ.get("LOGIN_ADDRESS_FAILURE_LIMIT", "100 per 15 minutes"),
+        # Werkzeug's own default (scrypt); tests set a cheap one, as hashing is most of their time.
+        "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", DEFAULT_PASSWORD_HASH_METHOD),
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "SESSION_COOKIE_SECURE": not development,
         "REMEMBER_COOKIE_SECURE": not development,

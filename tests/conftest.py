@@ -25,6 +25,9 @@ from app.services import demo  # noqa: E402
 BACKENDS = ["sqlite"] + (["postgres"] if os.environ.get("TEST_DATABASE_URL") else [])
 
 
+CHEAP_PASSWORD_HASH = "pbkdf2:sha256:1000"
+
+
 def _settings(url, tmp_path):
     return {
         "TESTING": True,
@@ -32,6 +35,8 @@ def _settings(url, tmp_path):
         "OUTBOX_DIR": str(tmp_path / "outbox"),
         # Links sent away (emails, payment links) point at the test client's own host.
         "PUBLIC_URL": "http://localhost",
+        # Production's scrypt takes about 0.1 s a hash, most of a test's time; this one a millisecond.
+        "PASSWORD_HASH_METHOD": CHEAP_PASSWORD_HASH,
     }
 
 

@@ -27,7 +27,7 @@ def test_registering_creates_an_account_and_logs_in(client, app):
     with app.app_context():
         user = User.by_email("new@example.com")
         assert user.language == "km"
-        assert user.password_hash.startswith("scrypt:")
+        assert user.password_hash.startswith(app.config["PASSWORD_HASH_METHOD"] + "$")
         assert "long-enough-pw" not in user.password_hash
     assert client.get("/dashboard").status_code == 200
 

@@ -25,7 +25,7 @@ def production(app, monkeypatch):
         for name, value in env.items():
             monkeypatch.setenv(name, value)
         close_pool()
-        settings = {"DATABASE_URL": app.config["DATABASE_URL"], "OUTBOX_DIR": app.config["OUTBOX_DIR"]}
+        settings = {key: app.config[key] for key in ("DATABASE_URL", "OUTBOX_DIR", "PASSWORD_HASH_METHOD")}
         return create_app(settings)
 
     return make

@@ -16,9 +16,19 @@ from app import create_app
 from app.config import PROJECT_ROOT
 from app.config import ConfigError
 from app.models import User
+from app.services import accounts
 
 PUBLIC = "https://esim.example.com"
-UNSET = ("APP_ENV", "STRIPE_SECRET_KEY", "PAYMENTS", "OPERATOR", "PUBLIC_URL", "TRUSTED_HOSTS", "PROXY_COUNT")
+UNSET = (
+    "APP_ENV",
+    "STRIPE_SECRET_KEY",
+    "PAYMENTS",
+    "OPERATOR",
+    "PUBLIC_URL",
+    "TRUSTED_HOSTS",
+    "PROXY_COUNT",
+    "PASSWORD_HASH_METHOD",
+)
 
 
 @pytest.fixture
@@ -36,6 +46,15 @@ def production(app, monkeypatch):
         )
 
     return make
+
+
+def test_production_hashes_passwords_with_scrypt_as_werkzeug_does(production):
+    site = production(STRIPE_SECRET_KEY="sk_test_local", PUBLIC_URL=PUBLIC)
+    assert site.config["PASSWORD_HASH_METHOD"] == "scrypt"
+    user = in_app(site, accounts.register, "sokha@example.com", "lotus-temple-4821")
+    assert user.password_hash.startswith("scrypt:32768:8:1$")
+    assert in_app(site, accounts.authenticate, "sokha@example.com", "lotus-temple-4821") == user
+    assert in_app(site, accounts.authenticate, "nobody@example.com", "lotus-temple-4821") is None
 
 
 def test_production_refuses_to_start_without_public_url(production):

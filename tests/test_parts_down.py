@@ -19,7 +19,10 @@ CLOSED_PORT = "127.0.0.1:1"  # nothing listens there: connections are refused at
 @pytest.fixture
 def redis_down(seeded):
     """The app of the test with its rate-limit store (Redis) down."""
-    settings = {key: seeded.config[key] for key in ("TESTING", "DATABASE_URL", "OUTBOX_DIR", "PUBLIC_URL")}
+    settings = {
+        key: seeded.config[key]
+        for key in ("TESTING", "DATABASE_URL", "OUTBOX_DIR", "PUBLIC_URL", "PASSWORD_HASH_METHOD")
+    }
     close_pool()
     app = create_app({**settings, "RATELIMIT_STORAGE_URI": f"redis://{CLOSED_PORT}"})
     yield app

@@ -33,7 +33,9 @@ def _ask_for_reset(client, **request):
 @pytest.fixture
 def behind_proxy(seeded):
     """The same database, served by an app that trusts one proxy's X-Forwarded-* headers."""
-    settings = {key: seeded.config[key] for key in ("TESTING", "DATABASE_URL", "OUTBOX_DIR")}
+    settings = {
+        key: seeded.config[key] for key in ("TESTING", "DATABASE_URL", "OUTBOX_DIR", "PASSWORD_HASH_METHOD")
+    }
     close_pool()
     return create_app({**settings, "PUBLIC_URL": PUBLIC, "PROXY_COUNT": 1})
 

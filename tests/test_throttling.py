@@ -134,7 +134,9 @@ def test_the_wait_is_said_in_the_readers_language(app, seeded, lang):
 
 
 def test_rate_limits_can_be_turned_off_and_on_again(app, seeded):
-    settings = {key: seeded.config[key] for key in ("TESTING", "DATABASE_URL", "OUTBOX_DIR")}
+    settings = {
+        key: seeded.config[key] for key in ("TESTING", "DATABASE_URL", "OUTBOX_DIR", "PASSWORD_HASH_METHOD")
+    }
     close_pool()
     unlimited = create_app({**settings, "RATELIMIT_ENABLED": False})
     guesser = Auth(browser(unlimited, STRANGER))

@@ -3,6 +3,7 @@
 import hashlib
 
 import zxcvbn
+from flask import current_app
 from peewee import IntegrityError
 from werkzeug.security import check_password_hash
 from werkzeug.security import generate_password_hash
@@ -15,8 +16,19 @@ from app.services import signed
 
 RESET_MAX_AGE = 3600
 RESET_PURPOSE = "password-reset"
-# Checked when the address is unknown, so both answers take as long.
-_DUMMY_HASH = generate_password_hash("not-a-real-password")
+# Checked when the address is unknown, so both answers take as long: one per hashing method.
+_dummy_hashes = {}
+
+
+def hash_password(password):
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def _dummy_hash():
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _dummy_hashes:
+        _dummy_hashes[method] = generate_password_hash("not-a-real-password", method=method)
+    return _dummy_hashes[method]
 
 
 # zxcvbn reads at most 72 characters. Its scores 0 and 1 are the most common passwords and simple
@@ -58,7 +70,7 @@ def register(email, password, language="en", name="", phone="", role="customer")
         with db.atomic():
             return User.create(
                 email=email.strip().lower(),
-                password_hash=generate_password_hash(password),
+                password_hash=hash_password(password),
                 language=language,
                 name=name.strip(),
                 phone=phone.strip(),
@@ -72,7 +84,7 @@ def authenticate(email, password):
     """The user whose email and password these are, or None."""
     user = User.by_email(email)
     if user is None:
-        check_password_hash(_DUMMY_HASH, password)
+        check_password_hash(_dummy_hash(), password)
         return None
     return user if check_password_hash(user.password_hash, password) else None
 
@@ -102,7 +114,7 @@ def user_for_reset_token(token):
 def set_password(user, password, keep_session=None):
     """A new password: every login of the account ends but `keep_session`, and the owner is told."""
     with db.atomic():
-        user.password_hash = generate_password_hash(password)
+        user.password_hash = hash_password(password)
         user.save(only=["password_hash"])
         sessions.end_all(user, keep=keep_session)
         notifications.send_password_changed(user)
