@@ -255,3 +255,22 @@ def _act_on(event, source):
         current_app.logger.info("provider event %s (%s) not acted on", event.id, event.type)
         return False
     return True
+
+
+def take_cash(order, source):
+    """Cash for the order's amount taken at the counter: paid once, its Payment kept; False if not pending."""
+    with jobs.transaction():
+        Order.update(provider="cash").where(
+            Order.id == order.id, Order.status == OrderStatus.PENDING
+        ).execute()
+        if not orders.fulfil(order, source, payment_method="cash"):
+            return False
+        order.provider = "cash"
+        Payment.create(
+            order=order.id,
+            provider="cash",
+            session_ref=f"cash-{order.number}",
+            amount_cents=order.amount_cents,
+            currency=order.currency,
+        )
+    return True

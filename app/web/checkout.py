@@ -25,7 +25,7 @@ def send_to_checkout(order, via_link=False, method=None):
     another device): the return then leads back to that link's page. `method` "khqr"
     shows a KHQR on our own page instead of sending the customer to a card checkout.
     """
-    if order.status != "pending" or order.payment_note == "processing":
+    if order.status != orders.OrderStatus.PENDING or order.payment_note == "processing":
         return redirect(url_for("orders.detail", order_id=order.id), code=303)  # nothing to pay now
     if order.amount_cents == 0:
         orders.fulfil(order, "system")
