@@ -2,7 +2,8 @@
 
 Every move is a compare-and-set on the order's status (`move`), so of two callers
 racing to make the same move exactly one wins, and each move that happens writes
-its OrderEvent. How an order is priced and what a renewal will give is
+its OrderEvent. The moves allowed are TRANSITIONS; nothing outside this module writes
+an order's status (tests/test_layers.py checks). How an order is priced and what a renewal will give is
 renewal.py's; what the worker does with a paid order is fulfilment.py's.
 """
 
