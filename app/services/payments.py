@@ -56,10 +56,14 @@ def start_checkout(order, success_url, cancel_url, lang=None, method=None, sourc
 
     `method` names the provider ("khqr"; the default provider for cards and wallets when None);
     `success_url` must carry {CHECKOUT_SESSION_ID}; `lang` is the language the payer reads
-    (the customer's profile language when not given); raises PaymentError.
+    (the customer's profile language when not given); raises PaymentError. None for a free
+    order (100 % off): there is nothing to pay, so it is taken as paid at once.
     """
     if order.status != OrderStatus.PENDING:
         raise PaymentError(f"order {order.number} is {order.status}")
+    if order.amount_cents == 0:
+        orders.fulfil(order, "system")
+        return None
     provider = get_provider(method)
     if order.provider == provider.name and order.provider_ref:
         current = _still_open(provider, order.provider_ref)

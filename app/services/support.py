@@ -239,6 +239,8 @@ def show_khqr(agent, order, return_url, lang):
     session = payments.start_checkout(
         order, return_url, return_url, lang=lang, method=payments.KHQR, source="agent"
     )
+    if session is None:  # a free order: paid at once, no code to show
+        raise SupportError("not_pending")
     audit(
         agent,
         order.user,
