@@ -4,6 +4,7 @@ Read from the source (ast), so an import hidden inside a function counts too.
 """
 
 import ast
+import re
 from pathlib import Path
 
 APP = Path(__file__).resolve().parent.parent / "app"
@@ -109,3 +110,59 @@ def test_no_module_is_long():
         if (lines := len(path.read_text(encoding="utf-8").splitlines())) > 300
     }
     assert long == {}
+
+
+ORDER_STATE_HOME = APP / "services" / "orders.py"
+
+
+def status_writes(tree):
+    """Lines where an order's status is written: `Order.update/create/insert(status=…)`,
+    `<order>.status = …`, or an SQL UPDATE of the orders table."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            owner = node.func.value
+            if (
+                isinstance(owner, ast.Name)
+                and owner.id == "Order"
+                and node.func.attr in ("update", "create", "insert", "insert_many", "replace")
+                and any(keyword.arg == "status" for keyword in node.keywords)
+            ):
+                yield node.lineno
+        targets = node.targets if isinstance(node, ast.Assign) else []
+        if isinstance(node, ast.AugAssign | ast.AnnAssign):
+            targets = [node.target]
+        for target in targets:
+            if (
+                isinstance(target, ast.Attribute)
+                and target.attr == "status"
+                and "order" in ast.unparse(target.value).lower()
+            ):
+                yield node.lineno
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if re.search(r"update\s+\"?orders\"?\s", node.value, re.IGNORECASE):
+                yield node.lineno
+
+
+def test_only_the_orders_service_writes_an_orders_status():
+    elsewhere = [
+        f"{module_name(path)}:{line}"
+        for path in sorted(APP.rglob("*.py"))
+        if path != ORDER_STATE_HOME
+        for line in status_writes(ast.parse(path.read_text(encoding="utf-8")))
+    ]
+    assert elsewhere == []
+
+
+def test_the_status_check_catches_each_kind_of_write():
+    def caught(source):
+        return list(status_writes(ast.parse(source)))
+
+    assert caught("Order.update(status=OrderStatus.EXPIRED).where(Order.id == 1).execute()")
+    assert caught("Order.create(number='R1', status='paid')")
+    assert caught("order.status = OrderStatus.PAID")
+    assert caught("self.order.status = 'paid'")
+    assert caught("db.execute_sql('UPDATE orders SET status = %s', ['expired'])")
+    assert not caught("Order.update(payment_note='processing').where(Order.id == 1).execute()")
+    assert not caught("Refund.update(status='succeeded').execute()")
+    assert not caught("row.status = 'expired'")
+    assert not caught("order.status == OrderStatus.PAID")

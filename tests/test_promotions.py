@@ -192,3 +192,18 @@ def test_orders_with_a_limited_code_made_at_once_by_one_customer_hold_one_redemp
     assert errors == []
     pending = in_app(seeded, lambda: Order.select().where(Order.status == "pending").count())
     assert pending == 1 and _held(seeded) == 1
+
+
+def test_a_free_order_is_paid_at_once_and_applied_without_a_payment_page(client, auth, seeded):
+    in_app(seeded, PromoCode.create, code="ONUS", kind="percent", value=100)
+    auth.login()
+    placed = post_form(client, f"/esims/{esim_of(seeded).id}/renew", {"plan": "month-10gb", "promo": "ONUS"})
+    while placed.status_code == 303 and "/orders/" not in placed.headers["Location"]:
+        placed = (
+            client.post(placed.headers["Location"])
+            if placed.request.method == "POST"
+            else client.get(placed.headers["Location"])
+        )
+    order = _last_order(seeded)
+    assert (order.amount_cents, order.status) == (0, "fulfilled")  # paid at once, then applied
+    assert placed.headers["Location"].endswith(f"/orders/{order.id}")

@@ -19,7 +19,7 @@ class OrderStatus(StrEnum):
     """Where an order is in its life (services/orders.py moves it); stored as these strings.
 
     pending → paid → applying → fulfilled, or pending → cancelled | expired, or
-    paid | applying → failed (refund owed) → refunded.
+    paid | applying → failed (refund owed) → refunded: services/orders.py TRANSITIONS.
     """
 
     PENDING = "pending"

@@ -1,18 +1,15 @@
 """Orders that will not be paid now: expired in batches, each with its event, promo holds given back."""
 
 import time
-from collections import Counter
 from datetime import timedelta
 
 from app.models import Order
-from app.models import OrderEvent
 from app.models import OrderStatus
 from app.models import utcnow
 from app.payments import KHQR
 from app.payments import get_provider
-from app.services import jobs
+from app.services import orders
 from app.services import payments
-from app.services import promotions
 from app.services import unreported_payments
 
 BATCH = 1000
@@ -43,7 +40,7 @@ def expire(older_than_seconds=payments.CHECKOUT_LIFETIME_SECONDS, batch=BATCH, t
         ids = [order.id for order in unopened.order_by(Order.created_at, Order.id).limit(batch)]
         if not ids:
             break
-        expired += _expire(ids)
+        expired += orders.expire_many(ids)
     return expired + settle_unreported(older_than_seconds, batch, time_limit, now=now, started=started)
 
 
@@ -97,51 +94,5 @@ def _expire_ran_out(provider, now, older_than_seconds, batch, started, time_limi
             break
         after = stale[-1].id
         ran_out = unreported_payments.settle_reported(provider, [order.provider_ref for order in stale])
-        expired += _expire([order.id for order in stale if order.provider_ref in ran_out])
+        expired += orders.expire_many([order.id for order in stale if order.provider_ref in ran_out])
     return expired
-
-
-_last_stamp = [utcnow()]
-
-
-def _stamp():
-    """A time not given to any earlier batch of this process: it tells which rows a batch changed."""
-    _last_stamp[0] = max(utcnow(), _last_stamp[0] + timedelta(microseconds=1))
-    return _last_stamp[0]
-
-
-def _record_expired(order_ids, now):
-    """Each order's pending → expired event, in one multi-row INSERT."""
-    OrderEvent.insert_many(
-        [
-            {
-                "order": order_id,
-                "from_status": OrderStatus.PENDING,
-                "to_status": OrderStatus.EXPIRED,
-                "source": "system",
-                "created_at": now,
-            }
-            for order_id in order_ids
-        ]
-    ).execute()
-
-
-def _expire(order_ids):
-    """pending → expired for these orders in one UPDATE, each with its event; their promo holds released."""
-    if not order_ids:
-        return 0
-    now = _stamp()
-    with jobs.transaction():
-        Order.update(status=OrderStatus.EXPIRED, updated_at=now).where(
-            Order.id.in_(order_ids), Order.status == OrderStatus.PENDING
-        ).execute()
-        # The rows this UPDATE changed (a payment that came first left its order paid).
-        changed = list(
-            Order.select(Order.id, Order.promo)
-            .where(Order.id.in_(order_ids), Order.status == OrderStatus.EXPIRED, Order.updated_at == now)
-            .tuples()
-        )
-        if changed:
-            _record_expired([order_id for order_id, _promo in changed], now)
-            promotions.release_many(Counter(promo for _id, promo in changed if promo))
-    return len(changed)

@@ -2,11 +2,13 @@
 
 Every move is a compare-and-set on the order's status (`move`), so of two callers
 racing to make the same move exactly one wins, and each move that happens writes
-its OrderEvent. How an order is priced and what a renewal will give is
+its OrderEvent. The moves allowed are TRANSITIONS; nothing outside this module writes
+an order's status (tests/test_layers.py checks). How an order is priced and what a renewal will give is
 renewal.py's; what the worker does with a paid order is fulfilment.py's.
 """
 
 import secrets
+from collections import Counter
 from datetime import timedelta
 
 from peewee import IntegrityError
@@ -22,6 +24,19 @@ from app.services import promotions
 
 # A paid order that no worker has picked up by then is found by the sweep.
 PAID_GRACE = timedelta(seconds=60)
+
+# Every move an order can make; `move` refuses any other pair.
+TRANSITIONS = {
+    OrderStatus.PENDING: {OrderStatus.PAID, OrderStatus.CANCELLED, OrderStatus.EXPIRED},
+    OrderStatus.PAID: {OrderStatus.APPLYING, OrderStatus.FAILED},
+    OrderStatus.APPLYING: {OrderStatus.FULFILLED, OrderStatus.FAILED},
+    OrderStatus.FAILED: {OrderStatus.REFUNDED},
+}
+
+
+def allowed(from_status, to_status):
+    """Whether the transition table has this move."""
+    return to_status in TRANSITIONS.get(from_status, ())
 
 
 def _new_number():
@@ -119,7 +134,12 @@ def open_order(user, esim, plan):
 
 
 def move(order, from_status, to_status, source, note="", **fields):
-    """Compare-and-set one transition; True for the one caller whose update changed the row."""
+    """Compare-and-set one transition; True for the one caller whose update changed the row.
+
+    A pair outside TRANSITIONS is refused (False) without touching the row.
+    """
+    if not allowed(from_status, to_status):
+        return False
     now = utcnow()
     changed = (
         Order.update(status=to_status, updated_at=now, **fields)
@@ -174,6 +194,54 @@ def cancel(order, source, note=""):
 def expire(order, source):
     """A pending order's payment page ran out."""
     return close_unpaid(order, OrderStatus.EXPIRED, source)
+
+
+def mark_refunded(order, source, note=""):
+    """A failed order whose money has all gone back: failed → refunded, once."""
+    return move(order, OrderStatus.FAILED, OrderStatus.REFUNDED, source, note=note)
+
+
+def expire_many(order_ids):
+    """pending → expired for these orders in one compare-and-set UPDATE, each moved row with its event;
+    their promo holds are given back. Returns how many moved (a payment that came first left its order paid).
+    """
+    if not order_ids:
+        return 0
+    now = _stamp()
+    with jobs.transaction():
+        Order.update(status=OrderStatus.EXPIRED, updated_at=now).where(
+            Order.id.in_(order_ids), Order.status == OrderStatus.PENDING
+        ).execute()
+        # The rows this UPDATE changed: no other batch is given the same stamp.
+        changed = list(
+            Order.select(Order.id, Order.promo)
+            .where(Order.id.in_(order_ids), Order.status == OrderStatus.EXPIRED, Order.updated_at == now)
+            .tuples()
+        )
+        if changed:
+            OrderEvent.insert_many(
+                [
+                    {
+                        "order": order_id,
+                        "from_status": OrderStatus.PENDING,
+                        "to_status": OrderStatus.EXPIRED,
+                        "source": "system",
+                        "created_at": now,
+                    }
+                    for order_id, _promo in changed
+                ]
+            ).execute()
+            promotions.release_many(Counter(promo for _id, promo in changed if promo))
+    return len(changed)
+
+
+_last_stamp = [utcnow()]
+
+
+def _stamp():
+    """A time not given to any earlier batch of this process: it tells which rows a batch changed."""
+    _last_stamp[0] = max(utcnow(), _last_stamp[0] + timedelta(microseconds=1))
+    return _last_stamp[0]
 
 
 def flag_shortfall(order, shortfall, reported_expires_at):

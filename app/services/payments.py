@@ -56,10 +56,14 @@ def start_checkout(order, success_url, cancel_url, lang=None, method=None, sourc
 
     `method` names the provider ("khqr"; the default provider for cards and wallets when None);
     `success_url` must carry {CHECKOUT_SESSION_ID}; `lang` is the language the payer reads
-    (the customer's profile language when not given); raises PaymentError.
+    (the customer's profile language when not given); raises PaymentError. None for a free
+    order (100 % off): there is nothing to pay, so it is taken as paid at once.
     """
     if order.status != OrderStatus.PENDING:
         raise PaymentError(f"order {order.number} is {order.status}")
+    if order.amount_cents == 0:
+        orders.fulfil(order, "system")
+        return None
     provider = get_provider(method)
     if order.provider == provider.name and order.provider_ref:
         current = _still_open(provider, order.provider_ref)
@@ -254,4 +258,23 @@ def _act_on(event, source):
     else:
         current_app.logger.info("provider event %s (%s) not acted on", event.id, event.type)
         return False
+    return True
+
+
+def take_cash(order, source):
+    """Cash for the order's amount taken at the counter: paid once, its Payment kept; False if not pending."""
+    with jobs.transaction():
+        Order.update(provider="cash").where(
+            Order.id == order.id, Order.status == OrderStatus.PENDING
+        ).execute()
+        if not orders.fulfil(order, source, payment_method="cash"):
+            return False
+        order.provider = "cash"
+        Payment.create(
+            order=order.id,
+            provider="cash",
+            session_ref=f"cash-{order.number}",
+            amount_cents=order.amount_cents,
+            currency=order.currency,
+        )
     return True

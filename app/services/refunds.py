@@ -27,7 +27,7 @@ from app.payments import get_provider
 from app.services import jobs
 from app.services import operator_refunds
 from app.services import refund_ledger
-from app.services.orders import move
+from app.services.orders import mark_refunded
 from app.services.orders import record
 from app.services.refund_transfers import transfer_details  # noqa: F401 - support names it here
 
@@ -198,7 +198,7 @@ def _close_order(order_id):
     if back < payment.amount_cents:
         return
     if order.status == OrderStatus.FAILED:
-        move(order, OrderStatus.FAILED, OrderStatus.REFUNDED, "system", note="refunded_in_full")
+        mark_refunded(order, "system", note="refunded_in_full")
     if operator_refunds.due(order):
         jobs.enqueue("request_operator_refund", order.id)
 

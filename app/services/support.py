@@ -11,7 +11,6 @@ from app.models import AuditLog
 from app.models import Esim
 from app.models import Order
 from app.models import OrderStatus
-from app.models import Payment
 from app.models import Reminder
 from app.models import User
 from app.services import accounts
@@ -183,16 +182,8 @@ def record_cash(agent, order, amount_cents):
     if amount_cents != order.amount_cents:
         raise SupportError("wrong_amount")
     with jobs.transaction():
-        Order.update(provider="cash", payment_method="cash").where(Order.id == order.id).execute()
-        if not orders.fulfil(order, "agent", payment_method="cash"):
+        if not payments.take_cash(order, "agent"):
             raise SupportError("not_pending")
-        Payment.create(
-            order=order.id,
-            provider="cash",
-            session_ref=f"cash-{order.number}",
-            amount_cents=amount_cents,
-            currency=order.currency,
-        )
         audit(
             agent,
             order.user,
@@ -210,7 +201,7 @@ def renewals_short_of_promise(limit=50):
 
 
 def mark_refunded(admin, order):
-    if not orders.move(order, OrderStatus.FAILED, OrderStatus.REFUNDED, "agent", note=f"by {admin.email}"):
+    if not orders.mark_refunded(order, "agent", note=f"by {admin.email}"):
         raise SupportError("not_failed")
     audit(admin, order.user, "refund", order.number)
 
@@ -248,6 +239,8 @@ def show_khqr(agent, order, return_url, lang):
     session = payments.start_checkout(
         order, return_url, return_url, lang=lang, method=payments.KHQR, source="agent"
     )
+    if session is None:  # a free order: paid at once, no code to show
+        raise SupportError("not_pending")
     audit(
         agent,
         order.user,

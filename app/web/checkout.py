@@ -25,11 +25,8 @@ def send_to_checkout(order, via_link=False, method=None):
     another device): the return then leads back to that link's page. `method` "khqr"
     shows a KHQR on our own page instead of sending the customer to a card checkout.
     """
-    if order.status != "pending" or order.payment_note == "processing":
+    if order.status != orders.OrderStatus.PENDING or order.payment_note == "processing":
         return redirect(url_for("orders.detail", order_id=order.id), code=303)  # nothing to pay now
-    if order.amount_cents == 0:
-        orders.fulfil(order, "system")
-        return redirect(url_for("orders.detail", order_id=order.id), code=303)
     success = public_url("checkout.returned") + "?session_id={CHECKOUT_SESSION_ID}"
     if via_link:
         success += "&via=link"
@@ -39,6 +36,8 @@ def send_to_checkout(order, via_link=False, method=None):
     except payments.PaymentError as exc:
         current_app.logger.warning("checkout for %s failed: %s", order.number, exc)
         flash(_("We could not open the payment page. Please try again in a moment."), "error")
+        return redirect(url_for("orders.detail", order_id=order.id), code=303)
+    if checkout is None:  # a free order, already paid
         return redirect(url_for("orders.detail", order_id=order.id), code=303)
     if checkout.code is not None:
         return redirect(url_for("checkout.khqr_page", md5=checkout.id), code=303)

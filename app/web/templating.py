@@ -5,6 +5,7 @@ from flask import g
 from app import labels
 from app import text
 from app.labels import LANGUAGES
+from app.services import orders
 from app.services import payments
 from app.services.audit import audit_detail
 from app.web import locale
@@ -31,6 +32,7 @@ def init_app(app):
         REMINDER_LABELS=labels.REMINDER_LABELS,
         AUDIT_LABELS=labels.AUDIT_LABELS,
         ORDER_STATUS_LABELS=labels.ORDER_STATUS_LABELS,
+        OrderStatus=orders.OrderStatus,
         REFUND_REASON_LABELS=labels.REFUND_REASON_LABELS,
         REFUND_STATUS_LABELS=labels.REFUND_STATUS_LABELS,
         PAYMENT_KIND_LABELS=labels.PAYMENT_KIND_LABELS,
