@@ -11,18 +11,16 @@ from app.plans import bp
 from app.plans.forms import RenewForm
 from app.services import catalogue
 from app.services import esims
-from app.services import orders
 from app.services import renewal
 from app.services import usage
-from app.services.promotions import PromoError
 from app.web import throttle
 from app.web.checkout import chosen_method
 from app.web.checkout import send_to_checkout
 from app.web.owned import owned_esim_or_404
 from app.web.partials import render_page_or_fragment
 from app.web.quotes import code_refused
+from app.web.quotes import place_counted
 from app.web.quotes import price_summary
-from app.web.quotes import promo_problem
 
 
 @bp.route("/")
@@ -69,15 +67,7 @@ def _place(esim, plan, form):
     the code cannot be used (said on the form)."""
     if code_refused(form):
         return None
-    before = orders.open_order(current_user, esim, plan)
-    try:
-        order = orders.create_order(current_user, esim, plan, form.promo.data)
-    except PromoError as exc:
-        promo_problem(form, exc)
-        return None
-    if before is None or before.id != order.id:
-        throttle.count_new_order()
-    return order
+    return place_counted(form, current_user, plan, esim=esim)
 
 
 @bp.route("/esims/<int:esim_id>/renew", methods=["GET", "POST"])

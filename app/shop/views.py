@@ -15,7 +15,6 @@ from app.services import accounts
 from app.services import catalogue
 from app.services import devices
 from app.services import esims as esim_lookup
-from app.services import orders
 from app.services import provisioning
 from app.services import qr_images
 from app.services import renewal
@@ -31,6 +30,7 @@ from app.web.checkout import send_to_checkout
 from app.web.login import sign_in
 from app.web.partials import render_page_or_fragment
 from app.web.quotes import code_refused
+from app.web.quotes import place_counted
 from app.web.quotes import price_summary
 from app.web.quotes import promo_problem
 
@@ -69,15 +69,7 @@ def _place(form):
             return None
         sign_in(user)
         locale.choose(user.language)  # chosen in the form: newer than any tap before it
-    before = orders.open_order(user, None, plan)
-    try:
-        order = orders.place_order(user, plan, promo_code=form.promo.data)
-    except PromoError as exc:
-        promo_problem(form, exc)
-        return None
-    if before is None or before.id != order.id:
-        throttle.count_new_order()
-    return order
+    return place_counted(form, user, plan)
 
 
 def _quote_new(plan, code):

@@ -2,9 +2,11 @@
 
 from flask_babel import gettext as _
 
+from app.services import orders
 from app.services import renewal
 from app.services.promotions import PromoError
 from app.web import promo_guesses
+from app.web import throttle
 
 
 def code_refused(form):
@@ -19,6 +21,21 @@ def promo_problem(form, exc):
     """A code that cannot be used: said on the promo field, and counted when it was unknown."""
     promo_guesses.note(exc)
     form.promo.errors = [str(exc.message)]
+
+
+def place_counted(form, user, plan, esim=None):
+    """The pending order for the form's plan and code (a renewal of `esim`, or a new eSIM), counted for
+    the per-account order limit only when it is a new one: the same intention gives back its open order.
+    None when the code cannot be used (said on the promo field)."""
+    before = orders.open_order(user, esim, plan)
+    try:
+        order = orders.place_order(user, plan, esim=esim, promo_code=form.promo.data)
+    except PromoError as exc:
+        promo_problem(form, exc)
+        return None
+    if before is None or before.id != order.id:
+        throttle.count_new_order()
+    return order
 
 
 def price_summary(form, quote):
