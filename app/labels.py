@@ -158,6 +158,18 @@ AUDIT_LABELS = {
     "email_payment_link": _l("Payment link emailed"),
     "revealed_activation_code": _l("Activation code shown to the agent"),
     "customers_merged": _l("Another record of this customer merged into this one"),
+    "balance_credit": _l("Balance credited"),
+    "cash_top_up": _l("Balance topped up with cash"),
+}
+
+# Why a row of the balance was written, as the customer reads it.
+BALANCE_REASON_LABELS = {
+    "top_up": N_("Top-up"),
+    "cash_top_up": N_("Top-up in cash"),
+    "order_payment": N_("Paid an order"),
+    "refund": N_("Refund to your balance"),
+    "agent_credit": N_("Credit from our support team"),
+    "top_up_refunded": N_("Top-up refunded"),
 }
 
 # What each order event means to the customer; notes first, then the new status.

@@ -8,6 +8,8 @@ from app.models.accounts import AuditLog
 from app.models.accounts import OutgoingMail
 from app.models.accounts import User
 from app.models.accounts import UserSession
+from app.models.balance import BALANCE_REASONS
+from app.models.balance import BalanceEntry
 from app.models.base import CAMBODIA
 from app.models.base import PLAN_KINDS
 from app.models.base import ROLES
@@ -63,10 +65,12 @@ ALL_MODELS = [
     OperatorReading,
     KhqrCode,
     TestBankTransfer,
+    BalanceEntry,
 ]
 
 __all__ = [
     "ALL_MODELS",
+    "BALANCE_REASONS",
     "CAMBODIA",
     "ORDER_STATUSES",
     "OrderStatus",

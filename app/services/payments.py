@@ -84,7 +84,9 @@ def start_checkout(order, success_url, cancel_url, lang=None, method=None, sourc
             order_number=order.number,
             amount_cents=order.amount_cents,
             currency=order.currency,
-            product_name=_("eSIM plan: %(plan)s", plan=plan_name(order.plan)),
+            product_name=(
+                _("eSIM plan: %(plan)s", plan=plan_name(order.plan)) if order.plan_id else plan_name(None)
+            ),
             description=_("Order %(number)s", number=order.number),
             email=order.user.email,
             locale=CHECKOUT_LOCALES[lang],

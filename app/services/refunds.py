@@ -24,6 +24,7 @@ from app.models import Refund
 from app.models import utcnow
 from app.payments import PaymentError
 from app.payments import get_provider
+from app.services import balance
 from app.services import jobs
 from app.services import operator_refunds
 from app.services import refund_ledger
@@ -64,10 +65,12 @@ def refundable_cents(payment):
     return left.scalar() or 0
 
 
-def refund(order, amount_cents, reason, actor=None, payment=None, note=""):
+def refund(order, amount_cents, reason, actor=None, payment=None, note="", destination="original"):
     """Record a refund of part or all of a payment (the order's own by default) and queue it.
 
-    Raises RefundError("bad_amount") when the amount is not positive or more than is left to refund,
+    `destination` "balance" credits the customer's balance at once instead (as does any refund of
+    an order paid from the balance); a top-up cannot go back to the balance it filled. Raises
+    RefundError("bad_amount") when the amount is not positive or more than is left to refund,
     including when a refund made at the same moment took what was left.
     """
     payment = payment or order_payment(order)
@@ -75,11 +78,17 @@ def refund(order, amount_cents, reason, actor=None, payment=None, note=""):
         raise RefundError("nothing_paid")
     if amount_cents <= 0:
         raise RefundError("bad_amount")
+    to_balance = destination == "balance" or payment.provider == "balance"
+    if to_balance and order.kind == "top_up":
+        raise RefundError("bad_destination")
     # The compare-and-set comes first: on SQLite the transaction then starts by taking the write
     # lock (waiting its turn), instead of reading first and failing to upgrade ("database is locked").
     with jobs.transaction():
         if not refund_ledger.take(payment.id, amount_cents):
             raise RefundError("bad_amount")
+        key = f"refund-{order.number}-{secrets.token_hex(8)}"
+        if not balance.take_back_top_up(order, payment, amount_cents, key):
+            raise RefundError("balance_spent")
         row = Refund.create(
             order=order.id,
             payment=payment,
@@ -88,12 +97,18 @@ def refund(order, amount_cents, reason, actor=None, payment=None, note=""):
             reason=reason,
             note=note[:500],
             actor=actor,
-            status=_first_status(payment),
-            idempotency_key=f"refund-{order.number}-{secrets.token_hex(8)}",
+            status="succeeded" if to_balance else _first_status(payment),
+            idempotency_key=key,
         )
         record(order, order.status, order.status, "agent" if actor else "system", note=f"refund_{reason}")
+        if to_balance:
+            balance.credit(
+                order.user_id, amount_cents, "refund", key, order=order.id, refund=row, agent=actor
+            )
         if row.status == "queued":
             jobs.enqueue("send_refund", row.id)
+    if to_balance:
+        _close_order(order.id)
     return row
 
 

@@ -1,10 +1,12 @@
 """What every template may use: the formatting filters and the label tables, in the reader's language."""
 
 from flask import g
+from flask_login import current_user
 
 from app import labels
 from app import text
 from app.labels import LANGUAGES
+from app.services import balance
 from app.services import orders
 from app.services import payments
 from app.services.audit import audit_detail
@@ -34,6 +36,7 @@ def init_app(app):
         ORDER_STATUS_LABELS=labels.ORDER_STATUS_LABELS,
         OrderStatus=orders.OrderStatus,
         REFUND_REASON_LABELS=labels.REFUND_REASON_LABELS,
+        BALANCE_REASON_LABELS=labels.BALANCE_REASON_LABELS,
         REFUND_STATUS_LABELS=labels.REFUND_STATUS_LABELS,
         PAYMENT_KIND_LABELS=labels.PAYMENT_KIND_LABELS,
         DISPUTE_STATUS_LABELS=labels.DISPUTE_STATUS_LABELS,
@@ -47,6 +50,7 @@ def init_app(app):
         audit_detail=audit_detail,
         test_mode=payments.test_mode,
         khqr_offered=payments.khqr_offered,
+        balance_covering=_balance_covering,
         reads_traditional_chinese=locale.reads_traditional_chinese,
         html_lang=locale.html_lang,
         language_links=locale.language_links,
@@ -65,3 +69,11 @@ def _page_zone_note():
         return ""
     g.page_zone_named = True
     return text.zone_note()
+
+
+def _balance_covering(amount_cents):
+    """The signed-in customer's balance when it pays `amount_cents` (a price shown), else None."""
+    if amount_cents is None or not current_user.is_authenticated or current_user.role != "customer":
+        return None
+    available = balance.balance_of(current_user)
+    return available if available >= amount_cents > 0 else None
