@@ -10,6 +10,7 @@ from wtforms import RadioField
 from wtforms import SelectField
 from wtforms import StringField
 from wtforms import TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 from wtforms.validators import Length
 from wtforms.validators import NumberRange
@@ -57,8 +58,8 @@ class RefundForm(Form):
     destination = RadioField(
         _l("Refund to"),
         choices=[
-            ("original", _l("The original payment method")),
-            ("balance", _l("The customer's balance (at once)")),
+            SelectChoice("original", _l("The original payment method")),
+            SelectChoice("balance", _l("The customer's balance (at once)")),
         ],
         default="original",
         validators=[DataRequired(_l("Please choose where the refund goes."))],
