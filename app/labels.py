@@ -44,6 +44,7 @@ PAYMENT_KIND_LABELS = {
 # brands' own capitalisation; Chinese readers know some by their Chinese names.
 PAYMENT_METHOD_NAMES = {
     "khqr": N_("KHQR (bank app)"),
+    "balance": N_("Balance"),
     "alipay": N_("Alipay"),
     "wechat_pay": N_("WeChat Pay"),
     "unionpay": N_("UnionPay"),
@@ -110,6 +111,13 @@ ORDER_STATUS_LABELS = {
     "expired": N_("Expired: it was not paid in time"),
     "failed": N_("The operator could not apply the plan"),
     "refunded": N_("Refunded"),
+}
+
+# A top-up buys no plan: what its order's status means to the customer, where it differs.
+TOP_UP_STATUS_LABELS = {
+    "paid": N_("Paid: adding it to your balance"),
+    "applying": N_("Paid: adding it to your balance"),
+    "fulfilled": N_("Done: your balance is topped up"),
 }
 
 DEVICE_NOTES = {

@@ -51,6 +51,7 @@ def init_app(app):
         test_mode=payments.test_mode,
         khqr_offered=payments.khqr_offered,
         balance_covering=_balance_covering,
+        order_status_label=_order_status_label,
         reads_traditional_chinese=locale.reads_traditional_chinese,
         html_lang=locale.html_lang,
         language_links=locale.language_links,
@@ -77,3 +78,10 @@ def _balance_covering(amount_cents):
         return None
     available = balance.balance_of(current_user)
     return available if available >= amount_cents > 0 else None
+
+
+def _order_status_label(order):
+    """The message id of an order's status as its customer reads it (a top-up's are its own)."""
+    if order.kind == "top_up" and order.status in labels.TOP_UP_STATUS_LABELS:
+        return labels.TOP_UP_STATUS_LABELS[order.status]
+    return labels.ORDER_STATUS_LABELS[order.status]
