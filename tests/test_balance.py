@@ -101,7 +101,7 @@ def test_a_top_up_by_khqr_is_credited_once_and_the_balance_shown_is_the_ledgers_
 def test_a_top_up_by_card_goes_through_checkout_and_an_amount_out_of_bounds_is_refused(customer, seeded):
     for bad in ("abc", "0.50", "600", "12.345", "-5"):
         answer = post_form(customer, "/balance/top-up", {"other": bad}, page="/balance")
-        assert answer.status_code == 400
+        assert answer.status_code == 200
         assert "Choose an amount, or type one from $1.00 to $500.00." in answer.get_data(as_text=True)
     assert in_app(seeded, lambda: Order.select().where(Order.kind == "top_up").count()) == 0
     response = post_form(customer, "/balance/top-up", {"other": "12.50"}, page="/balance")
@@ -255,3 +255,45 @@ def test_an_admin_refunds_to_the_balance_at_once(customer, seeded):
     post_form(admin, f"{page}/refund", {**form, "amount": "3.00", "destination": "original"}, page=page)
     assert _ledger(seeded) == [("refund", 200)]
     assert in_app(seeded, lambda: Refund.select().where(Refund.order == order.id).count()) == 2
+
+
+def test_an_order_paid_from_the_balance_that_the_operator_refuses_goes_back_to_it_at_once(
+    customer, seeded, monkeypatch
+):
+    from app.operators import OperatorRefused
+    from app.operators.simulated import SimulatedOperator
+
+    def refuse(self, iccid, plan):
+        raise OperatorRefused("line suspended")
+
+    monkeypatch.setattr(SimulatedOperator, "apply_plan", refuse)
+    _give(seeded, 500)
+    esim = esim_of(seeded)
+    post_form(customer, f"/esims/{esim.id}/renew", {"plan": "month-10gb", "pay_with": "balance"})
+    order = _latest_order(seeded)
+    assert order.status == "refunded"
+    [row] = in_app(seeded, lambda: list(Refund.select().where(Refund.order == order.id)))
+    assert (row.status, row.reason) == ("succeeded", "operator_failed")
+    assert _ledger(seeded) == [("agent_credit", 500), ("order_payment", -500), ("refund", 500)]
+    assert _shown(customer) == "$5.00"
+
+
+def test_a_refunded_top_up_leaves_the_balance_and_is_refused_once_spent(customer, seeded):
+    demo = _demo(seeded)
+    agent = staff_client(seeded, *AGENT)
+    page = f"/support/customers/{demo.id}/balance"
+    post_form(agent, f"{page}/cash", {"amount": "10"}, page=page)
+    top_up = _latest_order(seeded)
+    admin = staff_client(seeded, *ADMIN, admin=True)
+    order_page = f"/support/orders/{top_up.id}"
+    form = {"amount": "4.00", "reason": "Changed their mind"}
+    post_form(admin, f"{order_page}/refund", form, page=order_page)
+    assert _ledger(seeded) == [("cash_top_up", 1000), ("top_up_refunded", -400)]
+    esim = esim_of(seeded)
+    post_form(customer, f"/esims/{esim.id}/renew", {"plan": "month-10gb", "pay_with": "balance"})
+    assert _shown(customer) == "$1.00"
+    refused = post_form(admin, f"{order_page}/refund", {**form, "amount": "6.00"}, page=order_page)
+    shown = admin.get(refused.location).get_data(as_text=True)
+    assert "The customer has already spent this top-up: refund no more than the balance." in shown
+    assert _shown(customer) == "$1.00"
+    assert in_app(seeded, lambda: Refund.select().where(Refund.order == top_up.id).count()) == 1

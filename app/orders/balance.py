@@ -13,19 +13,16 @@ from app.web.checkout import chosen_method
 from app.web.checkout import send_to_checkout
 
 
-def _page(error=None, status=200, form=None):
-    return (
-        render_template(
-            "orders/balance.html",
-            available=balance.balance_of(current_user),
-            entries=balance.entries(current_user),
-            presets=balance.TOP_UP_PRESETS,
-            least=balance.TOP_UP_MIN_CENTS,
-            most=balance.TOP_UP_MAX_CENTS,
-            error=error,
-            form=form or {},
-        ),
-        status,
+def _page(error=None, form=None):
+    return render_template(
+        "orders/balance.html",
+        available=balance.balance_of(current_user),
+        entries=balance.entries(current_user),
+        presets=balance.TOP_UP_PRESETS,
+        least=balance.TOP_UP_MIN_CENTS,
+        most=balance.TOP_UP_MAX_CENTS,
+        error=error,
+        form=form or {},
     )
 
 
@@ -52,7 +49,7 @@ def top_up():
             least=_money(balance.TOP_UP_MIN_CENTS),
             most=_money(balance.TOP_UP_MAX_CENTS),
         )
-        return _page(error=message, status=400, form=request.form)
+        return _page(error=message, form=request.form)
     return send_to_checkout(order, method=method)
 
 
