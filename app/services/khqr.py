@@ -19,6 +19,7 @@ from app.models import utcnow
 from app.payments import KHQR
 from app.payments import PaymentError
 from app.payments import get_provider
+from app.payments import local_payments
 from app.services import jobs
 from app.services import payments
 from app.services import qr_images
@@ -138,7 +139,7 @@ def shown(md5):
     return ShownCode(
         row=row,
         order=row.order,
-        merchant=get_provider(KHQR).connector.merchant_name,
+        merchant=get_provider(KHQR).merchant_name,
         seconds_left=max(0, left),
         simulated=payments.test_mode(),
     )
@@ -146,8 +147,7 @@ def shown(md5):
 
 def simulate_payment(md5):
     """Test mode's "Simulate bank payment": the test bank pays the code, and it is checked now."""
-    provider = get_provider(KHQR)
-    provider.simulate_payment(md5)
+    local_payments(KHQR).simulate_payment(md5)
     with jobs.transaction():
         KhqrCode.update(next_check_at=utcnow()).where(KhqrCode.md5 == md5).execute()
         jobs.enqueue("check_khqr", md5)
