@@ -103,8 +103,8 @@ def _candidates(window, now, after):
         .order_by(Esim.expires_at, Esim.id)
     )
     if window is None:
+        # Whole percents, rounded down: never fewer candidates than `due` keeps.
         query = query.where(
-            # Whole percents, rounded down: never fewer candidates than `due` keeps.
             Esim.expires_at > now,
             Esim.data_total_mb > 0,
             DATA_PERCENT_SQL >= math.floor(usage.LOW_DATA_SHARE * 100),
@@ -154,7 +154,7 @@ def _remind(esims, kind, now, operator):
             chosen.append((esim, status))
     if not chosen:
         return 0
-    percent = chosen[0][1].low_data_percent if kind == OWN_DATA_KIND else None
+    percent = usage.low_data_percent() if kind == OWN_DATA_KIND else None
     try:
         with jobs.transaction():
             Reminder.insert_many([_row(e, kind, now) for e, _status in chosen]).execute()

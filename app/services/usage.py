@@ -45,13 +45,17 @@ class Status:
 
     @property
     def low_data_percent(self):
-        """LOW_DATA_SHARE as a whole percentage, for the words that say it."""
-        return round(LOW_DATA_SHARE * 100)
+        return low_data_percent()
 
     @property
     def needs_attention(self):
         """Expiring, expired or running low: the dashboard puts it in a banner."""
         return self.state in (EXPIRING, EXPIRED) or self.running_low
+
+
+def low_data_percent():
+    """LOW_DATA_SHARE as a whole percentage, for the words that say it."""
+    return round(LOW_DATA_SHARE * 100)
 
 
 def status(esim, now=None):
