@@ -1,8 +1,14 @@
-"""What the portal needs from a payment provider."""
+"""What the portal needs from a payment provider: everything a service calls on one is declared here.
+
+`PaymentProvider` is every provider's contract; `CodeProvider` adds what a provider that shows a
+code on our page (KHQR) tells the payer; `LocalPayments` holds test mode's own operations, which
+stand in for the payer's clicks at a hosted checkout or their bank app.
+"""
 
 from abc import ABC
 from abc import abstractmethod
 from dataclasses import dataclass
+from enum import StrEnum
 
 
 class PaymentError(Exception):
@@ -72,6 +78,17 @@ class DisputeInfo:
     status: str
 
 
+class EventFact(StrEnum):
+    """What a provider's event tells the portal, whatever the provider calls it."""
+
+    COMPLETED = "completed"  # a checkout was completed: paid, or a delayed payment on its way
+    EXPIRED = "expired"  # a checkout ran out unpaid
+    PAYMENT_FAILED = "payment_failed"  # a delayed payment failed after its checkout completed
+    REFUND_CHANGED = "refund_changed"  # a refund was made, moved on, or failed
+    CHARGE_REFUNDED = "charge_refunded"  # how much of a charge has gone back, in all
+    DISPUTED = "disputed"  # a chargeback was opened, moved on, or closed
+
+
 @dataclass(frozen=True)
 class PaymentEvent:
     """A verified event: `type`, and the one object it is about (None when its shape is unknown)."""
@@ -103,6 +120,8 @@ class CheckoutRequest:
 
 
 class PaymentProvider(ABC):
+    """A provider that takes payments for orders; the services reach it through these alone."""
+
     name = ""
     # False: money goes back by hand (a bank transfer), so a refund is recorded as owed, not sent.
     can_refund = True
@@ -127,6 +146,10 @@ class PaymentProvider(ABC):
         """The event in a webhook request, if its signature is right; raises SignatureError."""
         raise SignatureError(f"{self.name} sends no webhooks")
 
+    def fact(self, event: PaymentEvent) -> EventFact | None:
+        """What one of this provider's events tells the portal; None for an event it does not act on."""
+        return None
+
     def refund(self, payment_intent: str, amount_cents: int, reason: str, idempotency_key: str) -> RefundInfo:
         """Send money back for a payment; the same key never refunds twice. Raises PaymentError."""
         raise PaymentError(f"{self.name} cannot send money back")
@@ -134,3 +157,44 @@ class PaymentProvider(ABC):
     def retrieve_refund(self, refund_id: str) -> RefundInfo:
         """A refund as the provider knows it now; raises PaymentError."""
         raise PaymentError(f"{self.name} makes no refunds")
+
+
+class CodeProvider(PaymentProvider):
+    """A provider whose checkout is a code shown on our page, paid from the payer's own app."""
+
+    presents_code = True
+
+    @property
+    @abstractmethod
+    def merchant_name(self) -> str:
+        """The name written into each code, which the payer's app shows before they pay."""
+
+
+class LocalPayments(ABC):
+    """Test mode's own operations: what the payer would do at a hosted checkout or in a bank app.
+
+    None of them moves real money. A provider answers those its test mode has no place for by
+    raising PaymentError (a shown code has no checkout page; the test page has no bank).
+    """
+
+    @abstractmethod
+    def pay(self, session_id: str) -> PaymentEvent:
+        """ "Pay (test)" on the local checkout page: the session completes, paid.
+
+        Returns the event the provider would have sent; raises PaymentError when the session is not open.
+        """
+
+    @abstractmethod
+    def success_url(self, session_id: str) -> str:
+        """Where the payer goes after "Pay (test)": the checkout's return address, with its id."""
+
+    @abstractmethod
+    def cancel_url(self, session_id: str) -> str:
+        """Where the payer goes after "Cancel" on the test page: the checkout's cancel address."""
+
+    @abstractmethod
+    def simulate_payment(self, session_id: str, amount: int | None = None) -> None:
+        """The payer's bank pays a shown code: its own amount unless told otherwise (smallest unit).
+
+        Raises PaymentError outside test mode.
+        """

@@ -7,6 +7,7 @@ from app import labels
 from app import text
 from app.labels import LANGUAGES
 from app.services import balance
+from app.services import order_money
 from app.services import orders
 from app.services import payments
 from app.services.audit import audit_detail
@@ -52,6 +53,7 @@ def init_app(app):
         khqr_offered=payments.khqr_offered,
         balance_covering=_balance_covering,
         order_status_label=_order_status_label,
+        may_give_back=order_money.may_give_back,
         reads_traditional_chinese=locale.reads_traditional_chinese,
         html_lang=locale.html_lang,
         language_links=locale.language_links,
