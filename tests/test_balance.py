@@ -232,6 +232,11 @@ def test_cash_at_the_counter_tops_a_balance_up_once_audited(customer, seeded):
     assert in_app(seeded, lambda: AuditLog.select().where(AuditLog.action == "cash_top_up").count()) == 1
     assert _shown(customer) == "$20.00"
     assert "Top-up in cash" in customer.get("/balance").get_data(as_text=True)
+    mine = customer.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert "Done: your balance is topped up" in mine and "See your balance" in mine
+    assert "Balance top-up" in customer.get(f"/orders/{order.id}/receipt").get_data(as_text=True)
+    assert "Balance top-up" in customer.get("/orders").get_data(as_text=True)
+    assert "余额充值" in customer.get("/orders?lang=zh").get_data(as_text=True)
 
 
 def test_an_admin_refunds_to_the_balance_at_once(customer, seeded):
