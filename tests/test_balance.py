@@ -302,3 +302,17 @@ def test_a_refunded_top_up_leaves_the_balance_and_is_refused_once_spent(customer
     assert "The customer has already spent this top-up: refund no more than the balance." in shown
     assert _shown(customer) == "$1.00"
     assert in_app(seeded, lambda: Refund.select().where(Refund.order == top_up.id).count()) == 1
+
+
+def test_merging_two_records_of_one_person_moves_the_balance_with_them(customer, seeded):
+    from app.services import accounts
+
+    second = in_app(seeded, accounts.register, "second@example.com", "second-pass-1234", phone="012 345 678")
+    _give(seeded, 300, email="second@example.com")
+    _give(seeded, 200)
+    demo = _demo(seeded)
+    admin = staff_client(seeded, *ADMIN, admin=True)
+    page = f"/support/customers/{demo.id}/merge?other={second.id}"
+    post_form(admin, f"/support/customers/{demo.id}/merge", {"other": second.id}, page=page)
+    assert in_app(seeded, lambda: User.get_by_id(second.id).role) == "merged"
+    assert _shown(customer) == "$5.00"
