@@ -112,6 +112,24 @@ def test_a_top_up_by_card_goes_through_checkout_and_an_amount_out_of_bounds_is_r
     assert _shown(customer) == "$12.50"
 
 
+def test_a_top_up_by_card_is_paid_at_stripe_and_credited_once_however_often_stripe_says_so(
+    customer, fake_stripe, seeded
+):
+    from payment_helpers import return_from
+    from payment_helpers import webhook
+
+    response = post_form(customer, "/balance/top-up", {"amount": "2000", "pay_with": "card"}, page="/balance")
+    assert response.location.startswith("https://checkout.stripe.com/c/pay/cs_test_")
+    sid = response.location.rsplit("/", 1)[1]
+    assert fake_stripe.sessions[sid]["amount_total"] == 2000
+    fake_stripe.complete(sid)
+    assert webhook(customer, fake_stripe, "checkout.session.completed", sid).status_code == 200
+    return_from(customer, sid)
+    assert webhook(customer, fake_stripe, "checkout.session.completed", sid).status_code == 200
+    assert _ledger(seeded) == [("top_up", 2000)]
+    assert _shown(customer) == "$20.00"
+
+
 def test_a_renewal_paid_from_the_balance_is_applied_like_any_paid_order(customer, seeded):
     _give(seeded, 700)
     esim = esim_of(seeded)
