@@ -155,6 +155,20 @@ def test_no_modules_import_one_another_in_a_circle():
     assert cycles(import_graph()) == []
 
 
+def test_the_worker_imports_every_module_that_declares_a_task():
+    # The consumer runs only the tasks it knows: the worker command imports app.tasks, which
+    # imports each module that declares one (a job for an unknown task is dropped).
+    declaring = {
+        module_name(path)
+        for path in APP.rglob("*.py")
+        if re.search(r"^@(task|periodic_task)\(", path.read_text(encoding="utf-8"), re.MULTILINE)
+    }
+    graph = import_graph()
+    assert "app.services.fulfilment" in declaring
+    assert declaring - set(graph["app.tasks"]) == {"app.tasks"}
+    assert "app.tasks" in graph["app.cli"]
+
+
 def test_the_circle_check_finds_long_and_short_circles():
     assert cycles({"a": ["b"], "b": ["c"], "c": ["a"], "d": ["a"]}) == [["a", "b", "c"]]
     assert cycles({"a": ["b"], "b": ["a"]}) == [["a", "b"]]
