@@ -1,4 +1,4 @@
-"""Paying for an order: opening checkout, and acting once on what the provider reports."""
+"""Paying for an order: opening checkout, the provider's events (settlement.py settles a checkout), cash."""
 
 import time
 from datetime import timedelta
