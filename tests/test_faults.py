@@ -107,8 +107,8 @@ def _counts(app):
 
 def _running_applies(log):
     """The apply_order tasks a worker's log says it started and has not finished."""
-    started = set(re.findall(r"Executing app\.tasks\.apply_order: (\S+)", log))
-    return started - set(re.findall(r"app\.tasks\.apply_order: (\S+) executed", log))
+    started = set(re.findall(r"Executing app\.services\.fulfilment\.apply_order: (\S+)", log))
+    return started - set(re.findall(r"app\.services\.fulfilment\.apply_order: (\S+) executed", log))
 
 
 def _time_passes(app):
