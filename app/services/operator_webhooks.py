@@ -5,6 +5,7 @@ import json
 from app.models import Order
 from app.models import OrderStatus
 from app.operators import get_operator
+from app.services import fulfilment
 from app.services import jobs
 from app.services import reminders
 
@@ -28,6 +29,7 @@ def receive(payload, signature):
             else None
         )
         if order is not None:
-            jobs.enqueue("follow_order", order.id, True)  # the worker attaches the eSIM and finishes it
+            # The worker attaches the eSIM and finishes it.
+            jobs.enqueue(fulfilment.follow_order, order.id, True)
         return {"order": order.number if order else None}
     return {"reminders": reminders.operator_notice(notice)}

@@ -24,13 +24,14 @@ from app.models import Refund
 from app.models import utcnow
 from app.payments import PaymentError
 from app.payments import get_provider
-from app.services import balance
+from app.services import balance_ledger
 from app.services import jobs
 from app.services import operator_refunds
 from app.services import refund_ledger
 from app.services.orders import mark_refunded
 from app.services.orders import record
 from app.services.refund_transfers import transfer_details  # noqa: F401 - support names it here
+from app.worker import task
 
 CLAIM = timedelta(minutes=2)
 # Pauses between tries when the provider cannot be reached; then the refund is failed (owed).
@@ -66,13 +67,9 @@ def refundable_cents(payment):
 
 
 def refund(order, amount_cents, reason, actor=None, payment=None, note="", destination="original"):
-    """Record a refund of part or all of a payment (the order's own by default) and queue it.
-
-    `destination` "balance" credits the customer's balance at once instead (as does any refund of
-    an order paid from the balance); a top-up cannot go back to the balance it filled. Raises
-    RefundError("bad_amount") when the amount is not positive or more than is left to refund,
-    including when a refund made at the same moment took what was left.
-    """
+    """Record a refund of part or all of a payment (the order's own by default) and queue it, or credit it
+    at once to the `destination` "balance" (always, for an order paid from it). RefundError: "bad_amount"
+    (not positive, or more than is left), "bad_destination" or "balance_spent" (for a top-up)."""
     payment = payment or order_payment(order)
     if payment is None:
         raise RefundError("nothing_paid")
@@ -87,7 +84,7 @@ def refund(order, amount_cents, reason, actor=None, payment=None, note="", desti
         if not refund_ledger.take(payment.id, amount_cents):
             raise RefundError("bad_amount")
         key = f"refund-{order.number}-{secrets.token_hex(8)}"
-        if not balance.take_back_top_up(order, payment, amount_cents, key):
+        if not balance_ledger.take_back_top_up(order, payment, amount_cents, key):
             raise RefundError("balance_spent")
         row = Refund.create(
             order=order.id,
@@ -102,13 +99,10 @@ def refund(order, amount_cents, reason, actor=None, payment=None, note="", desti
         )
         record(order, order.status, order.status, "agent" if actor else "system", note=f"refund_{reason}")
         if to_balance:
-            balance.credit(
-                order.user_id, amount_cents, "refund", key, order=order.id, refund=row, agent=actor
-            )
+            balance_ledger.credit(order.user_id, amount_cents, "refund", key, order=order.id, refund=row)
         if row.status == "queued":
-            jobs.enqueue("send_refund", row.id)
-    if to_balance:
-        _close_order(order.id)
+            jobs.enqueue(send_refund, row.id)
+    _close_order(order.id)  # a refund to the balance is done already
     return row
 
 
@@ -152,6 +146,12 @@ def send(refund_id, now=None):
     return status
 
 
+@task()
+def send_refund(refund_id):
+    """Send one recorded refund through the payment provider."""
+    send(refund_id)
+
+
 def _retry_later(row, now, reason):
     current_app.logger.warning("refund %s (try %s) not sent: %s", row.id, row.attempts, reason)
     if row.attempts > len(RETRY_PAUSES):
@@ -161,7 +161,7 @@ def _retry_later(row, now, reason):
     Refund.update(
         next_try_at=now + timedelta(seconds=pause), locked_until=None, last_error=reason[:500], updated_at=now
     ).where(Refund.id == row.id).execute()
-    jobs.enqueue("send_refund", row.id, delay=pause + 1)
+    jobs.enqueue(send_refund, row.id, delay=pause + 1)
     return "queued"
 
 
@@ -187,7 +187,7 @@ def retry(refund_row, admin):
         # It takes its amount again, if what it gave back has not been refunded otherwise since.
         if not refund_ledger.take(refund_row.payment_id, refund_row.amount_cents):
             raise RefundError("bad_amount")
-        jobs.enqueue("send_refund", refund_row.id)
+        jobs.enqueue(send_refund, refund_row.id)
 
 
 def handed_back(refund_row, admin):
@@ -215,7 +215,7 @@ def _close_order(order_id):
     if order.status == OrderStatus.FAILED:
         mark_refunded(order, "system", note="refunded_in_full")
     if operator_refunds.due(order):
-        jobs.enqueue("request_operator_refund", order.id)
+        jobs.enqueue(operator_refunds.request_operator_refund, order.id)
 
 
 def provider_update(info):
@@ -290,7 +290,7 @@ def retry_due(now=None):
     )
     ids = [row.id for row in due]
     for refund_id in ids:
-        jobs.enqueue("send_refund", refund_id)
+        jobs.enqueue(send_refund, refund_id)
     return len(ids)
 
 
