@@ -55,7 +55,7 @@ def url_for(endpoint, **values):
         try:
             key = tuple((name, type(value), value) for name, value in values.items())
             return _built(request.url_rule.map, request.script_root, endpoint, key)
-        except TypeError:  # a value that cannot be a key (a list): built each time
+        except TypeError:  # an option, or a value that cannot be a key (a list)
             pass
     return flask_url_for(endpoint, **values)
 
@@ -63,7 +63,7 @@ def url_for(endpoint, **values):
 @lru_cache(maxsize=4096)
 def _built(_map, _script_root, endpoint, key):
     for name, _type, _value in key:
-        if name.startswith("_"):
+        if name.startswith("_"):  # an option: never kept, the caller builds it each time
             raise TypeError(name)
     return flask_url_for(endpoint, **{name: value for name, _type, value in key})
 
