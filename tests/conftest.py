@@ -11,9 +11,9 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 os.environ["WORKER_QUEUE_PATH"] = os.path.join(tempfile.mkdtemp(prefix="esim-queue-"), "queue.sqlite3")
 os.environ.pop("REDIS_URL", None)
 
-from helpers import Auth  # noqa: E402
-from helpers import Outbox  # noqa: E402
-from helpers import close_pool  # noqa: E402
+from support.helpers import Auth  # noqa: E402
+from support.helpers import Outbox  # noqa: E402
+from support.helpers import close_pool  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.database import migrate  # noqa: E402
@@ -138,8 +138,8 @@ def outbox(app):
 
 @pytest.fixture(scope="session")
 def stripe_api():
-    """The local Stripe-compatible server (tests/stripe_server.py), for the whole run."""
-    import stripe_server
+    """The local Stripe-compatible server (tests/fakes/stripe_server.py), for the whole run."""
+    from fakes import stripe_server
 
     fake, url, server = stripe_server.start()
     yield fake, url
@@ -149,7 +149,7 @@ def stripe_api():
 @pytest.fixture
 def fake_stripe(seeded, stripe_api):
     """The app paying through Stripe at the local server, with a webhook secret."""
-    from payment_helpers import SECRET
+    from support.payments import SECRET
 
     fake, url = stripe_api
     fake.__init__()
@@ -159,8 +159,8 @@ def fake_stripe(seeded, stripe_api):
 
 @pytest.fixture(scope="session")
 def bakong_api():
-    """The local stand-in for Bakong's Open API (tests/bakong_server.py), for the whole run."""
-    import bakong_server
+    """The local stand-in for Bakong's Open API (tests/fakes/bakong_server.py), for the whole run."""
+    from fakes import bakong_server
 
     fake, url, server = bakong_server.start()
     yield fake, url

@@ -1,9 +1,9 @@
 """The operator's commands on a production set-up: plans without demo accounts, the first admin."""
 
-import airalo_server
 import pytest
-from helpers import close_pool
-from helpers import in_app
+from fakes import airalo_server
+from support.helpers import close_pool
+from support.helpers import in_app
 
 from app import create_app
 from app.models import Device

@@ -8,13 +8,13 @@ operator changed underneath.
 import re
 from datetime import timedelta
 
-import airalo_server
 import pytest
-from helpers import body
-from helpers import csrf_token
-from helpers import deliver_async_order
-from helpers import in_app
-from helpers import post_form
+from fakes import airalo_server
+from support.helpers import body
+from support.helpers import csrf_token
+from support.helpers import deliver_async_order
+from support.helpers import in_app
+from support.helpers import post_form
 
 from app.models import Esim
 from app.models import Order

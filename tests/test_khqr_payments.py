@@ -5,15 +5,15 @@ import threading
 from datetime import timedelta
 
 import pytest
-from helpers import in_app
-from helpers import post_form
-from helpers import staff_client
-from khqr_helpers import code
-from khqr_helpers import code_ages
-from khqr_helpers import code_fields
-from khqr_helpers import renew_by_khqr
-from khqr_helpers import worker_checks
-from payment_helpers import esim_of
+from support.helpers import in_app
+from support.helpers import post_form
+from support.helpers import staff_client
+from support.khqr import code
+from support.khqr import code_ages
+from support.khqr import code_fields
+from support.khqr import renew_by_khqr
+from support.khqr import worker_checks
+from support.payments import esim_of
 
 from app.models import Esim
 from app.models import KhqrCode
@@ -35,7 +35,7 @@ MERCHANT = {
 @pytest.fixture
 def bakong(seeded, bakong_api, fake_bakong):
     """The app with a merchant's Bakong account, asking the local stand-in."""
-    import bakong_server
+    from fakes import bakong_server
 
     seeded.config.update(
         MERCHANT, BAKONG_API_BASE=bakong_api[1], BAKONG_TOKEN=bakong_server.TOKEN, BAKONG_TIMEOUT=0.5

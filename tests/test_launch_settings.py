@@ -6,11 +6,11 @@ import subprocess
 import sys
 
 import pytest
-from helpers import Auth
-from helpers import close_pool
-from helpers import in_app
-from helpers import post_form
-from helpers import translated
+from support.helpers import Auth
+from support.helpers import close_pool
+from support.helpers import in_app
+from support.helpers import post_form
+from support.helpers import translated
 
 from app import create_app
 from app.config import PROJECT_ROOT

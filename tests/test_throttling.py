@@ -4,11 +4,11 @@ import base64
 import time
 
 import pytest
-from helpers import Auth
-from helpers import browser
-from helpers import close_pool
-from helpers import in_app
-from helpers import post_form
+from support.helpers import Auth
+from support.helpers import browser
+from support.helpers import close_pool
+from support.helpers import in_app
+from support.helpers import post_form
 
 from app import create_app
 from app.models import Order
@@ -190,7 +190,7 @@ def test_the_device_cookie_is_long_lived_http_only_same_site_and_names_no_email(
 
 
 def test_a_device_cookie_of_another_account_or_a_forged_one_does_not_exempt(app, seeded):
-    from helpers import make_customer
+    from support.helpers import make_customer
 
     make_customer(app, "other@example.com", "other-pass-1234")
     theirs = browser(app, OWNER_PHONE)

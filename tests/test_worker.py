@@ -4,11 +4,11 @@ import time
 from datetime import timedelta
 
 import pytest
-from helpers import WorkerProcess
-from helpers import csrf_token
-from helpers import in_app
-from helpers import post_form
-from helpers import time_passes_for_the_worker
+from support.helpers import WorkerProcess
+from support.helpers import csrf_token
+from support.helpers import in_app
+from support.helpers import post_form
+from support.helpers import time_passes_for_the_worker
 
 from app import worker
 from app.models import Esim

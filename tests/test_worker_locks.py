@@ -6,11 +6,11 @@ import time
 from datetime import timedelta
 
 import pytest
-from helpers import WorkerProcess
-from helpers import in_app
-from helpers import tool_missing
 from huey.storage import RedisStorage
 from huey.storage import SqliteStorage
+from support.helpers import WorkerProcess
+from support.helpers import in_app
+from support.helpers import tool_missing
 
 from app.models import Order
 from app.models import utcnow
