@@ -27,13 +27,6 @@ from app.services.demo import DEMO_ICCID
 NEW_VISITOR = {"email": "dara@example.com", "password": "long-enough-pw", "confirm": "long-enough-pw"}
 
 
-@pytest.fixture(scope="session")
-def airalo_api():
-    fake, url, server = airalo_server.start()
-    yield fake, url
-    server.shutdown()
-
-
 @pytest.fixture
 def fake_airalo(seeded, airalo_api):
     """The app with OPERATOR=airalo at the local server, a short timeout and no grace period."""

@@ -24,13 +24,6 @@ from app.models import utcnow
 from app.operators.simulated import SimulatedOperator
 
 
-@pytest.fixture(scope="module")
-def airalo_api():
-    fake, url, server = airalo_server.start()
-    yield fake, url
-    server.shutdown()
-
-
 class Simulated:
     name = "simulated"
 

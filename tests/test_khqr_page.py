@@ -26,12 +26,6 @@ from app.models import Order
 from app.services.demo import DEMO_AGENT
 
 
-@pytest.fixture
-def customer(seeded, client, auth):
-    auth.login()
-    return client
-
-
 def _order(app, order):
     return in_app(app, lambda: Order.get_by_id(order.id))
 

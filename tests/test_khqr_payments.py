@@ -25,28 +25,6 @@ from app.models import Refund
 from app.services import khqr
 
 ADMIN = ("admin@example.com", "lotus-temple-4821")
-MERCHANT = {
-    "BAKONG_ACCOUNT": "angkor_esim@aclb",
-    "BAKONG_MERCHANT_NAME": "Angkor eSIM",
-    "BAKONG_MERCHANT_CITY": "Siem Reap",
-}
-
-
-@pytest.fixture
-def bakong(seeded, bakong_api, fake_bakong):
-    """The app with a merchant's Bakong account, asking the local stand-in."""
-    from fakes import bakong_server
-
-    seeded.config.update(
-        MERCHANT, BAKONG_API_BASE=bakong_api[1], BAKONG_TOKEN=bakong_server.TOKEN, BAKONG_TIMEOUT=0.5
-    )
-    return fake_bakong
-
-
-@pytest.fixture
-def customer(seeded, client, auth):
-    auth.login()
-    return client
 
 
 def _expires(app):

@@ -45,12 +45,6 @@ def _agent_khqr(app, agent, order_url):
     return order, shown.location
 
 
-@pytest.fixture
-def customer(seeded, client):
-    Auth(client).login()
-    return client
-
-
 def test_check_again_and_the_simulated_payment_come_back_to_the_status(customer, seeded):
     order, md5, html = renew_by_khqr(customer, seeded)
     page = f"/checkout/khqr/{md5}"

@@ -4,7 +4,6 @@ the worker's periodic tasks alone, exactly once; and the payment-method lookup r
 import threading
 from datetime import timedelta
 
-import pytest
 from support.helpers import in_app
 from support.helpers import post_form
 from support.payments import esim_of
@@ -217,18 +216,6 @@ def test_the_sweep_stops_asking_a_week_after_payment(client, auth, fake_stripe, 
     _run(seeded, tasks.sweep)
     assert _session_lookups(fake_stripe, sid) == 1
     assert _order(seeded, order.id).payment_method == ""
-
-
-@pytest.fixture
-def bakong(seeded, bakong_api, fake_bakong):
-    """The app with a merchant's Bakong account, asking the local stand-in."""
-    from fakes import bakong_server
-    from test_khqr_payments import MERCHANT
-
-    seeded.config.update(
-        MERCHANT, BAKONG_API_BASE=bakong_api[1], BAKONG_TOKEN=bakong_server.TOKEN, BAKONG_TIMEOUT=0.5
-    )
-    return fake_bakong
 
 
 def test_a_khqr_payment_found_by_a_check_that_died_before_settling_is_fulfilled(client, auth, bakong, seeded):

@@ -15,6 +15,18 @@ from app.services import demo
 
 CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
 HTMX = {"HX-Request": "true"}
+CHEAP_PASSWORD_HASH = "pbkdf2:sha256:1000"
+# What production is started with, unset before a test starts an app as production does.
+PRODUCTION_SETTINGS = (
+    "APP_ENV",
+    "STRIPE_SECRET_KEY",
+    "PAYMENTS",
+    "OPERATOR",
+    "PUBLIC_URL",
+    "TRUSTED_HOSTS",
+    "PROXY_COUNT",
+    "PASSWORD_HASH_METHOD",
+)
 
 
 def csrf_token(client, url):
