@@ -17,6 +17,7 @@ from fakes import stripe_server  # noqa: E402
 from support.helpers import CHEAP_PASSWORD_HASH  # noqa: E402
 from support.helpers import PRODUCTION_SETTINGS  # noqa: E402
 from support.helpers import Auth  # noqa: E402
+from support.helpers import MovedClock  # noqa: E402
 from support.helpers import Outbox  # noqa: E402
 from support.helpers import close_pool  # noqa: E402
 from support.payments import SECRET  # noqa: E402
@@ -137,6 +138,16 @@ def auth(client):
 @pytest.fixture
 def outbox(app):
     return Outbox(app.config["OUTBOX_DIR"])
+
+
+@pytest.fixture
+def rate_limit_clock(monkeypatch):
+    """The clock of the rate limits (their in-memory store, and the wait a 429 tells): move it on
+    with rate_limit_clock.move(seconds) rather than sleep."""
+    clock = MovedClock()
+    monkeypatch.setattr("limits.storage.memory.time", clock)
+    monkeypatch.setattr("app.web.throttle.time", clock)
+    return clock
 
 
 @pytest.fixture

@@ -36,7 +36,7 @@ def test_successful_logins_are_never_counted(app, seeded):
         Auth(phone).logout()
 
 
-def test_repeated_failures_wait_longer_each_time_and_keep_the_email(app, seeded):
+def test_repeated_failures_wait_longer_each_time_and_keep_the_email(app, seeded, rate_limit_clock):
     app.config["LOGIN_FAILURE_LIMIT"] = "2 per 1 second;4 per 10 minutes"
     guesser = Auth(browser(app, STRANGER))
     assert [guesser.login(password="wrong-guess-1").status_code for _ in range(2)] == [200, 200]
@@ -48,7 +48,7 @@ def test_repeated_failures_wait_longer_each_time_and_keep_the_email(app, seeded)
     assert "Please wait 1 second" in page
     assert 'value="demo@example.com"' in page  # what was typed is still there
 
-    time.sleep(1.1)
+    rate_limit_clock.move(1.1)
     assert [guesser.login(password="wrong-guess-2").status_code for _ in range(2)] == [200, 200]
     second = guesser.login(password="wrong-guess-2")
     assert second.status_code == 429

@@ -71,7 +71,7 @@ def test_a_paid_renewal_waits_for_a_worker_and_is_applied_with_nobody_watching(
     # The webhook and the return recorded the payment and nothing more: no operator call.
     assert order.status == "paid"
     assert in_app(queued, SimApplication.select().count) == 0
-    time.sleep(1)
+    assert worker.huey.pending_count() > 0
     assert _order(queued, order.id).status == "paid"  # no worker yet: the job waits in the queue
 
     process = WorkerProcess(queued, tmp_path / "worker.log")
