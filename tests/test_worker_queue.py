@@ -3,7 +3,7 @@
 import secrets
 
 import pytest
-from helpers import tool_missing
+from support.helpers import tool_missing
 from huey.storage import RedisStorage
 from huey.storage import SqliteStorage
 
