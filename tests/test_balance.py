@@ -5,16 +5,15 @@ import re
 import threading
 import time
 
-import pytest
-from helpers import Auth
-from helpers import browser
-from helpers import csrf_token
-from helpers import in_app
-from helpers import post_form
-from helpers import staff_client
-from khqr_helpers import KHQR_PAGE
-from khqr_helpers import worker_checks
-from payment_helpers import esim_of
+from support.helpers import Auth
+from support.helpers import browser
+from support.helpers import csrf_token
+from support.helpers import in_app
+from support.helpers import post_form
+from support.helpers import staff_client
+from support.khqr import KHQR_PAGE
+from support.khqr import worker_checks
+from support.payments import esim_of
 
 from app.models import AuditLog
 from app.models import BalanceEntry
@@ -28,28 +27,7 @@ from app.services import orders
 
 ADMIN = ("admin@example.com", "lotus-temple-4821")
 AGENT = ("agent@example.com", "agent-pass-1234")
-MERCHANT = {
-    "BAKONG_ACCOUNT": "angkor_esim@aclb",
-    "BAKONG_MERCHANT_NAME": "Angkor eSIM",
-    "BAKONG_MERCHANT_CITY": "Siem Reap",
-}
 AVAILABLE = re.compile(r'id="balance-available">Available: ([^<]+)<')
-
-
-@pytest.fixture
-def bakong(seeded, bakong_api, fake_bakong):
-    import bakong_server
-
-    seeded.config.update(
-        MERCHANT, BAKONG_API_BASE=bakong_api[1], BAKONG_TOKEN=bakong_server.TOKEN, BAKONG_TIMEOUT=0.5
-    )
-    return fake_bakong
-
-
-@pytest.fixture
-def customer(seeded, client, auth):
-    auth.login()
-    return client
 
 
 def _demo(app):
@@ -115,8 +93,8 @@ def test_a_top_up_by_card_goes_through_checkout_and_an_amount_out_of_bounds_is_r
 def test_a_top_up_by_card_is_paid_at_stripe_and_credited_once_however_often_stripe_says_so(
     customer, fake_stripe, seeded
 ):
-    from payment_helpers import return_from
-    from payment_helpers import webhook
+    from support.payments import return_from
+    from support.payments import webhook
 
     response = post_form(customer, "/balance/top-up", {"amount": "2000", "pay_with": "card"}, page="/balance")
     assert response.location.startswith("https://checkout.stripe.com/c/pay/cs_test_")
