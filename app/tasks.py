@@ -77,6 +77,14 @@ def check_khqr(md5):
     khqr.check(md5)
 
 
+@task()
+def auto_renew_esim(esim_id):
+    """The operator says an eSIM is low on data: renew it now if its auto-renew is due."""
+    from app.services import renewal_cycles
+
+    renewal_cycles.renew_esim(esim_id)
+
+
 @periodic_task(crontab(minute="*"), lock="sweep")
 def sweep():
     """Every minute: orders, emails, refunds, KHQR checks and payment-method lookups whose next step
@@ -122,3 +130,12 @@ def sync_plans():
     from app.services import catalogue
 
     catalogue.sync_from_operator()
+
+
+@periodic_task(crontab(minute="*/5"), lock="auto-renew")
+def auto_renew():
+    """Every 5 minutes: eSIMs with auto-renew on that are due are renewed (a cycle once), or told
+    a day ahead of a renewal by date."""
+    from app.services import renewal_cycles
+
+    renewal_cycles.run_due()

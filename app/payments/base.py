@@ -82,6 +82,7 @@ class PaymentEvent:
     refund: RefundInfo | None = None
     charge: ChargeInfo | None = None
     dispute: DisputeInfo | None = None
+    intent: "ChargeResult | None" = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,76 @@ class CheckoutRequest:
     cancel_url: str
     expires_at: int  # unix time
     idempotency_key: str
+    customer: str = ""  # the provider's customer the card may be saved on
+    save_card: bool = False  # keep the card for charges made later, off-session (with consent)
+
+
+@dataclass(frozen=True)
+class CardSetupRequest:
+    """A page where the customer saves a card, charging nothing (Checkout in setup mode)."""
+
+    customer: str
+    currency: str
+    locale: str
+    success_url: str  # carries {CHECKOUT_SESSION_ID}
+    cancel_url: str
+    user_id: int
+
+
+@dataclass(frozen=True)
+class SavedMethod:
+    """A saved card as the provider describes it."""
+
+    id: str
+    brand: str
+    last4: str
+
+
+@dataclass(frozen=True)
+class CardSetup:
+    """A card-saving page: where to send the customer, and the card once saved."""
+
+    id: str
+    url: str | None
+    status: str  # open, complete, expired
+    customer: str = ""
+    payment_method: str = ""
+    user_id: str = ""  # client_reference_id
+
+
+@dataclass(frozen=True)
+class OffSessionCharge:
+    """Charging a saved card while the customer is away."""
+
+    customer: str
+    payment_method: str
+    amount_cents: int
+    currency: str
+    order_id: int
+    description: str
+    idempotency_key: str
+    mark: str = "auto_renew"  # metadata.kind
+
+
+@dataclass(frozen=True)
+class ChargeResult:
+    """What an off-session charge came to: `succeeded`, or `failed` with the provider's code
+    (card_declined, authentication_required, ...); `needs_customer` when only the customer can
+    settle it (authentication), never something to retry blindly."""
+
+    status: str  # succeeded, failed
+    payment_intent: str = ""
+    amount: int = 0
+    currency: str = ""
+    code: str = ""
+    decline_code: str = ""
+    payment_method: str = ""  # how it was paid, for the receipt ("visa •••• 4242")
+    order_id: str = ""  # metadata.order_id
+    mark: str = ""  # metadata.kind: what made the charge
+
+    @property
+    def needs_customer(self):
+        return self.code in ("authentication_required", "requires_action")
 
 
 class PaymentProvider(ABC):
@@ -110,6 +181,8 @@ class PaymentProvider(ABC):
     presents_code = False
     # True: the provider tells us nothing by webhook; the worker asks about each open checkout.
     polls = False
+    # True: cards can be saved with the customer's consent and charged later, off-session.
+    saves_cards = False
 
     @abstractmethod
     def create_checkout(self, request: CheckoutRequest) -> CheckoutSession:
@@ -134,3 +207,30 @@ class PaymentProvider(ABC):
     def retrieve_refund(self, refund_id: str) -> RefundInfo:
         """A refund as the provider knows it now; raises PaymentError."""
         raise PaymentError(f"{self.name} makes no refunds")
+
+    def ensure_customer(self, email: str, user_id: int, idempotency_key: str) -> str:
+        """The provider's customer for this account, made now (the same key makes it once)."""
+        raise PaymentError(f"{self.name} keeps no customers")
+
+    def create_card_setup(self, request: CardSetupRequest) -> CardSetup:
+        """Open a page where the customer saves a card; raises PaymentError."""
+        raise PaymentError(f"{self.name} saves no cards")
+
+    def retrieve_card_setup(self, setup_id: str) -> CardSetup:
+        """A card-saving page as the provider knows it now; raises PaymentError."""
+        raise PaymentError(f"{self.name} saves no cards")
+
+    def list_cards(self, customer: str) -> list[SavedMethod]:
+        """The cards saved on the customer; raises PaymentError."""
+        return []
+
+    def detach_card(self, payment_method: str) -> None:
+        """Forget a saved card for good; raises PaymentError."""
+        raise PaymentError(f"{self.name} saves no cards")
+
+    def charge_off_session(self, charge: OffSessionCharge) -> ChargeResult:
+        """Charge a saved card without the customer; the same key never charges twice.
+
+        A decline is a ChargeResult, not an error; raises PaymentError when the provider
+        could not be reached (then nothing is known, and the same key may be tried again)."""
+        raise PaymentError(f"{self.name} saves no cards")

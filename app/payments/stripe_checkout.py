@@ -13,6 +13,8 @@ from app.payments.base import PaymentEvent
 from app.payments.base import PaymentProvider
 from app.payments.base import RefundInfo
 from app.payments.base import SignatureError
+from app.payments.stripe_cards import StripeCards
+from app.payments.stripe_cards import to_intent
 
 
 def _field(obj, name):
@@ -98,6 +100,7 @@ READERS = {
     "refund": ("refund", to_refund),
     "charge": ("charge", to_charge),
     "dispute": ("dispute", to_dispute),
+    "payment_intent": ("intent", to_intent),
 }
 # Stripe's library refuses signatures older than its tolerance but not ones from the future.
 FUTURE_TOLERANCE = 300
@@ -125,7 +128,7 @@ def _signed_at(header):
     )
 
 
-class StripeCheckout(PaymentProvider):
+class StripeCheckout(StripeCards, PaymentProvider):
     name = "stripe"
 
     def __init__(self, config):
@@ -151,12 +154,18 @@ class StripeCheckout(PaymentProvider):
             "client_reference_id": str(request.order_id),
             "metadata": {"order_id": str(request.order_id), "order_number": request.order_number},
             "payment_intent_data": {"metadata": {"order_id": str(request.order_id)}},
-            "customer_email": request.email,
             "locale": request.locale,
             "success_url": request.success_url,
             "cancel_url": request.cancel_url,
             "expires_at": request.expires_at,
         }
+        if request.customer:
+            params["customer"] = request.customer
+        else:
+            params["customer_email"] = request.email
+        if request.save_card:
+            # docs.stripe.com/payments/checkout/save-during-payment: Checkout shows that the card is kept.
+            params["payment_intent_data"]["setup_future_usage"] = "off_session"
         try:
             session = self.client.v1.checkout.sessions.create(
                 params=params, options={"idempotency_key": request.idempotency_key}

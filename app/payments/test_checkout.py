@@ -21,6 +21,7 @@ from app.payments.base import PaymentEvent
 from app.payments.base import PaymentProvider
 from app.payments.base import RefundInfo
 from app.payments.base import SignatureError
+from app.payments.local_cards import LocalCards
 
 TEST_METHOD = "test"
 
@@ -52,7 +53,7 @@ def _refund_info(row):
     )
 
 
-class LocalTestCheckout(PaymentProvider):
+class LocalTestCheckout(LocalCards, PaymentProvider):
     name = "test"
 
     def __init__(self, config):
@@ -106,12 +107,13 @@ class LocalTestCheckout(PaymentProvider):
         paid = TestCheckout.get_or_none(
             TestCheckout.payment_intent == payment_intent, TestCheckout.payment_intent != ""
         )
-        if paid is None:
+        paid_cents = paid.amount_cents if paid is not None else self.charged(payment_intent)
+        if paid_cents is None:
             raise PaymentError(f"no such test payment {payment_intent}")
         refunded = sum(
             r.amount_cents for r in TestRefund.select().where(TestRefund.payment_intent == payment_intent)
         )
-        if amount_cents <= 0 or refunded + amount_cents > paid.amount_cents:
+        if amount_cents <= 0 or refunded + amount_cents > paid_cents:
             raise PaymentError(f"refund of {amount_cents} exceeds what is left of {payment_intent}")
         row = TestRefund.create(
             refund_id="re_test_" + secrets.token_hex(12),

@@ -2,6 +2,7 @@
 
 import json
 
+from app.models import Esim
 from app.models import Order
 from app.models import OrderStatus
 from app.operators import get_operator
@@ -30,4 +31,8 @@ def receive(payload, signature):
         if order is not None:
             jobs.enqueue("follow_order", order.id, True)  # the worker attaches the eSIM and finishes it
         return {"order": order.number if order else None}
+    if notice.data_used_percent is not None:
+        esim = Esim.get_or_none(Esim.iccid == notice.iccid)
+        if esim is not None:
+            jobs.enqueue("auto_renew_esim", esim.id)  # renewed now if its auto-renew is due
     return {"reminders": reminders.operator_notice(notice)}

@@ -205,6 +205,11 @@ def _take_payment(order, session, source, provider):
     return order if taken else Order.get_by_id(order.id)
 
 
+def take_reported(order, session, source, provider):
+    """A payment reported outside a checkout (an off-session charge, as a session): taken once."""
+    return _take_payment(order, session, source, provider)
+
+
 def _why_extra(order):
     """A payment for an order that will not take it: paid already, or closed before it arrived."""
     closed = (OrderStatus.EXPIRED, OrderStatus.CANCELLED)
@@ -255,6 +260,10 @@ def _act_on(event, source):
         refunds.charge_refunded(event.charge)
     elif event.type in DISPUTE_EVENTS and event.dispute is not None:
         disputes.record_dispute(event.dispute)
+    elif event.type == "payment_intent.succeeded" and event.intent is not None:
+        from app.services import off_session  # it takes its payments through this module
+
+        return off_session.intent_succeeded(event.intent, source)
     else:
         current_app.logger.info("provider event %s (%s) not acted on", event.id, event.type)
         return False
