@@ -82,6 +82,10 @@ def test_auto_renew_needs_consent_a_card_and_a_sensible_limit(client, auth, seed
             page=f"/esims/{esim.id}",
         )
         assert refused.status_code == 200 and "for example 15.00" in refused.get_data(as_text=True)
+    for field, value in (("hours_before", "5"), ("data_below", "-3"), ("hours_before", "999999")):
+        odd = {**form, "cap": "20", "consent": "y", field: value}
+        refused = post_form(client, f"/esims/{esim.id}/auto-renew", odd, page=f"/esims/{esim.id}")
+        assert refused.status_code == 200 and "Please choose when to renew" in refused.get_data(as_text=True)
     balance = {**form, "cap": "20", "consent": "y", "funding": "balance"}
     refused = post_form(client, f"/esims/{esim.id}/auto-renew", balance, page=f"/esims/{esim.id}")
     assert "Please choose how to pay." in refused.get_data(as_text=True)

@@ -48,6 +48,13 @@ def choice_of(form):
     if plan is None:
         form.plan.errors = [_("Please choose a plan.")]
         return None
+    when = _("Please choose when to renew: on data left, on time left, or both.")
+    if form.data_below.data not in autorenew.DATA_CHOICES:
+        form.data_below.errors = [when]
+        return None
+    if form.hours_before.data not in autorenew.hour_choices(plan):
+        form.hours_before.errors = [when]
+        return None
     cap = cents(form.cap.data)
     if cap is None:
         form.cap.errors = [_("Please enter an amount in dollars, for example 15.00.")]
