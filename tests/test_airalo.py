@@ -14,12 +14,12 @@ from helpers import post_form
 from helpers import staff_client
 
 from app.models import Esim
+from app.models import LocalRefund
 from app.models import OperatorAttempt
 from app.models import OperatorReading
 from app.models import Order
 from app.models import Plan
 from app.models import Reminder
-from app.models import TestRefund
 from app.models import User
 from app.models import utcnow
 from app.services.demo import DEMO_ICCID
@@ -203,7 +203,7 @@ def test_a_refused_top_up_fails_the_order_and_refunds_it(client, auth, fake_aira
     order = _renew(client, seeded, esim, "kh-connect-30days-10gb")
     assert (order.status, order.failure_reason) == ("refunded", "operator")  # failed, then paid back
     assert in_app(seeded, OperatorAttempt.get).status == "failed"
-    [refund] = in_app(seeded, lambda: list(TestRefund.select()))
+    [refund] = in_app(seeded, lambda: list(LocalRefund.select()))
     assert refund.amount_cents == order.amount_cents
 
 

@@ -22,6 +22,7 @@ from helpers import tool_missing
 from huey.storage import RedisStorage
 
 from app import worker
+from app.models import LocalRefund
 from app.models import Order
 from app.models import OrderStatus
 from app.models import OutgoingMail
@@ -29,7 +30,6 @@ from app.models import Plan
 from app.models import Refund
 from app.models import SimApplication
 from app.models import SimLine
-from app.models import TestRefund
 from app.models import User
 from app.models import utcnow
 from app.services import demo
@@ -196,7 +196,7 @@ def test_a_worker_killed_mid_work_leaves_every_paid_order_fulfilled_or_refunded_
         REFUSED,
     ), f"{dict(by_status)}\n{logs()}"
     # Each refused order refunded once, in full; each line applied once.
-    refunds = in_app(app, lambda: list(TestRefund.select()))
+    refunds = in_app(app, lambda: list(LocalRefund.select()))
     assert len(refunds) == REFUSED
     applications = in_app(app, lambda: [a.request_key for a in SimApplication.select()])
     assert len(applications) == len(set(applications)) == ORDERS - REFUSED

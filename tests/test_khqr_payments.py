@@ -165,6 +165,7 @@ def test_a_wrong_amount_is_owed_back_and_the_order_can_be_paid_with_a_new_code(b
     assert (refund.status, refund.amount_cents) == ("transfer", order.amount_cents - 100)
     page = customer.get(f"/checkout/khqr/{md5}").get_data(as_text=True)
     assert "does not match this order" in page and "Get a new code" in page
+    assert 'aria-live="polite">' in page and "data-hx-trigger" not in page  # no longer waiting
     response = post_form(
         customer, f"/orders/{order.id}/pay", {"pay_with": "khqr"}, page=f"/checkout/khqr/{md5}"
     )

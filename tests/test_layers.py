@@ -89,7 +89,7 @@ def test_the_check_catches_each_kind_of_wrong_arrow():
     assert forbidden("app.services.usage", "app.web.locale", set())
     assert forbidden("app.services.usage", "app.esims.views", set())
     assert forbidden("app.operators.simulated", "app.services.allowance", set())
-    assert forbidden("app.payments.test_checkout", "app.checkout.views", set())
+    assert forbidden("app.payments.local_checkout", "app.checkout.views", set())
     assert forbidden("app.models.orders", "app.payments", set())
     assert forbidden("app.plans.views", "app.checkout.views", set())
     assert forbidden("app.shop.views", "app.operators", set())

@@ -367,7 +367,7 @@ def test_test_mode_pays_through_the_same_paths(client, auth, seeded):
 
 
 def test_abandoned_test_checkouts_expire_from_cron(client, auth, seeded):
-    from app.models import TestCheckout
+    from app.models import LocalCheckout
     from app.models import utcnow
 
     in_app(seeded, PromoCode.update(max_redemptions=5).execute)
@@ -375,7 +375,7 @@ def test_abandoned_test_checkouts_expire_from_cron(client, auth, seeded):
     esim = _esim(seeded)
     post_form(client, f"/esims/{esim.id}/renew", {"plan": "day-1gb", "promo": "WELCOME10"})
     long_ago = utcnow() - timedelta(hours=1)
-    in_app(seeded, TestCheckout.update(expires_at=long_ago).execute)
+    in_app(seeded, LocalCheckout.update(expires_at=long_ago).execute)
     in_app(seeded, Order.update(updated_at=long_ago).execute)
     result = seeded.test_cli_runner().invoke(args=["expire-orders"])
     assert "Expired 1 order(s)." in result.output
@@ -387,7 +387,7 @@ def test_expire_orders_works_in_batches_writing_each_orders_event_and_giving_pro
     client, auth, seeded
 ):
     """Orders that never opened a checkout and checkouts that ran out, more than one batch of each."""
-    from app.models import TestCheckout
+    from app.models import LocalCheckout
     from app.models import utcnow
     from app.services import abandoned_orders
 
@@ -410,9 +410,10 @@ def test_expire_orders_works_in_batches_writing_each_orders_event_and_giving_pro
     )
     long_ago = utcnow() - timedelta(days=2)
     in_app(seeded, Order.update(created_at=long_ago, updated_at=long_ago).execute)
-    in_app(seeded, TestCheckout.update(expires_at=long_ago).execute)
+    in_app(seeded, LocalCheckout.update(expires_at=long_ago).execute)
     in_app(
-        seeded, TestCheckout.update(status="complete").where(TestCheckout.order == paid_meanwhile.id).execute
+        seeded,
+        LocalCheckout.update(status="complete").where(LocalCheckout.order == paid_meanwhile.id).execute,
     )
     assert in_app(seeded, lambda: PromoCode.get(PromoCode.code == "WELCOME10").held) == 5
 

@@ -66,7 +66,7 @@ def test_welcome10_is_once_per_customer_renewals_included(client, auth, seeded):
 
 def test_one_customer_holds_one_redemption_until_the_payment_window_ends(client, auth, seeded):
     from app import tasks
-    from app.models import TestCheckout
+    from app.models import LocalCheckout
 
     in_app(seeded, PromoCode.update(max_redemptions=2).where(PromoCode.code == "WELCOME10").execute)
     auth.login()
@@ -89,7 +89,7 @@ def test_one_customer_holds_one_redemption_until_the_payment_window_ends(client,
     in_app(
         seeded, Order.update(created_at=long_ago, updated_at=long_ago).where(Order.id == holding.id).execute
     )
-    in_app(seeded, TestCheckout.update(expires_at=long_ago).where(TestCheckout.order == holding.id).execute)
+    in_app(seeded, LocalCheckout.update(expires_at=long_ago).where(LocalCheckout.order == holding.id).execute)
     with seeded.app_context():
         tasks.expire_orders.call_local()
     assert in_app(seeded, Order.get_by_id, holding.id).status == "expired" and _held(seeded) == 1

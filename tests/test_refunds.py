@@ -406,6 +406,16 @@ def test_a_failed_cash_sale_is_owed_until_an_admin_hands_the_cash_back(client, s
     assert "Refund owed" in admin.get(customer_page).get_data(as_text=True)
     page = admin.get(f"/support/orders/{order.id}").get_data(as_text=True)
     assert "Refund owed" in page and "To be handed back in cash" in page
+    # Only an admin is offered to record the cash handed back, or to refund; an agent sees what is owed.
+    handed_back = f'action="/support/refunds/{refund.id}/handed-back"'
+    assert handed_back in page and "Cash handed back" in page
+    assert f'action="/support/orders/{order.id}/refund"' in page
+    assert f"#money-{order.id}" in admin.get(customer_page).get_data(as_text=True)
+    agent = _staff(seeded, AGENT)
+    agents_page = agent.get(f"/support/orders/{order.id}").get_data(as_text=True)
+    assert "To be handed back in cash" in agents_page
+    assert handed_back not in agents_page and f"/support/orders/{order.id}/refund" not in agents_page
+    assert f"#money-{order.id}" not in agent.get(customer_page).get_data(as_text=True)
 
     post_form(admin, f"/support/refunds/{refund.id}/handed-back", {}, page=f"/support/orders/{order.id}")
     assert _refunds(seeded, order)[0].status == "succeeded"

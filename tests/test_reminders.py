@@ -1,4 +1,4 @@
-"""Reminders a week and a day before expiry and at 80 % of data: each sent exactly once."""
+"""Reminders a week and a day before expiry and when data runs low: each sent exactly once."""
 
 from datetime import timedelta
 
@@ -15,6 +15,7 @@ from app.models import Reminder
 from app.models import User
 from app.models import utcnow
 from app.services import reminders
+from app.services import usage
 
 
 def _run(app):
@@ -94,6 +95,28 @@ def test_the_dashboard_shows_the_same_as_a_banner(client, auth, seeded):
     assert "Your eSIM Heavy has used 80% of its data" in html
     assert "Your eSIM Gone has expired." in html
     assert "Your eSIM Calm" not in html
+
+
+@pytest.mark.parametrize("share", [0.8, 0.5])
+def test_one_low_data_setting_moves_the_reminder_and_the_banner_together(
+    client, auth, seeded, outbox, monkeypatch, share
+):
+    monkeypatch.setattr(usage, "LOW_DATA_SHARE", share)
+    demo = in_app(seeded, User.by_email, "demo@example.com")
+    make_esim(seeded, demo, "8985500000000001301", label="Half", days_left=25, data_used_mb=6 * 1024)
+    auth.login()
+    html = client.get("/dashboard").get_data(as_text=True)
+    _run(seeded)
+    sent = [m for m in outbox.messages() if "Half" in body(m)]
+    if share == 0.8:  # 60 % used is not low yet
+        assert "Your eSIM Half" not in html and 'class="data-left low"' not in html
+        assert sent == []
+        return
+    assert "Your eSIM Half has used 50% of its data: 4 GB left." in html
+    assert 'class="data-left low"' in html
+    [message] = sent
+    assert message["Subject"] == "You have used 50% of your eSIM data"
+    assert "Your eSIM Half has used 50% of its data: 4 GB left." in body(message)
 
 
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)

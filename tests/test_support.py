@@ -192,6 +192,8 @@ def test_a_counter_sale_with_cash_ends_with_the_install_qr(client, seeded, conso
 
 def test_only_admins_mark_failed_orders_refunded(client, seeded, console):
     _agent(client)
+    failed_page = f"/support/orders/{console['failed'].id}"
+    assert "Mark refunded" not in client.get(failed_page).get_data(as_text=True)
     token = csrf_token(client, "/support")
     assert (
         client.post(f"/support/orders/{console['failed'].id}/refund", data={"csrf_token": token}).status_code
@@ -200,6 +202,8 @@ def test_only_admins_mark_failed_orders_refunded(client, seeded, console):
     admin = seeded.test_client()
     admin.environ_base["HTTP_REFERER"] = "https://localhost/"
     Auth(admin).login(*ADMIN)
+    assert "Mark refunded" in admin.get(failed_page).get_data(as_text=True)
+    assert "Mark refunded" not in admin.get(f"/support/orders/{console['order'].id}").get_data(as_text=True)
     token = csrf_token(admin, "/support")
     admin.post(f"/support/orders/{console['failed'].id}/refund", data={"csrf_token": token})
     assert in_app(seeded, Order.get_by_id, console["failed"].id).status == "refunded"

@@ -12,10 +12,10 @@ from helpers import time_passes_for_the_worker
 
 from app import worker
 from app.models import Esim
+from app.models import LocalRefund
 from app.models import Order
 from app.models import OrderEvent
 from app.models import SimApplication
-from app.models import TestRefund
 from app.services.demo import DEMO_ICCID
 
 
@@ -161,11 +161,11 @@ def test_an_operator_down_for_good_ends_failed_and_the_payment_goes_back(client,
     # Failed after its last try, then refunded in full through the (test) payment provider.
     assert (failed.status, failed.failure_reason) == ("refunded", "operator")
     assert failed.attempts == len(fulfilment.RETRY_PAUSES) + 1
-    [refund] = in_app(seeded, lambda: list(TestRefund.select()))
+    [refund] = in_app(seeded, lambda: list(LocalRefund.select()))
     assert refund.amount_cents == order.amount_cents
     time_passes_for_the_worker(seeded)
     assert _order(seeded, order.id).attempts == failed.attempts  # a closed order is left alone
-    assert in_app(seeded, TestRefund.select().count) == 1
+    assert in_app(seeded, LocalRefund.select().count) == 1
 
 
 def test_an_outage_shorter_than_the_retries_still_ends_fulfilled(client, auth, seeded, monkeypatch):
@@ -221,7 +221,7 @@ def test_the_periodic_tasks_run_on_the_real_queue_and_sweep_what_is_due(client, 
 
 def test_the_worker_expires_abandoned_test_checkouts_outside_any_request(client, auth, seeded):
     from app import tasks
-    from app.models import TestCheckout
+    from app.models import LocalCheckout
     from app.models import utcnow
 
     auth.login()
@@ -229,7 +229,7 @@ def test_the_worker_expires_abandoned_test_checkouts_outside_any_request(client,
     post_form(client, f"/esims/{esim.id}/renew", {"plan": "month-10gb", "promo": ""})
     order = _order(seeded)
     long_ago = utcnow() - timedelta(hours=1)
-    in_app(seeded, lambda: TestCheckout.update(expires_at=long_ago).execute())
+    in_app(seeded, lambda: LocalCheckout.update(expires_at=long_ago).execute())
     in_app(seeded, lambda: Order.update(updated_at=long_ago).where(Order.id == order.id).execute())
     seeded.config["SERVER_NAME"] = None  # as in the worker: no request, no server name
     with seeded.app_context():

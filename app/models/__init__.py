@@ -22,17 +22,17 @@ from app.models.base import utcnow
 from app.models.catalogue import Device
 from app.models.catalogue import Plan
 from app.models.catalogue import PromoCode
+from app.models.connectors import LocalCheckout
+from app.models.connectors import LocalRefund
 from app.models.connectors import OperatorAttempt
 from app.models.connectors import OperatorReading
 from app.models.connectors import OperatorToken
 from app.models.connectors import SimApplication
 from app.models.connectors import SimLine
-from app.models.connectors import TestCheckout
-from app.models.connectors import TestRefund
 from app.models.esims import Esim
 from app.models.esims import Reminder
 from app.models.khqr import KhqrCode
-from app.models.khqr import TestBankTransfer
+from app.models.khqr import LocalBankTransfer
 from app.models.local_cards import LocalCard
 from app.models.local_cards import LocalCardSetup
 from app.models.local_cards import LocalCharge
@@ -58,8 +58,8 @@ ALL_MODELS = [
     Refund,
     Dispute,
     WebhookEvent,
-    TestCheckout,
-    TestRefund,
+    LocalCheckout,
+    LocalRefund,
     Device,
     Reminder,
     AuditLog,
@@ -70,7 +70,7 @@ ALL_MODELS = [
     OperatorAttempt,
     OperatorReading,
     KhqrCode,
-    TestBankTransfer,
+    LocalBankTransfer,
     PaymentCustomer,
     SavedCard,
     AutoRenew,

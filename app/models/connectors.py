@@ -12,13 +12,11 @@ from app.models.base import utcnow
 from app.models.orders import Order
 
 
-class TestCheckout(BaseModel):
+class LocalCheckout(BaseModel):
     """A checkout session of the local test-payment provider (used when Stripe has no keys)."""
 
-    __test__ = False  # not a pytest test class, despite the name
-
     session_id = CharField(unique=True)
-    order = ForeignKeyField(Order, backref="test_checkouts", on_delete="CASCADE")
+    order = ForeignKeyField(Order, backref="local_checkouts", on_delete="CASCADE")
     amount_cents = IntegerField()
     currency = CharField()
     status = CharField(default="open")  # open, complete, expired
@@ -33,10 +31,8 @@ class TestCheckout(BaseModel):
         table_name = "test_checkouts"
 
 
-class TestRefund(BaseModel):
+class LocalRefund(BaseModel):
     """A refund the local test provider made (it keeps them as Stripe would)."""
-
-    __test__ = False
 
     refund_id = CharField(unique=True)
     idempotency_key = CharField(unique=True)

@@ -46,10 +46,8 @@ class KhqrCode(BaseModel):
         table_name = "khqr_codes"
 
 
-class TestBankTransfer(BaseModel):
+class LocalBankTransfer(BaseModel):
     """A bank payment "made" on the KHQR test page (test mode's stand-in for Bakong's records)."""
-
-    __test__ = False
 
     md5 = CharField(unique=True)
     hash = CharField()

@@ -2,6 +2,7 @@
 
 from flask import current_app
 
+from app.payments.base import LocalPayments
 from app.payments.base import PaymentError
 from app.payments.base import SignatureError
 
@@ -36,9 +37,17 @@ def get_provider(name=None):
             config.get("STRIPE_WEBHOOK_SECRET"),
         )
         return _kept("stripe_checkout", key, lambda: StripeCheckout(config))
-    from app.payments.test_checkout import LocalTestCheckout
+    from app.payments.local_checkout import LocalCheckoutProvider
 
-    return LocalTestCheckout(config)
+    return LocalCheckoutProvider(config)
+
+
+def local_payments(name=None) -> LocalPayments:
+    """Test mode's own operations of the provider called `name`; raises PaymentError if it has none."""
+    provider = get_provider(name)
+    if not isinstance(provider, LocalPayments):
+        raise PaymentError(f"{provider.name} has no test-mode operations")
+    return provider
 
 
 KHQR_SETTINGS = (
@@ -89,5 +98,6 @@ __all__ = [
     "get_provider",
     "khqr_configured",
     "khqr_offered",
+    "local_payments",
     "test_mode",
 ]

@@ -1,8 +1,20 @@
-"""What the portal needs from a payment provider."""
+"""What the portal needs from a payment provider: everything a service calls on one is declared here.
+
+`PaymentProvider` is every provider's contract; `CodeProvider` adds what a provider that shows a
+code on our page (KHQR) tells the payer; `LocalPayments` holds test mode's own operations, which
+stand in for the payer's clicks at a hosted checkout or their bank app.
+"""
 
 from abc import ABC
 from abc import abstractmethod
 from dataclasses import dataclass
+from enum import StrEnum
+
+from app.payments.saved_cards import CardSetup
+from app.payments.saved_cards import CardSetupRequest
+from app.payments.saved_cards import ChargeResult
+from app.payments.saved_cards import OffSessionCharge
+from app.payments.saved_cards import SavedMethod
 
 
 class PaymentError(Exception):
@@ -72,6 +84,18 @@ class DisputeInfo:
     status: str
 
 
+class EventFact(StrEnum):
+    """What a provider's event tells the portal, whatever the provider calls it."""
+
+    COMPLETED = "completed"  # a checkout was completed: paid, or a delayed payment on its way
+    EXPIRED = "expired"  # a checkout ran out unpaid
+    PAYMENT_FAILED = "payment_failed"  # a delayed payment failed after its checkout completed
+    REFUND_CHANGED = "refund_changed"  # a refund was made, moved on, or failed
+    CHARGE_REFUNDED = "charge_refunded"  # how much of a charge has gone back, in all
+    DISPUTED = "disputed"  # a chargeback was opened, moved on, or closed
+    CHARGED_OFF_SESSION = "charged_off_session"  # a saved card was charged while its owner was away
+
+
 @dataclass(frozen=True)
 class PaymentEvent:
     """A verified event: `type`, and the one object it is about (None when its shape is unknown)."""
@@ -82,7 +106,7 @@ class PaymentEvent:
     refund: RefundInfo | None = None
     charge: ChargeInfo | None = None
     dispute: DisputeInfo | None = None
-    intent: "ChargeResult | None" = None
+    intent: ChargeResult | None = None  # an off-session charge (payment_intent.*)
 
 
 @dataclass(frozen=True)
@@ -105,75 +129,9 @@ class CheckoutRequest:
     save_card: bool = False  # keep the card for charges made later, off-session (with consent)
 
 
-@dataclass(frozen=True)
-class CardSetupRequest:
-    """A page where the customer saves a card, charging nothing (Checkout in setup mode)."""
-
-    customer: str
-    currency: str
-    locale: str
-    success_url: str  # carries {CHECKOUT_SESSION_ID}
-    cancel_url: str
-    user_id: int
-
-
-@dataclass(frozen=True)
-class SavedMethod:
-    """A saved card as the provider describes it."""
-
-    id: str
-    brand: str
-    last4: str
-
-
-@dataclass(frozen=True)
-class CardSetup:
-    """A card-saving page: where to send the customer, and the card once saved."""
-
-    id: str
-    url: str | None
-    status: str  # open, complete, expired
-    customer: str = ""
-    payment_method: str = ""
-    user_id: str = ""  # client_reference_id
-
-
-@dataclass(frozen=True)
-class OffSessionCharge:
-    """Charging a saved card while the customer is away."""
-
-    customer: str
-    payment_method: str
-    amount_cents: int
-    currency: str
-    order_id: int
-    description: str
-    idempotency_key: str
-    mark: str = "auto_renew"  # metadata.kind
-
-
-@dataclass(frozen=True)
-class ChargeResult:
-    """What an off-session charge came to: `succeeded`, or `failed` with the provider's code
-    (card_declined, authentication_required, ...); `needs_customer` when only the customer can
-    settle it (authentication), never something to retry blindly."""
-
-    status: str  # succeeded, failed
-    payment_intent: str = ""
-    amount: int = 0
-    currency: str = ""
-    code: str = ""
-    decline_code: str = ""
-    payment_method: str = ""  # how it was paid, for the receipt ("visa •••• 4242")
-    order_id: str = ""  # metadata.order_id
-    mark: str = ""  # metadata.kind: what made the charge
-
-    @property
-    def needs_customer(self):
-        return self.code in ("authentication_required", "requires_action")
-
-
 class PaymentProvider(ABC):
+    """A provider that takes payments for orders; the services reach it through these alone."""
+
     name = ""
     # False: money goes back by hand (a bank transfer), so a refund is recorded as owed, not sent.
     can_refund = True
@@ -199,6 +157,10 @@ class PaymentProvider(ABC):
     def verify_webhook(self, payload: bytes, signature: str | None) -> PaymentEvent:
         """The event in a webhook request, if its signature is right; raises SignatureError."""
         raise SignatureError(f"{self.name} sends no webhooks")
+
+    def fact(self, event: PaymentEvent) -> EventFact | None:
+        """What one of this provider's events tells the portal; None for an event it does not act on."""
+        return None
 
     def refund(self, payment_intent: str, amount_cents: int, reason: str, idempotency_key: str) -> RefundInfo:
         """Send money back for a payment; the same key never refunds twice. Raises PaymentError."""
@@ -234,3 +196,57 @@ class PaymentProvider(ABC):
         A decline is a ChargeResult, not an error; raises PaymentError when the provider
         could not be reached (then nothing is known, and the same key may be tried again)."""
         raise PaymentError(f"{self.name} saves no cards")
+
+
+class CodeProvider(PaymentProvider):
+    """A provider whose checkout is a code shown on our page, paid from the payer's own app."""
+
+    presents_code = True
+
+    @property
+    @abstractmethod
+    def merchant_name(self) -> str:
+        """The name written into each code, which the payer's app shows before they pay."""
+
+
+class LocalPayments(ABC):
+    """Test mode's own operations: what the payer would do at a hosted checkout or in a bank app.
+
+    None of them moves real money. A provider answers those its test mode has no place for by
+    raising PaymentError (a shown code has no checkout page; the test page has no bank).
+    """
+
+    @abstractmethod
+    def pay(self, session_id: str) -> PaymentEvent:
+        """ "Pay (test)" on the local checkout page: the session completes, paid.
+
+        Returns the event the provider would have sent; raises PaymentError when the session is not open.
+        """
+
+    @abstractmethod
+    def success_url(self, session_id: str) -> str:
+        """Where the payer goes after "Pay (test)": the checkout's return address, with its id."""
+
+    @abstractmethod
+    def cancel_url(self, session_id: str) -> str:
+        """Where the payer goes after "Cancel" on the test page: the checkout's cancel address."""
+
+    def add_card(self, customer: str, outcome: str = "succeeded") -> SavedMethod:
+        """A test card saved on `customer`; `outcome` is what charging it later answers
+        (succeeded, card_declined, authentication_required). Raises PaymentError where cards are not saved."""
+        raise PaymentError("this test provider saves no cards")
+
+    def complete_card_setup(self, setup_id: str, outcome: str = "succeeded") -> str:
+        """ "Save this card (test)" on the local card page: where the payer goes next."""
+        raise PaymentError("this test provider saves no cards")
+
+    def setup_cancel_url(self, setup_id: str) -> str:
+        """Where the payer goes after "Cancel" on the local card page."""
+        raise PaymentError("this test provider saves no cards")
+
+    @abstractmethod
+    def simulate_payment(self, session_id: str, amount: int | None = None) -> None:
+        """The payer's bank pays a shown code: its own amount unless told otherwise (smallest unit).
+
+        Raises PaymentError outside test mode.
+        """

@@ -15,17 +15,19 @@ from decimal import Decimal
 from app.models import KhqrCode
 from app.models import utcnow
 from app.payments.base import CheckoutSession
+from app.payments.base import CodeProvider
+from app.payments.base import LocalPayments
 from app.payments.base import PaymentError
-from app.payments.base import PaymentProvider
 from app.payments.base import PresentedCode
 from app.payments.khqr import KhqrConnector
-from app.payments.test_bank import LocalTestBank
+from app.payments.local_bank import LocalBank
 
 PAYMENT_METHOD = "khqr"
 # A bank app refuses a code past its expiry; a minute more allows for a phone's clock.
 EXPIRY_GRACE = timedelta(minutes=1)
 # Riel are asked in whole hundreds: no smaller note is in use.
 RIEL_STEP = 100
+NO_PAGE = "a KHQR code is paid from a bank app, not on a test checkout page"
 TEST_SETTINGS = {
     "BAKONG_ACCOUNT": "esim_demo@test",
     "BAKONG_MERCHANT_NAME": "eSIM Cambodia (test)",
@@ -63,16 +65,15 @@ def to_session(row):
     )
 
 
-class KhqrCheckout(PaymentProvider):
+class KhqrCheckout(CodeProvider, LocalPayments):
     name = "khqr"
     can_refund = False
-    presents_code = True
     polls = True
 
     def __init__(self, config, test=False):
         self.test = test
         settings = {**config, **TEST_SETTINGS} if test else config
-        self.bank = LocalTestBank() if test else None
+        self.bank = LocalBank() if test else None
         self.connector = KhqrConnector(settings, client=self.bank)
         self.currency = (config.get("KHQR_CURRENCY") or "USD").upper()
         self.khr_per_usd = int(config.get("KHQR_KHR_PER_USD") or 0)
@@ -109,17 +110,21 @@ class KhqrCheckout(PaymentProvider):
         )
         return to_session(row)
 
-    def code(self, md5):
+    @property
+    def merchant_name(self):
+        return self.connector.merchant_name
+
+    def _code(self, md5):
         """The stored code with this MD5, or None."""
         return KhqrCode.get_or_none(KhqrCode.md5 == md5)
 
     def last_known(self, session_id):
-        row = self.code(session_id)
+        row = self._code(session_id)
         return to_session(row) if row is not None else None
 
     def retrieve(self, session_id):
         """The code as Bakong knows it now; a paid one is not asked about again."""
-        row = self.code(session_id)
+        row = self._code(session_id)
         if row is None:
             raise PaymentError(f"no KHQR code {session_id}")
         if row.status == "paid":
@@ -144,7 +149,16 @@ class KhqrCheckout(PaymentProvider):
 
     def simulate_payment(self, md5, amount=None):
         """Test mode: the customer's bank pays the code (its own amount unless told otherwise)."""
-        row = self.code(md5)
+        row = self._code(md5)
         if not self.test or row is None:
             raise PaymentError("payments are simulated only in test mode")
         self.bank.pay(md5, row.amount if amount is None else amount, row.currency)
+
+    def pay(self, session_id):
+        raise PaymentError(NO_PAGE)
+
+    def success_url(self, session_id):
+        raise PaymentError(NO_PAGE)
+
+    def cancel_url(self, session_id):
+        raise PaymentError(NO_PAGE)

@@ -8,6 +8,7 @@ import stripe
 from app.payments.base import ChargeInfo
 from app.payments.base import CheckoutSession
 from app.payments.base import DisputeInfo
+from app.payments.base import EventFact
 from app.payments.base import PaymentError
 from app.payments.base import PaymentEvent
 from app.payments.base import PaymentProvider
@@ -101,6 +102,22 @@ READERS = {
     "charge": ("charge", to_charge),
     "dispute": ("dispute", to_dispute),
     "payment_intent": ("intent", to_intent),
+}
+# The events the portal acts on, by the names Stripe gives them (https://docs.stripe.com/api/events/types).
+FACTS = {
+    "checkout.session.completed": EventFact.COMPLETED,
+    "checkout.session.async_payment_succeeded": EventFact.COMPLETED,
+    "checkout.session.expired": EventFact.EXPIRED,
+    "checkout.session.async_payment_failed": EventFact.PAYMENT_FAILED,
+    "refund.created": EventFact.REFUND_CHANGED,
+    "refund.updated": EventFact.REFUND_CHANGED,
+    "refund.failed": EventFact.REFUND_CHANGED,
+    "charge.refund.updated": EventFact.REFUND_CHANGED,
+    "charge.refunded": EventFact.CHARGE_REFUNDED,
+    "charge.dispute.created": EventFact.DISPUTED,
+    "charge.dispute.updated": EventFact.DISPUTED,
+    "charge.dispute.closed": EventFact.DISPUTED,
+    "payment_intent.succeeded": EventFact.CHARGED_OFF_SESSION,
 }
 # Stripe's library refuses signatures older than its tolerance but not ones from the future.
 FUTURE_TOLERANCE = 300
@@ -198,6 +215,9 @@ class StripeCheckout(StripeCards, PaymentProvider):
         if not isinstance(data, dict):
             raise SignatureError("not an event object")  # the library would fail on a list or a number
         return to_event(data)
+
+    def fact(self, event):
+        return FACTS.get(event.type)
 
     def refund(self, payment_intent, amount_cents, reason, idempotency_key):
         params = {

@@ -15,6 +15,7 @@ from app.models import SavedCard
 from app.models import utcnow
 from app.payments import PaymentError
 from app.payments import get_provider
+from app.payments import local_payments
 from app.payments.base import CardSetupRequest
 
 # Checkout speaks English and Chinese but not Khmer (as for payments).
@@ -165,17 +166,19 @@ def test_setup(setup_id, user):
 
 def save_test_card(setup_id, outcome):
     """ "Save this card (test)": where the customer goes next (the return address)."""
-    return get_provider().complete_card_setup(setup_id, outcome if outcome in TEST_OUTCOMES else "succeeded")
+    return local_payments().complete_card_setup(
+        setup_id, outcome if outcome in TEST_OUTCOMES else "succeeded"
+    )
 
 
 def leave_test_setup(setup_id):
-    return get_provider().setup_cancel_url(setup_id)
+    return local_payments().setup_cancel_url(setup_id)
 
 
 def save_test_card_for(user, outcome="succeeded", now=None):
     """A saved test card for `user` (test payments only: the demo customer's)."""
     provider = get_provider()
-    method = provider.add_card(customer_ref(user), outcome)
+    method = local_payments().add_card(customer_ref(user), outcome)
     return SavedCard.create(
         user=user.id,
         provider=provider.name,

@@ -1,10 +1,11 @@
 """Paying, as the customer meets it: back from checkout, webhooks, cancel links, the test page."""
 
+from app.models import LocalCheckout
 from app.models import Order
-from app.models import TestCheckout
 from app.payments import PaymentError
 from app.payments import SignatureError
 from app.payments import get_provider
+from app.payments import local_payments
 from app.services import payments
 from app.services import signed
 
@@ -19,11 +20,12 @@ def confirm_return(session_id):
 
 def receive_webhook(payload, signature):
     """Act on a provider's event POSTed to us; False when its signature is not the provider's."""
+    provider = get_provider()
     try:
-        event = get_provider().verify_webhook(payload, signature)
+        event = provider.verify_webhook(payload, signature)
     except SignatureError:
         return False
-    payments.handle_event(event)
+    payments.handle_event(provider, event)
     return True
 
 
@@ -43,7 +45,7 @@ def test_checkout(session_id):
     """Test mode's checkout session with this id, as (row, session); None outside test mode."""
     if not payments.test_mode():
         return None
-    row = TestCheckout.get_or_none(TestCheckout.session_id == session_id)
+    row = LocalCheckout.get_or_none(LocalCheckout.session_id == session_id)
     if row is None:
         return None
     return row, get_provider().retrieve(session_id)
@@ -55,14 +57,14 @@ def pay_test(session_id):
     Returns where the customer goes next (the return address); raises PaymentError when
     the session is no longer open.
     """
-    provider = get_provider()
-    payments.handle_event(provider.pay(session_id))
+    provider = local_payments()
+    payments.handle_event(provider, provider.pay(session_id))
     return provider.success_url(session_id)
 
 
 def leave_test(session_id):
     """ "Cancel" on the test page: where the customer goes (the checkout's cancel address)."""
-    return get_provider().cancel_url(session_id)
+    return local_payments().cancel_url(session_id)
 
 
 __all__ = [

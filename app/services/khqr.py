@@ -15,10 +15,12 @@ from flask import current_app
 
 from app.models import KhqrCode
 from app.models import Order
+from app.models import OrderStatus
 from app.models import utcnow
 from app.payments import KHQR
 from app.payments import PaymentError
 from app.payments import get_provider
+from app.payments import local_payments
 from app.services import jobs
 from app.services import payments
 from app.services import qr_images
@@ -111,6 +113,36 @@ class ShownCode:
         return self.row.status == "open" and self.seconds_left > 0
 
     @property
+    def paid(self):
+        """The bank paid this code (the right amount or not)."""
+        return self.row.status == "paid"
+
+    @property
+    def mismatch(self):
+        """The bank paid an amount that is not the order's: it is owed back, and a new code is needed."""
+        return self.order.payment_note == "amount_mismatch"
+
+    @property
+    def waiting(self):
+        """The code can still be paid and the order waits for it: the page asks again now and then."""
+        return self.open and self.order.status == OrderStatus.PENDING and not self.mismatch
+
+    @property
+    def settling(self):
+        """The bank paid and the order is about to move on: the page asks again soon."""
+        return self.paid and self.order.status == OrderStatus.PENDING and not self.mismatch
+
+    @property
+    def can_pay_again(self):
+        """The order still waits for a payment this code will not bring: a new code may be asked for."""
+        return self.order.status == OrderStatus.PENDING and not (self.waiting or self.settling)
+
+    @property
+    def can_pay_otherwise(self):
+        """The order can still be paid another way (nothing paid yet is settling)."""
+        return self.order.status == OrderStatus.PENDING and not self.settling
+
+    @property
     def expires_at(self):
         return self.row.expires_at
 
@@ -138,7 +170,7 @@ def shown(md5):
     return ShownCode(
         row=row,
         order=row.order,
-        merchant=get_provider(KHQR).connector.merchant_name,
+        merchant=get_provider(KHQR).merchant_name,
         seconds_left=max(0, left),
         simulated=payments.test_mode(),
     )
@@ -146,8 +178,7 @@ def shown(md5):
 
 def simulate_payment(md5):
     """Test mode's "Simulate bank payment": the test bank pays the code, and it is checked now."""
-    provider = get_provider(KHQR)
-    provider.simulate_payment(md5)
+    local_payments(KHQR).simulate_payment(md5)
     with jobs.transaction():
         KhqrCode.update(next_check_at=utcnow()).where(KhqrCode.md5 == md5).execute()
         jobs.enqueue("check_khqr", md5)

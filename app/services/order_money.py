@@ -1,4 +1,5 @@
-"""What moved for an order, as pages show it: payments, refunds and disputes, and what is still owed."""
+"""What moved for an order, as pages show it: payments, refunds and disputes, what is still owed,
+and what a member of staff may do about it."""
 
 from dataclasses import dataclass
 
@@ -7,6 +8,14 @@ from app.models import Order
 from app.models import OrderStatus
 from app.models import Payment
 from app.models import Refund
+
+# Only an admin gives money back, or records that it went back; an agent sees what moved.
+GIVES_MONEY_BACK = ("admin",)
+# What an admin does next with a refund in each status (services/refunds.py: retry, handed_back).
+RETRY, CASH_HANDED_BACK, TRANSFER_SENT = "retry", "cash_handed_back", "transfer_sent"
+REFUND_STEPS = {"failed": RETRY, "manual": CASH_HANDED_BACK, "transfer": TRANSFER_SENT}
+# What an admin may do about an order's money as a whole.
+REFUND, MARK_REFUNDED = "refund", "mark_refunded"
 
 
 @dataclass(frozen=True)
@@ -72,3 +81,37 @@ def owed():
         .where(Refund.status.in_(Refund.OWED))
         .order_by(Refund.created_at, Refund.id)
     )
+
+
+def gives_money_back(person):
+    """Whether `person` may refund, send a refund again or record one handed back."""
+    return person.role in GIVES_MONEY_BACK
+
+
+def may_give_back(order, person):
+    """Whether `person` may have something to give back on this order (paid, or failed from before
+    payments were recorded): the customer page links to its payments and refunds."""
+    return gives_money_back(person) and (order.paid_at is not None or order.status == OrderStatus.FAILED)
+
+
+def refund_steps(refunds, person):
+    """{refund id: what `person` may do with it now}, for the refunds that await someone.
+
+    A refund the provider refused is sent again; cash owed is handed back at the counter; a
+    KHQR payment's refund is sent by bank transfer. Nothing for anyone but an admin.
+    """
+    if not gives_money_back(person):
+        return {}
+    return {r.id: REFUND_STEPS[r.status] for r in refunds if r.status in REFUND_STEPS}
+
+
+def order_step(order, money, person):
+    """How `person` may give back the order's money: REFUND (part or all of what was paid),
+    MARK_REFUNDED (a failed order with no payment recorded, from before payments were), or None."""
+    if not gives_money_back(person):
+        return None
+    if order.paid_at and money.payments:
+        return REFUND
+    if order.status == OrderStatus.FAILED and not money.payments:
+        return MARK_REFUNDED
+    return None

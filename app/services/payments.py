@@ -22,6 +22,7 @@ from app.payments import get_provider
 from app.payments import khqr_offered as provider_offers_khqr
 from app.payments import test_mode as provider_in_test_mode
 from app.payments.base import CheckoutRequest
+from app.payments.base import EventFact
 from app.services import disputes
 from app.services import jobs
 from app.services import orders
@@ -35,8 +36,6 @@ CHECKOUT_LIFETIME_SECONDS = 31 * 60
 # How long an order may wait for payment (an agent's emailed link, a QR code at the counter);
 # its payment and cancel links end with it.
 PAYMENT_WINDOW = timedelta(hours=24)
-
-PAID_EVENTS = ("checkout.session.completed", "checkout.session.async_payment_succeeded")
 
 
 def test_mode():
@@ -222,13 +221,13 @@ def _flag(order, source, note, detail):
     orders.record(order, order.status, order.status, source, note=f"{note}: {detail}"[:250])
 
 
-SESSION_EVENTS = PAID_EVENTS + ("checkout.session.expired", "checkout.session.async_payment_failed")
-REFUND_EVENTS = ("refund.created", "refund.updated", "refund.failed", "charge.refund.updated")
-DISPUTE_EVENTS = ("charge.dispute.created", "charge.dispute.updated", "charge.dispute.closed")
+SETTLED_BY = (EventFact.COMPLETED, EventFact.EXPIRED)
 
 
-def handle_event(event, source="webhook"):
-    """Act on a verified provider event once; a replay, or an event we do not act on, is False.
+def handle_event(provider, event, source="webhook"):
+    """Act on a verified event of `provider` once; a replay, or an event we do not act on, is False.
+
+    The provider says what its event means (`provider.fact`), so no provider's event names live here.
 
     The event's id and what it changes are written in one transaction: if acting
     on it fails, neither is kept, and the provider's retry is handled afresh. An
@@ -241,26 +240,26 @@ def handle_event(event, source="webhook"):
     try:
         with jobs.transaction():
             WebhookEvent.create(event_id=event.id[:255], type=(event.type or "")[:255])
-            return _act_on(event, source)
+            return _act_on(provider, event, source)
     except IntegrityError:
         return False
 
 
-def _act_on(event, source):
-    if event.type in SESSION_EVENTS and event.session is not None:
-        if event.type == "checkout.session.async_payment_failed":
-            order = _order_for(event.session)
-            if order is not None:
-                orders.cancel(order, source, note="payment_failed")
-        else:
-            settle(event.session, source)
-    elif event.type in REFUND_EVENTS and event.refund is not None:
+def _act_on(provider, event, source):
+    fact = provider.fact(event)
+    if fact in SETTLED_BY and event.session is not None:
+        settle(event.session, source, provider.name)
+    elif fact == EventFact.PAYMENT_FAILED and event.session is not None:
+        order = _order_for(event.session)
+        if order is not None:
+            orders.cancel(order, source, note="payment_failed")
+    elif fact == EventFact.REFUND_CHANGED and event.refund is not None:
         refunds.provider_update(event.refund)
-    elif event.type == "charge.refunded" and event.charge is not None:
+    elif fact == EventFact.CHARGE_REFUNDED and event.charge is not None:
         refunds.charge_refunded(event.charge)
-    elif event.type in DISPUTE_EVENTS and event.dispute is not None:
+    elif fact == EventFact.DISPUTED and event.dispute is not None:
         disputes.record_dispute(event.dispute)
-    elif event.type == "payment_intent.succeeded" and event.intent is not None:
+    elif fact == EventFact.CHARGED_OFF_SESSION and event.intent is not None:
         from app.services import off_session  # it takes its payments through this module
 
         return off_session.intent_succeeded(event.intent, source)

@@ -1,4 +1,5 @@
-"""Reminders before an eSIM runs out: before its expiry (as its plan's length says) and at 80 % of data.
+"""Reminders before an eSIM runs out: before its expiry (as its plan's length says) and when it is
+running low on data (`usage.LOW_DATA_SHARE` used).
 
 Each goes out once per eSIM, kind and expiry cycle. The task asks the database
 for the eSIMs that are due and have not had that reminder this cycle (indexed on
@@ -6,6 +7,7 @@ expiry, share of data used, and eSIM, kind and cycle), a bounded batch at a
 time, so its cost follows the reminders due, not the eSIMs there are.
 """
 
+import math
 import time
 from datetime import timedelta
 
@@ -27,8 +29,9 @@ from app.services import mail
 from app.services import usage
 from app.services.links import public_url
 
-DATA_SHARE = 0.8
-DATA_KINDS = ("data_75", "data_80", "data_90")
+# Our own low-data reminder is stored under this kind whatever usage.LOW_DATA_SHARE is, so a
+# cycle's reminder is still known as sent after the setting changes.
+OWN_DATA_KIND = "data_80"
 BATCH = 200
 TIME_LIMIT_SECONDS = 60
 # Each run renews at most this many of the oldest readings of active eSIMs, those older than
@@ -41,16 +44,15 @@ STALE_AFTER_WITH_NOTICES = timedelta(days=1)
 # The expression the data-share index is built on (migration 011): written the same way here.
 DATA_PERCENT_SQL = SQL("(data_used_mb * 100 / data_total_mb)")
 
-SUBJECTS = {
+EXPIRY_SUBJECTS = {
     "expiry_7d": lambda: _("Your eSIM expires in a week"),
     "expiry_3d": lambda: _("Your eSIM expires in 3 days"),
     "expiry_1d": lambda: _("Your eSIM expires within a day"),
     "expiry_hours": lambda: _("Your eSIM expires in a few hours"),
-    "data_75": lambda: _("You have used %(percent)d%% of your eSIM data", percent=75),
-    "data_80": lambda: _("You have used %(percent)d%% of your eSIM data", percent=80),
-    "data_90": lambda: _("You have used %(percent)d%% of your eSIM data", percent=90),
 }
+# The levels of data used that an operator's notice may name.
 DATA_PERCENT = {"data_75": 75, "data_80": 80, "data_90": 90}
+DATA_KINDS = tuple(DATA_PERCENT)
 
 
 def due(esim, status, now):
@@ -59,8 +61,8 @@ def due(esim, status, now):
         return []
     step = expiry_steps.step_due(expiry_steps.plan_days(esim), esim.expires_at - now)
     kinds = [step] if step else []
-    if status.data_used_share >= DATA_SHARE:
-        kinds.append("data_80")
+    if status.running_low:
+        kinds.append(OWN_DATA_KIND)
     return kinds
 
 
@@ -82,7 +84,7 @@ def send_due(now=None, batch=BATCH, time_limit=TIME_LIMIT_SECONDS):
             if not esims:
                 break
             after = (esims[-1].expires_at, esims[-1].id)
-            sent += _remind(esims, window.kind if window else "data_80", now, operator)
+            sent += _remind(esims, window.kind if window else OWN_DATA_KIND, now, operator)
     if time.monotonic() - started >= time_limit:
         current_app.logger.info("send-reminders stopped at its time limit; the rest go next run")
     return sent
@@ -101,8 +103,11 @@ def _candidates(window, now, after):
         .order_by(Esim.expires_at, Esim.id)
     )
     if window is None:
+        # Whole percents, rounded down: never fewer candidates than `due` keeps.
         query = query.where(
-            Esim.expires_at > now, Esim.data_total_mb > 0, DATA_PERCENT_SQL >= int(DATA_SHARE * 100)
+            Esim.expires_at > now,
+            Esim.data_total_mb > 0,
+            DATA_PERCENT_SQL >= math.floor(usage.LOW_DATA_SHARE * 100),
         )
     else:
         days = fn.COALESCE(Plan.days, expiry_steps.DEFAULT_PLAN_DAYS)
@@ -149,15 +154,16 @@ def _remind(esims, kind, now, operator):
             chosen.append((esim, status))
     if not chosen:
         return 0
+    percent = usage.low_data_percent() if kind == OWN_DATA_KIND else None
     try:
         with jobs.transaction():
             Reminder.insert_many([_row(e, kind, now) for e, _status in chosen]).execute()
             mail.deliver_later(
-                mail.record_many([_compose(e, kind, status, operator) for e, status in chosen])
+                mail.record_many([_compose(e, kind, status, percent, operator) for e, status in chosen])
             )
     except IntegrityError:
         # The operator's notice sent one of them meanwhile: send the rest one by one.
-        return sum(_send_once(esim, kind, status) for esim, status in chosen)
+        return sum(_send_once(esim, kind, status, percent) for esim, status in chosen)
     return len(chosen)
 
 
@@ -166,23 +172,30 @@ def _row(esim, kind, now):
     return dict(esim=esim.id, kind=kind, cycle=cycle.isoformat(), cycle_end=cycle, sent_at=now)
 
 
-def _compose(esim, kind, status, operator=None):
-    """The reminder's email: (to, subject, text, language)."""
+def _subject(kind, percent):
+    if kind in EXPIRY_SUBJECTS:
+        return EXPIRY_SUBJECTS[kind]
+    return lambda: _("You have used %(percent)d%% of your eSIM data", percent=percent)
+
+
+def _compose(esim, kind, status, percent=None, operator=None):
+    """The reminder's email: (to, subject, text, language); `percent` is the share of data used it
+    names (a data reminder)."""
     link = public_url("plans.renew", esim_id=esim.id, lang=esim.user.language)
     return mail.compose(
         esim.user,
         "reminder",
-        SUBJECTS[kind],
+        _subject(kind, percent),
         esim=esim,
         kind=kind,
-        percent=DATA_PERCENT.get(kind),
+        percent=percent,
         carries_over=(operator or get_operator()).renewal_carries_over,
         status=status,
         link=link,
     )
 
 
-def _send_once(esim, kind, status):
+def _send_once(esim, kind, status, percent=None):
     """The reminder's row and its email in one transaction, unless it was sent this cycle."""
     sent = Reminder.select().where(
         Reminder.esim == esim.id, Reminder.kind == kind, Reminder.cycle_end == esim.expires_at
@@ -194,7 +207,7 @@ def _send_once(esim, kind, status):
             Reminder.create(
                 esim=esim, kind=kind, cycle=esim.expires_at.isoformat(), cycle_end=esim.expires_at
             )
-            mail.deliver_later(mail.record_many([_compose(esim, kind, status)]))
+            mail.deliver_later(mail.record_many([_compose(esim, kind, status, percent)]))
     except IntegrityError:
         return 0  # sent by another worker at the same moment
     return 1
@@ -208,7 +221,7 @@ def _notice_kind(notice):
         kind = f"expiry_{notice.days_left}d"
     else:
         return None
-    return kind if kind in SUBJECTS else None
+    return kind if kind in EXPIRY_SUBJECTS or kind in DATA_PERCENT else None
 
 
 def operator_notice(notice):
@@ -225,4 +238,4 @@ def operator_notice(notice):
         usage.refresh([esim])
     if esim.expires_at is None:
         return 0  # not installed yet: nothing to remind about
-    return _send_once(esim, kind, usage.status(esim))
+    return _send_once(esim, kind, usage.status(esim), DATA_PERCENT.get(kind))

@@ -15,6 +15,9 @@ from app.operators import get_operator
 from app.services import expiry_steps
 
 FRESH_FOR = timedelta(seconds=60)
+# From this share of its data used, an eSIM is running low: its owner is reminded once a
+# cycle (services/reminders.py) and the dashboard says so until it is renewed.
+LOW_DATA_SHARE = 0.8
 
 NOT_INSTALLED, ACTIVE, EXPIRING, EXPIRED = "not_installed", "active", "expiring", "expired"
 # Lower sorts first on the dashboard: what needs attention comes first.
@@ -38,6 +41,21 @@ class Status:
     data_left_mb: int
     minutes_left: int
     data_used_share: float  # 0..1, for the bar
+    running_low: bool  # in use, with LOW_DATA_SHARE of its data or more used
+
+    @property
+    def low_data_percent(self):
+        return low_data_percent()
+
+    @property
+    def needs_attention(self):
+        """Expiring, expired or running low: the dashboard puts it in a banner."""
+        return self.state in (EXPIRING, EXPIRED) or self.running_low
+
+
+def low_data_percent():
+    """LOW_DATA_SHARE as a whole percentage, for the words that say it."""
+    return round(LOW_DATA_SHARE * 100)
 
 
 def status(esim, now=None):
@@ -60,7 +78,8 @@ def status(esim, now=None):
     left = 0 if state == EXPIRED else max(0, total - esim.data_used_mb)
     minutes_left = 0 if state == EXPIRED else max(0, esim.minutes_total - esim.minutes_used)
     share = min(1.0, esim.data_used_mb / total) if total else 0.0
-    return Status(state, days_left, left, minutes_left, share)
+    running_low = state in (ACTIVE, EXPIRING) and share >= LOW_DATA_SHARE
+    return Status(state, days_left, left, minutes_left, share, running_low)
 
 
 def refresh(esims, force=False):

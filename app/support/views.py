@@ -196,6 +196,8 @@ def _order_page(item, revealed=False):
         events=orders.timeline(item),
         money=money,
         transfers=refunds.transfer_details(money.refunds),
+        refund_steps=order_money.refund_steps(money.refunds, current_user),
+        money_step=order_money.order_step(item, money, current_user),
         refund_form=RefundForm(formdata=None) if item.paid_at else None,
         cash_form=CashForm(formdata=None, amount=Decimal(item.amount_cents) / 100),
     )

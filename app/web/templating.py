@@ -5,6 +5,7 @@ from flask import g
 from app import labels
 from app import text
 from app.labels import LANGUAGES
+from app.services import order_money
 from app.services import orders
 from app.services import payments
 from app.services.audit import audit_detail
@@ -47,6 +48,7 @@ def init_app(app):
         audit_detail=audit_detail,
         test_mode=payments.test_mode,
         khqr_offered=payments.khqr_offered,
+        may_give_back=order_money.may_give_back,
         reads_traditional_chinese=locale.reads_traditional_chinese,
         html_lang=locale.html_lang,
         language_links=locale.language_links,

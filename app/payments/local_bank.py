@@ -8,19 +8,19 @@ by MD5": responseCode 0 with data, or errorCode 1 "Transaction could not be foun
 
 import secrets
 
-from app.models import TestBankTransfer
+from app.models import LocalBankTransfer
 from app.payments.bakong_client import NOT_FOUND
 from app.payments.khqr import MINOR_UNITS
 
 TEST_PAYER = "test_payer@test"
 
 
-class LocalTestBank:
+class LocalBank:
     """Stands where BakongClient does; money never moves."""
 
     def pay(self, md5, amount, currency):
         """A payment of `amount` (smallest unit of `currency`) for the code with this MD5, once."""
-        transfer, _created = TestBankTransfer.get_or_create(
+        transfer, _created = LocalBankTransfer.get_or_create(
             md5=md5,
             defaults=dict(
                 hash=secrets.token_hex(32), from_account=TEST_PAYER, amount=amount, currency=currency
@@ -29,7 +29,7 @@ class LocalTestBank:
         return transfer
 
     def check_transaction_by_md5(self, md5):
-        transfer = TestBankTransfer.get_or_none(TestBankTransfer.md5 == md5)
+        transfer = LocalBankTransfer.get_or_none(LocalBankTransfer.md5 == md5)
         if transfer is None:
             return {
                 "data": None,

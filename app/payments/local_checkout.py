@@ -1,6 +1,6 @@
 """Local test payments: a page in the app plays the part of Stripe Checkout.
 
-It keeps its sessions in the test_checkouts table and, once "paid", sends the
+It keeps its sessions in the test_checkouts table (LocalCheckout) and, once "paid", sends the
 same event the Stripe webhook would and returns the customer through the same
 return URL, so the rest of the portal cannot tell the difference.
 """
@@ -12,10 +12,12 @@ from datetime import datetime
 from flask import has_request_context
 from flask import url_for
 
-from app.models import TestCheckout
-from app.models import TestRefund
+from app.models import LocalCheckout
+from app.models import LocalRefund
 from app.models import utcnow
 from app.payments.base import CheckoutSession
+from app.payments.base import EventFact
+from app.payments.base import LocalPayments
 from app.payments.base import PaymentError
 from app.payments.base import PaymentEvent
 from app.payments.base import PaymentProvider
@@ -24,6 +26,8 @@ from app.payments.base import SignatureError
 from app.payments.local_cards import LocalCards
 
 TEST_METHOD = "test"
+# "Pay (test)" sends the event Stripe's webhook would, by Stripe's name for it.
+PAID_EVENT = "checkout.session.completed"
 
 
 def to_session(row):
@@ -53,7 +57,7 @@ def _refund_info(row):
     )
 
 
-class LocalTestCheckout(LocalCards, PaymentProvider):
+class LocalCheckoutProvider(LocalCards, PaymentProvider, LocalPayments):
     name = "test"
 
     def __init__(self, config):
@@ -61,7 +65,7 @@ class LocalTestCheckout(LocalCards, PaymentProvider):
 
     def create_checkout(self, request):
         expires = datetime.fromtimestamp(request.expires_at, UTC).replace(tzinfo=None)
-        row = TestCheckout.create(
+        row = LocalCheckout.create(
             session_id="cs_test_" + secrets.token_hex(12),
             order=request.order_id,
             amount_cents=request.amount_cents,
@@ -73,12 +77,12 @@ class LocalTestCheckout(LocalCards, PaymentProvider):
         return to_session(row)
 
     def _row(self, session_id):
-        row = TestCheckout.get_or_none(TestCheckout.session_id == session_id)
+        row = LocalCheckout.get_or_none(LocalCheckout.session_id == session_id)
         if row is None:
             raise PaymentError(f"no such test session {session_id}")
         if row.status == "open" and utcnow() >= row.expires_at:
             row.status = "expired"
-            row.save(only=[TestCheckout.status])
+            row.save(only=[LocalCheckout.status])
         return row
 
     def retrieve(self, session_id):
@@ -87,6 +91,9 @@ class LocalTestCheckout(LocalCards, PaymentProvider):
     def verify_webhook(self, payload, signature):
         raise SignatureError("test payments send no webhooks over HTTP")
 
+    def fact(self, event):
+        return EventFact.COMPLETED if event.type == PAID_EVENT else None
+
     def pay(self, session_id):
         """The customer pressed "Pay (test)": the session completes, paid."""
         row = self._row(session_id)
@@ -94,28 +101,26 @@ class LocalTestCheckout(LocalCards, PaymentProvider):
             raise PaymentError(f"session {session_id} is {row.status}")
         row.status, row.payment_status = "complete", "paid"
         row.payment_intent = "pi_test_" + secrets.token_hex(12)
-        row.save(only=[TestCheckout.status, TestCheckout.payment_status, TestCheckout.payment_intent])
-        return PaymentEvent(
-            id="evt_test_" + secrets.token_hex(12), type="checkout.session.completed", session=to_session(row)
-        )
+        row.save(only=[LocalCheckout.status, LocalCheckout.payment_status, LocalCheckout.payment_intent])
+        return PaymentEvent(id="evt_test_" + secrets.token_hex(12), type=PAID_EVENT, session=to_session(row))
 
     def refund(self, payment_intent, amount_cents, reason, idempotency_key):
         """Refunds as Stripe makes them: the same key gives the same refund, never more than was paid."""
-        earlier = TestRefund.get_or_none(TestRefund.idempotency_key == idempotency_key)
+        earlier = LocalRefund.get_or_none(LocalRefund.idempotency_key == idempotency_key)
         if earlier is not None:
             return _refund_info(earlier)
-        paid = TestCheckout.get_or_none(
-            TestCheckout.payment_intent == payment_intent, TestCheckout.payment_intent != ""
+        paid = LocalCheckout.get_or_none(
+            LocalCheckout.payment_intent == payment_intent, LocalCheckout.payment_intent != ""
         )
         paid_cents = paid.amount_cents if paid is not None else self.charged(payment_intent)
         if paid_cents is None:
             raise PaymentError(f"no such test payment {payment_intent}")
         refunded = sum(
-            r.amount_cents for r in TestRefund.select().where(TestRefund.payment_intent == payment_intent)
+            r.amount_cents for r in LocalRefund.select().where(LocalRefund.payment_intent == payment_intent)
         )
         if amount_cents <= 0 or refunded + amount_cents > paid_cents:
             raise PaymentError(f"refund of {amount_cents} exceeds what is left of {payment_intent}")
-        row = TestRefund.create(
+        row = LocalRefund.create(
             refund_id="re_test_" + secrets.token_hex(12),
             idempotency_key=idempotency_key,
             payment_intent=payment_intent,
@@ -124,7 +129,7 @@ class LocalTestCheckout(LocalCards, PaymentProvider):
         return _refund_info(row)
 
     def retrieve_refund(self, refund_id):
-        row = TestRefund.get_or_none(TestRefund.refund_id == refund_id)
+        row = LocalRefund.get_or_none(LocalRefund.refund_id == refund_id)
         if row is None:
             raise PaymentError(f"no such test refund {refund_id}")
         return _refund_info(row)
@@ -135,3 +140,6 @@ class LocalTestCheckout(LocalCards, PaymentProvider):
 
     def cancel_url(self, session_id):
         return self._row(session_id).cancel_url
+
+    def simulate_payment(self, session_id, amount=None):
+        raise PaymentError("test checkouts are paid on their page, not by a bank")
