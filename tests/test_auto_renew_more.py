@@ -147,3 +147,16 @@ def test_a_real_worker_renews_an_esim_at_9_percent_with_nobody_watching(
     [order] = renewal_orders(queued)
     assert order.status == "fulfilled", (tmp_path / "worker.log").read_text()[-3000:]
     assert len([m for m in outbox.messages() if m["Subject"].startswith("Your receipt")]) == 1
+
+
+def test_a_completed_card_setup_reported_by_webhook_pays_for_no_order(client, auth, seeded, fake_stripe):
+    from payment_helpers import start_checkout
+    from payment_helpers import webhook
+
+    auth.login()
+    order, _sid = start_checkout(client, seeded)
+    save_card(client, fake_stripe)
+    setup_sid = next(sid for sid, s in fake_stripe.sessions.items() if s["mode"] == "setup")
+    assert webhook(client, fake_stripe, "checkout.session.completed", setup_sid).status_code == 200
+    assert renewal_orders(seeded)[0].status == "pending"
+    assert in_app(seeded, Payment.select().count) == 0

@@ -34,7 +34,7 @@ class CardSetup:
     status: str  # open, complete, expired
     customer: str = ""
     payment_method: str = ""
-    user_id: str = ""  # client_reference_id
+    user_id: str = ""  # metadata.user_id
 
 
 @dataclass(frozen=True)

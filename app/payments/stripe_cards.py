@@ -38,7 +38,7 @@ def to_card_setup(session):
         status=_field(session, "status") or "",
         customer=_id(_field(session, "customer")),
         payment_method=_id(method),
-        user_id=_field(session, "client_reference_id") or "",
+        user_id=_field(_field(session, "metadata"), "user_id") or "",
     )
 
 
@@ -73,7 +73,7 @@ class StripeCards:
             "currency": request.currency.lower(),  # setup mode with dynamic payment methods needs it
             "payment_method_types": ["card"],
             "customer": request.customer,
-            "client_reference_id": str(request.user_id),
+            # No client_reference_id: on a payment session it names an order, and this pays for none.
             "metadata": {"user_id": str(request.user_id)},
             "setup_intent_data": {"metadata": {"user_id": str(request.user_id)}},
             "locale": request.locale,

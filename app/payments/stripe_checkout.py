@@ -130,6 +130,8 @@ def to_event(event):
     obj = _field(_field(event, "data"), "object")
     reader = READERS.get(_field(obj, "object"))
     found = {}
+    if _field(obj, "mode") == "setup":
+        reader = None  # a card saved in setup mode pays for no order; the customer's return keeps it
     if reader is not None and _field(obj, "id"):
         try:
             found[reader[0]] = reader[1](obj)
