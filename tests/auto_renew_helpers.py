@@ -14,6 +14,7 @@ from app.models import SimLine
 from app.models import utcnow
 from app.services import demo
 from app.services import renewal_cycles
+from app.services.demo import DEMO_ICCID
 
 
 def save_card(client, fake, outcome="succeeded", last4="4242"):
@@ -26,8 +27,10 @@ def save_card(client, fake, outcome="succeeded", last4="4242"):
     return client.get(f"/cards/return?session_id={sid}")
 
 
-def turn_on(client, app, cap="20.00", data_below="10", hours_before="72", plan="month-10gb"):
-    esim = esim_of(app)
+def turn_on(
+    client, app, cap="20.00", data_below="10", hours_before="72", plan="month-10gb", iccid=DEMO_ICCID
+):
+    esim = esim_of(app, iccid)
     form = {
         "plan": plan,
         "data_below": data_below,
@@ -39,13 +42,13 @@ def turn_on(client, app, cap="20.00", data_below="10", hours_before="72", plan="
     return post_form(client, f"/esims/{esim.id}/auto-renew", form, page=f"/esims/{esim.id}")
 
 
-def use_data_until_left(app, percent_left):
+def use_data_until_left(app, percent_left, iccid=DEMO_ICCID):
     """The phone uses data until `percent_left` % of it is left (as the operator reports it)."""
-    esim = esim_of(app)
+    esim = esim_of(app, iccid)
     line = in_app(app, SimLine.get, SimLine.iccid == esim.iccid)
     target = line.data_total_mb * (100 - percent_left) // 100
     in_app(app, demo.simulate_usage, esim.id, max(1, target - line.data_used_mb))
-    return esim_of(app)
+    return esim_of(app, iccid)
 
 
 def new_cycle(app, days=20):
@@ -60,8 +63,8 @@ def new_cycle(app, days=20):
     in_app(app, move)
 
 
-def run_worker(app, now=None):
-    return in_app(app, renewal_cycles.run_due, now)
+def run_worker(app, now=None, batch=renewal_cycles.BATCH):
+    return in_app(app, renewal_cycles.run_due, now, batch)
 
 
 def setting(app):

@@ -160,3 +160,20 @@ def test_a_completed_card_setup_reported_by_webhook_pays_for_no_order(client, au
     assert webhook(client, fake_stripe, "checkout.session.completed", setup_sid).status_code == 200
     assert renewal_orders(seeded)[0].status == "pending"
     assert in_app(seeded, Payment.select().count) == 0
+
+
+def test_the_worker_goes_through_every_due_esim_a_batch_at_a_time(client, auth, seeded, fake_stripe):
+    from helpers import make_esim
+
+    from app.models import User
+    from app.services.demo import DEMO_CUSTOMER
+
+    auth.login()
+    save_card(client, fake_stripe)
+    second = "8985501000000000025"
+    make_esim(seeded, in_app(seeded, User.get, User.email == DEMO_CUSTOMER[0]), second, days_left=25)
+    for iccid in (second, None):
+        assert turn_on(client, seeded, **({"iccid": iccid} if iccid else {})).status_code == 303
+        use_data_until_left(seeded, 9, **({"iccid": iccid} if iccid else {}))
+    assert run_worker(seeded, batch=1) == 2
+    assert len(fake_stripe.intent_charges()) == 2

@@ -28,7 +28,6 @@ from app.services import usage
 
 CLAIM_TIMEOUT = timedelta(minutes=10)
 NOTICE_AHEAD = timedelta(days=1)
-FAILURES_BEFORE_STOP = 3
 BATCH = 500
 DATA, TIME, NOTICE = "data", "time", "notice"
 
@@ -54,23 +53,34 @@ def trigger(setting, esim, now):
 
 
 def run_due(now=None, batch=BATCH):
-    """Every eSIM with auto-renew on that is due: noticed or renewed once; returns how many renewed."""
+    """Every eSIM with auto-renew on that is due: noticed or renewed once; returns how many renewed.
+
+    A batch at a time (soonest to expire first), each batch's usage read in one operator call."""
     now = now or utcnow()
-    settings = list(
-        AutoRenew.select(AutoRenew, Esim)
-        .join(Esim)
-        .where(AutoRenew.enabled == True, Esim.installed_at.is_null(False), Esim.expires_at > now)  # noqa: E712
-        .order_by(Esim.expires_at, Esim.id)
-        .limit(batch)
-    )
-    usage.refresh([s.esim for s in settings])
-    renewed = 0
-    for setting in settings:
-        try:
-            renewed += bool(renew_if_due(setting, setting.esim, now))
-        except Exception:  # noqa: BLE001 - one eSIM's trouble never stops the others'
-            current_app.logger.exception("auto-renew of eSIM %s failed", setting.esim_id)
-    return renewed
+    renewed, after = 0, None
+    while True:
+        query = (
+            AutoRenew.select(AutoRenew, Esim)
+            .join(Esim)
+            .where(AutoRenew.enabled == True, Esim.installed_at.is_null(False), Esim.expires_at > now)  # noqa: E712
+            .order_by(Esim.expires_at, Esim.id)
+        )
+        if after is not None:
+            query = query.where(
+                (Esim.expires_at > after[0]) | ((Esim.expires_at == after[0]) & (Esim.id > after[1]))
+            )
+        settings = list(query.limit(batch))
+        if not settings:
+            return renewed
+        after = (settings[-1].esim.expires_at, settings[-1].esim.id)
+        usage.refresh([s.esim for s in settings])
+        for setting in settings:
+            try:
+                renewed += bool(renew_if_due(setting, setting.esim, now))
+            except Exception:  # noqa: BLE001 - one eSIM's trouble never stops the others'
+                current_app.logger.exception("auto-renew of eSIM %s failed", setting.esim_id)
+        if len(settings) < batch:
+            return renewed
 
 
 def renew_esim(esim_id, now=None):
