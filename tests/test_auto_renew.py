@@ -262,3 +262,32 @@ def test_removing_the_card_detaches_it_and_stops_what_it_paid_for(client, auth, 
     kept = setting(seeded)
     assert not kept.enabled and kept.stopped_reason == "card_removed"
     assert post_form(client, f"/cards/{card.id}/remove", {}, page="/profile").status_code == 404
+
+
+def test_a_failed_renewals_order_stays_payable_by_its_link_until_the_plan_runs_out(
+    client, auth, seeded, fake_stripe, outbox
+):
+    from datetime import timedelta
+
+    from app.models import Order
+    from app.models import utcnow
+    from app.services import abandoned_orders
+
+    auth.login()
+    save_card(client, fake_stripe, outcome="card_declined")
+    turn_on(client, seeded)
+    use_data_until_left(seeded, 9)
+    run_worker(seeded)
+    [order] = renewal_orders(seeded)
+    two_days_ago = utcnow() - timedelta(days=2)
+    in_app(seeded, lambda: Order.update(created_at=two_days_ago).where(Order.id == order.id).execute())
+    in_app(seeded, abandoned_orders.expire)
+    assert renewal_orders(seeded)[0].status == "pending"  # unpaid orders expire after a day; not this one
+    link = _link(outbox.last())
+    pay = post_form(client, link, {})
+    checkout = client.get(pay.location)
+    sid = checkout.location.rsplit("/", 1)[1]
+    fake_stripe.complete(sid)
+    return_from(client, sid)
+    [paid] = renewal_orders(seeded)
+    assert paid.id == order.id and paid.status == "fulfilled"
