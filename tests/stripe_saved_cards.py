@@ -199,3 +199,8 @@ class SavedCards:
     def intent_charges(self):
         """Every off-session PaymentIntent that took money."""
         return [i for i in self.intents.values() if i["status"] == "succeeded"]
+
+    def intent_event(self, event_type, pi):
+        """payment_intent.succeeded or payment_intent.payment_failed about an off-session PaymentIntent
+        (docs.stripe.com/api/events/types: data.object is the PaymentIntent)."""
+        return self.event_about(event_type, self.public(self.intents[pi]))

@@ -15,6 +15,7 @@ from helpers import body
 from helpers import in_app
 from helpers import post_form
 from payment_helpers import esim_of
+from payment_helpers import post_event
 from payment_helpers import return_from
 
 from app.models import AutoRenew
@@ -169,6 +170,10 @@ def test_authentication_required_sends_one_email_with_a_working_link_and_never_c
     [order] = renewal_orders(seeded)
     assert order.status == "pending" and order.number in body(mail)
     assert setting(seeded).failures == 1 and setting(seeded).enabled
+    [declined] = fake_stripe.intents.values()
+    failed = fake_stripe.intent_event("payment_intent.payment_failed", declined["id"])
+    assert post_event(client, fake_stripe, failed).status_code == 200  # acknowledged, nothing charged
+    assert len(_posts(fake_stripe, "/v1/payment_intents")) == 1
     link = _link(mail)
     other = seeded  # the link works in any browser, logged in or not
     page = other.test_client().get(link)

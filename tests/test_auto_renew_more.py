@@ -51,7 +51,7 @@ def test_stripes_webhook_for_the_charge_takes_nothing_twice(client, auth, seeded
     use_data_until_left(seeded, 9)
     run_worker(seeded)
     [intent] = fake_stripe.intent_charges()
-    event = fake_stripe.event_about("payment_intent.succeeded", fake_stripe.public(intent))
+    event = fake_stripe.intent_event("payment_intent.succeeded", intent["id"])
     assert post_event(client, fake_stripe, event).status_code == 200
     assert post_event(client, fake_stripe, event).status_code == 200  # a replay
     [order] = renewal_orders(seeded)
