@@ -52,7 +52,7 @@ def test_turning_auto_renew_on_keeps_the_terms_and_their_time_and_off_is_one_but
     assert "Automatic renewal is on." in page
     kept = setting(seeded)
     assert kept.enabled and kept.consented_at is not None and kept.funding == "card"
-    assert "charge $5.00 to your card visa •••• 4242" in kept.consent_text
+    assert "charge $5.00 to your card Visa •••• 4242" in kept.consent_text
     assert "never more than $20.00 in a calendar month" in kept.consent_text
     assert "turn this off at any time" in kept.consent_text
     esim = esim_of(seeded)

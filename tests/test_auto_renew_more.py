@@ -36,7 +36,7 @@ def test_a_renewal_by_date_is_announced_the_day_before_once_then_charged(
     run_worker(seeded)
     notices = [m for m in outbox.messages() if m["Subject"] == "Your eSIM renews tomorrow"]
     assert len(notices) == 1
-    assert "charge $5.00 to your card visa •••• 4242" in body(notices[0])
+    assert "charge $5.00 to your card Visa •••• 4242" in body(notices[0])
     assert fake_stripe.intent_charges() == []
     run_worker(seeded, utcnow() + timedelta(hours=13))
     assert len(fake_stripe.intent_charges()) == 1

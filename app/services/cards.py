@@ -17,6 +17,7 @@ from app.payments import PaymentError
 from app.payments import get_provider
 from app.payments import local_payments
 from app.payments.base import CardSetupRequest
+from app.text import payment_method_label
 
 # Checkout speaks English and Chinese but not Khmer (as for payments).
 SETUP_LOCALES = {"en": "en", "zh": "zh", "km": "auto"}
@@ -32,9 +33,10 @@ def consent_text():
 
 
 def card_label(card):
+    """The card as the customer reads it: "Visa •••• 4242"."""
     if card is None:
         return ""
-    return f"{card.brand or 'card'} •••• {card.last4}" if card.last4 else card.brand
+    return payment_method_label(f"{card.brand or 'card'} •••• {card.last4}" if card.last4 else "card")
 
 
 def customer_ref(user, create=True):

@@ -29,7 +29,7 @@ def renewing_tomorrow(setting, esim):
         plan=setting.plan,
         amount=setting.plan.price_cents,
         currency=setting.plan.currency,
-        card=cards.card_label(setting.card),
+        card=lambda: cards.card_label(setting.card),  # read in the customer's language, as the email is
     )
 
 
