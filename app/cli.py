@@ -175,6 +175,7 @@ def init_app(app):
     @click.option("--workers", default=2, show_default=True, help="Threads that run tasks.")
     def worker(workers):
         """Run the background worker: paid orders, emails, and the periodic tasks (no cron needed)."""
+        from app import tasks  # noqa: F401 - declares every task, for the consumer to know
         from app import worker as queue
 
         queue.run_consumer(workers)

@@ -134,6 +134,13 @@ def from_environment(instance_path):
         # read per eSIM every 15 minutes: reading more often shows nothing new.
         "AIRALO_USAGE_INTERVAL": float(os.environ.get("AIRALO_USAGE_INTERVAL", "900")),
         "REDIS_URL": os.environ.get("REDIS_URL"),
+        # The worker's queue: on Redis when REDIS_URL is set, else this SQLite file (one machine).
+        "WORKER_QUEUE_PATH": os.environ.get("WORKER_QUEUE_PATH") or str(instance / "queue.sqlite3"),
+        # Portals sharing one Redis need queue names of their own.
+        "WORKER_QUEUE_NAME": os.environ.get("WORKER_QUEUE_NAME") or "esim-portal",
+        # How long a periodic task's lock outlives its holder's last renewal: a worker killed inside a
+        # periodic task delays that task's next run by at most this long.
+        "WORKER_LOCK_TTL": float(os.environ.get("WORKER_LOCK_TTL") or 300),
         "SUPPORT_EMAIL": os.environ.get("SUPPORT_EMAIL", "support@esim-cambodia.example"),
         "SUPPORT_PHONE": os.environ.get("SUPPORT_PHONE", "+855 23 000 000"),
         "SELLER_NAME": os.environ.get("SELLER_NAME", "eSIM Cambodia Co., Ltd."),

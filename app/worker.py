@@ -1,14 +1,14 @@
 """The background worker's queue: Huey, on SQLite by default and on Redis when REDIS_URL is set.
 
-The queue is made when this module is imported, from the same environment the
-app's settings come from, because tasks are registered on it as they are
-declared. Every task runs inside an app context with its own database
+Tasks are declared where their rules live, when their modules are imported; the
+queue they run on is made from the app's settings in `init_app`, and every task
+declared, before or after, is registered on it (Huey finds a task by its module
+and name). Every task runs inside an app context with its own database
 connection; in immediate mode (tests) it runs inline, in its caller's context.
 """
 
 import functools
 import logging
-import os
 from pathlib import Path
 
 from flask import has_app_context
@@ -16,35 +16,69 @@ from huey import RedisHuey
 from huey import SqliteHuey
 
 from app import worker_locks
-from app.config import PROJECT_ROOT
 from app.extensions import db
 
-QUEUE_NAME = os.environ.get("WORKER_QUEUE_NAME") or "esim-portal"
-# How long a periodic task's lock outlives its holder's last renewal: a worker killed inside a
-# periodic task delays that task's next run by at most this long.
-LOCK_TTL = float(os.environ.get("WORKER_LOCK_TTL") or 300)
 log = logging.getLogger(__name__)
 
-
-def _make_queue():
-    redis_url = os.environ.get("REDIS_URL")
-    if redis_url:
-        return RedisHuey(QUEUE_NAME, url=redis_url, results=False)
-    path = Path(os.environ.get("WORKER_QUEUE_PATH") or PROJECT_ROOT / "instance" / "queue.sqlite3")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # The queue need not survive a power cut: the database records every step that is due, and
-    # the sweep queues again whatever the queue lost, so a commit here skips the fsync.
-    return SqliteHuey(QUEUE_NAME, filename=str(path), results=False, fsync=False)
-
-
-huey = _make_queue()
+huey = None  # the queue init_app made from the app's settings
+_declared = []
 _bound = {}
 
 
+def make_queue(config):
+    """The Huey queue the settings name: Redis when REDIS_URL is set, else a SQLite file."""
+    name = config["WORKER_QUEUE_NAME"]
+    immediate = bool(config.get("WORKER_IMMEDIATE", config.get("TESTING")))
+    if config.get("REDIS_URL"):
+        return RedisHuey(name, url=config["REDIS_URL"], results=False, immediate=immediate)
+    path = Path(config["WORKER_QUEUE_PATH"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # The queue need not survive a power cut: the database records every step that is due, and
+    # the sweep queues again whatever the queue lost, so a commit here skips the fsync.
+    return SqliteHuey(name, filename=str(path), results=False, fsync=False, immediate=immediate)
+
+
 def init_app(app):
-    """Run tasks for `app`; inline when WORKER_IMMEDIATE is set (the default under TESTING)."""
-    huey.immediate = bool(app.config.get("WORKER_IMMEDIATE", app.config.get("TESTING")))
+    """Run tasks for `app` on the queue its settings name; inline when WORKER_IMMEDIATE is set
+    (the default under TESTING)."""
+    global huey
+    huey = make_queue(app.config)
     _bound["app"] = app
+    for task in _declared:
+        task.bind(huey)
+
+
+class Task:
+    """A task declared at import time, run on the queue `init_app` made; called or scheduled as
+    Huey's own (`task(*args)`, `task.schedule(args, delay=…)`, `task.call_local(*args)`)."""
+
+    def __init__(self, fn, declare):
+        self.name = fn.__name__
+        self.__doc__ = fn.__doc__
+        self._declare = declare
+        self._queued = None
+        _declared.append(self)
+        if huey is not None:
+            self.bind(huey)
+
+    def bind(self, queue):
+        self._queued = self._declare(queue)
+
+    def _on_queue(self):
+        if self._queued is None:
+            raise RuntimeError(f"task {self.name} has no queue yet: create_app makes it")
+        return self._queued
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._on_queue(), name)
+
+    def __call__(self, *args, **kwargs):
+        return self._on_queue()(*args, **kwargs)
+
+    def __repr__(self):
+        return f"<task {self.name}>"
 
 
 def _in_app(fn):
@@ -64,34 +98,39 @@ def _in_app(fn):
 
 def task(**options):
     """A Huey task that runs with the app's settings and database."""
-    return lambda fn: huey.task(**options)(_in_app(fn))
+
+    def declare(fn):
+        body = _in_app(fn)
+        return Task(fn, lambda queue: queue.task(**options)(body))
+
+    return declare
 
 
 def periodic_task(schedule, lock=None):
     """A Huey periodic task; with `lock`, two workers never run it at the same time."""
 
-    def decorate(fn):
+    def declare(fn):
         body = _in_app(fn)
 
         @functools.wraps(fn)
         def run():
             if not lock:
                 return body()
-            with worker_locks.held(worker_locks.task_lock(huey.storage, lock, LOCK_TTL), LOCK_TTL) as taken:
+            ttl = _bound["app"].config["WORKER_LOCK_TTL"]
+            with worker_locks.held(worker_locks.task_lock(huey.storage, lock, ttl), ttl) as taken:
                 if not taken:
                     log.info("%s is running on another worker; this run is skipped", lock)
                     return None
                 return body()
 
-        return huey.periodic_task(schedule)(run)
+        return Task(fn, lambda queue: queue.periodic_task(schedule)(run))
 
-    return decorate
+    return declare
 
 
 def run_consumer(workers):
-    """Run the consumer in this process until it is stopped (Ctrl-C or SIGTERM)."""
-    from app import tasks  # noqa: F401 - registers the tasks on the queue
-
+    """Run the consumer in this process until it is stopped (Ctrl-C or SIGTERM); the caller has
+    imported every module that declares tasks (app.tasks does)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     consumer = huey.create_consumer(
         workers=workers,

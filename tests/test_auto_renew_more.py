@@ -126,13 +126,13 @@ def queued(seeded):
 def test_a_real_worker_renews_an_esim_at_9_percent_with_nobody_watching(
     client, auth, queued, outbox, tmp_path
 ):
-    from app import tasks
+    from app.services import renewal_cycles
 
     auth.login()
     assert turn_on(client, queued).status_code == 303  # the demo customer's saved test card
     esim = use_data_until_left(queued, 9)
     with queued.app_context():
-        tasks.auto_renew_esim(esim.id)  # as the operator's low-data notice queues it
+        renewal_cycles.auto_renew_esim(esim.id)  # as the operator's low-data notice queues it
     process = WorkerProcess(queued, tmp_path / "worker.log")
     deadline = time.monotonic() + 40
     try:

@@ -53,12 +53,12 @@ def redis_queue(seeded, monkeypatch):
         storage.conn.ping()
     except Exception:  # noqa: BLE001 - no Redis here
         tool_missing(f"no Redis at {REDIS_URL}")
-    seeded.config["WORKER_IMMEDIATE"] = False
+    monkeypatch.setitem(seeded.config, "WORKER_IMMEDIATE", False)
+    monkeypatch.setitem(seeded.config, "REDIS_URL", REDIS_URL)
+    monkeypatch.setitem(seeded.config, "WORKER_QUEUE_NAME", name)
     worker.init_app(seeded)
-    monkeypatch.setattr(worker.huey, "storage", storage)
     yield storage
     monkeypatch.undo()
-    seeded.config["WORKER_IMMEDIATE"] = True
     worker.init_app(seeded)
     keys = list(storage.conn.scan_iter(match=f"*{name}*"))
     if keys:
@@ -107,8 +107,8 @@ def _counts(app):
 
 def _running_applies(log):
     """The apply_order tasks a worker's log says it started and has not finished."""
-    started = set(re.findall(r"Executing app\.tasks\.apply_order: (\S+)", log))
-    return started - set(re.findall(r"app\.tasks\.apply_order: (\S+) executed", log))
+    started = set(re.findall(r"Executing app\.services\.fulfilment\.apply_order: (\S+)", log))
+    return started - set(re.findall(r"app\.services\.fulfilment\.apply_order: (\S+) executed", log))
 
 
 def _time_passes(app):

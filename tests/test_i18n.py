@@ -321,6 +321,7 @@ def test_receipts_and_senders_speak_the_readers_language(client, seeded, outbox)
     from helpers import make_customer
     from helpers import make_esim
 
+    from app.services import fulfilment
     from app.services import notifications
     from app.services import orders
     from app.services import renewal
@@ -331,7 +332,7 @@ def test_receipts_and_senders_speak_the_readers_language(client, seeded, outbox)
     name, address = parseaddr(outbox.last()["From"])
     assert (name, address) == (seeded.config["MAIL_SENDER_NAME_ZH"], "no-reply@localhost")
     order = in_app(seeded, orders.create_order, customer, esim, renewal.find_plan("month-10gb"))
-    in_app(seeded, orders.fulfil, order, "agent")
+    in_app(seeded, fulfilment.fulfil, order, "agent")
     from helpers import Auth
 
     Auth(client).login("mei@example.com", "mei-pass-12345")

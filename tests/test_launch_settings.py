@@ -172,10 +172,10 @@ def _renewal_order(app):
 
 
 def test_personal_pages_are_never_stored(client, auth, seeded):
-    from app.services import orders
+    from app.services import fulfilment
 
     order = _renewal_order(seeded)
-    in_app(seeded, orders.fulfil, order, "system")
+    in_app(seeded, fulfilment.fulfil, order, "system")
     auth.login()
     for url in (
         "/dashboard",

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 APP = Path(__file__).resolve().parent.parent / "app"
-BLUEPRINTS = ("auth", "checkout", "esims", "orders", "plans", "shop", "support")
+BLUEPRINTS = ("auth", "cards", "checkout", "esims", "orders", "plans", "shop", "support")
 CONNECTORS = ("app.operators", "app.payments")
 REQUEST_BOUND = {"request", "session", "g", "current_user"}
 PURE = ("app.services", "app.text", "app.labels")
@@ -101,6 +101,82 @@ def test_the_check_catches_each_kind_of_wrong_arrow():
     assert not forbidden("app.plans.views", "app.services.renewal", set())
     assert not forbidden("app.services.renewal", "app.operators", set())
     assert not forbidden("app.services.mail", "flask", {"current_app", "render_template"})
+
+
+def import_graph():
+    """Which app modules each app module imports; `from a import b` is an arrow to a.b when that
+    is a module. A blueprint's `__init__` importing its own view modules, to register their
+    routes, is left out: that is the one cycle Flask's blueprints are built on."""
+    modules = {module_name(path): path for path in APP.rglob("*.py")}
+    graph = {}
+    for source, path in modules.items():
+        targets = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                for alias in node.names:
+                    name = f"{node.module}.{alias.name}"
+                    targets.add(name if name in modules else node.module)
+            elif isinstance(node, ast.Import):
+                targets.update(alias.name for alias in node.names)
+        if blueprint_of(source) and source.count(".") == 1:
+            targets = {target for target in targets if not target.startswith(source + ".")}
+        graph[source] = sorted(target for target in targets if target in modules and target != source)
+    return graph
+
+
+def cycles(graph):
+    """Each group of modules that import one another, in a circle however long (Tarjan's algorithm)."""
+    order, low, stack, found = {}, {}, [], []
+
+    def visit(module):
+        order[module] = low[module] = len(order)
+        stack.append(module)
+        for target in graph.get(module, ()):
+            if target not in order:
+                visit(target)
+                low[module] = min(low[module], low[target])
+            elif target in stack:
+                low[module] = min(low[module], order[target])
+        if low[module] == order[module]:
+            group = []
+            while not group or group[-1] != module:
+                group.append(stack.pop())
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for module in sorted(graph):
+        if module not in order:
+            visit(module)
+    return found
+
+
+def test_no_modules_import_one_another_in_a_circle():
+    # Imports inside functions count too: a circle of them is a circle all the same.
+    assert cycles(import_graph()) == []
+
+
+def test_the_worker_imports_every_module_that_declares_a_task():
+    # The consumer runs only the tasks it knows: the worker command imports app.tasks, which
+    # imports each module that declares one (a job for an unknown task is dropped).
+    declaring = {
+        module_name(path)
+        for path in APP.rglob("*.py")
+        if re.search(r"^@(task|periodic_task)\(", path.read_text(encoding="utf-8"), re.MULTILINE)
+    }
+    graph = import_graph()
+    assert "app.services.fulfilment" in declaring
+    assert declaring - set(graph["app.tasks"]) == {"app.tasks"}
+    assert "app.tasks" in graph["app.cli"]
+
+
+def test_the_circle_check_finds_long_and_short_circles():
+    assert cycles({"a": ["b"], "b": ["c"], "c": ["a"], "d": ["a"]}) == [["a", "b", "c"]]
+    assert cycles({"a": ["b"], "b": ["a"]}) == [["a", "b"]]
+    assert cycles({"a": ["b"], "b": ["c"], "c": []}) == []
+    graph = import_graph()
+    assert "app.services.fulfilment" in graph["app.tasks"]  # from app.services import fulfilment
+    assert "app.support.views" not in graph["app.support"]  # the blueprint's own routes
+    assert "app.support" in graph["app.support.views"]
 
 
 def test_no_module_is_long():

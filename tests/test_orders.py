@@ -14,6 +14,7 @@ from helpers import time_passes_for_the_worker
 from app.models import Esim
 from app.models import Order
 from app.models import User
+from app.services import fulfilment
 from app.services import orders
 from app.services import renewal
 from app.services import support
@@ -42,7 +43,7 @@ def test_a_paid_order_polls_until_the_operator_has_applied_it(client, auth, seed
     auth.login()
     order = _pending_order(client, seeded)
     old_expiry = in_app(seeded, lambda: Esim.get(Esim.iccid == DEMO_ICCID).expires_at)
-    assert in_app(seeded, orders.fulfil, order, "webhook")
+    assert in_app(seeded, fulfilment.fulfil, order, "webhook")
 
     widget = client.get(f"/orders/{order.id}", headers={**HTMX, "HX-Target": f"order-status-{order.id}"})
     html = widget.get_data(as_text=True)
@@ -113,7 +114,7 @@ def test_the_payment_link_shows_the_same_history_as_the_order_page(app, client, 
         customer = User.by_email(DEMO_CUSTOMER[0])
         esim = Esim.get(Esim.iccid == DEMO_ICCID)
         order = orders.place_order(customer, renewal.find_plan("day-1gb"), esim=esim, source="agent")
-        orders.fulfil(order, "webhook")
+        fulfilment.fulfil(order, "webhook")
         return order.id, support.payment_token(order)
 
     order_id, token = in_app(seeded, paid_by_link)
@@ -132,7 +133,7 @@ def test_a_phone_that_paid_by_an_agents_link_is_not_sent_to_a_login(client, seed
         customer = User.by_email(DEMO_CUSTOMER[0])
         esim = Esim.get(Esim.iccid == DEMO_ICCID) if kind == "renewal" else None
         order = orders.place_order(customer, renewal.find_plan("day-1gb"), esim=esim, source="agent")
-        orders.fulfil(order, "webhook")
+        fulfilment.fulfil(order, "webhook")
         return support.payment_token(order)
 
     token = in_app(seeded, paid_by_link)

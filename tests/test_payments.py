@@ -25,6 +25,7 @@ from app.models import PromoCode
 from app.models import SimApplication
 from app.models import User
 from app.models import WebhookEvent
+from app.services import fulfilment
 from app.services import orders
 from app.services import renewal
 
@@ -121,7 +122,7 @@ def test_twenty_concurrent_fulfils_extend_validity_once(client, auth, fake_strip
     def fulfil():
         try:
             barrier.wait()
-            results.append(in_app(seeded, orders.fulfil, order, "webhook"))
+            results.append(in_app(seeded, fulfilment.fulfil, order, "webhook"))
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
@@ -278,7 +279,7 @@ def test_two_customers_racing_for_the_last_promo_redemption(client, fake_stripe,
     order = in_app(seeded, Order.get)
     assert order.discount_cents == 200
     # Paying turns the hold into the one redemption.
-    in_app(seeded, orders.fulfil, order, "webhook")
+    in_app(seeded, fulfilment.fulfil, order, "webhook")
     promo = in_app(seeded, PromoCode.get, PromoCode.code == "LAST1")
     assert (promo.held, promo.redemptions) == (0, 1)
 

@@ -14,6 +14,7 @@ from payment_helpers import esim_of
 from app.models import Order
 from app.models import PromoCode
 from app.models import utcnow
+from app.services import fulfilment
 from app.services import orders
 
 USED = "You have already used this promo code."
@@ -47,7 +48,7 @@ def test_welcome10_is_once_per_customer_renewals_included(client, auth, seeded):
     assert post_form(client, url, {"plan": "month-10gb", "promo": "WELCOME10"}).status_code == 303
     first = _last_order(seeded)
     assert (first.amount_cents, first.discount_cents) == (450, 50)
-    assert in_app(seeded, orders.fulfil, first, "webhook")
+    assert in_app(seeded, fulfilment.fulfil, first, "webhook")
 
     preview = client.get(f"{url}?plan=month-10gb&promo=WELCOME10", headers=HTMX).get_data(as_text=True)
     assert USED in preview and "$5.00" in preview and "$4.50" not in preview

@@ -14,6 +14,7 @@ from app.config import PROJECT_ROOT
 from app.models import Order
 from app.models import Plan
 from app.services import demo
+from app.services import fulfilment
 from app.services import notifications
 from app.services import orders
 from app.services import renewal
@@ -51,7 +52,7 @@ def _fulfilled_orders(app, count):
         made = []
         for _ in range(count):
             order = orders.create_order(customer, esim, renewal.find_plan("month-10gb"))
-            orders.fulfil(order, "agent")
+            fulfilment.fulfil(order, "agent")
             made.append(order)
         return [(order.id, order.user_id) for order in made]
 
@@ -114,7 +115,7 @@ def test_emails_name_the_zone_of_their_time(client, seeded, outbox):
     customer = make_customer(seeded, "zone@example.com", "zone-pass-12345")
     esim = make_esim(seeded, customer, "8985500000000009002")
     order = in_app(seeded, orders.create_order, customer, esim, renewal.find_plan("month-10gb"))
-    in_app(seeded, orders.fulfil, order, "agent")
+    in_app(seeded, fulfilment.fulfil, order, "agent")
     in_app(seeded, notifications.send_receipt, in_app(seeded, Order.get_by_id, order.id))
     text = body(outbox.last())
     assert "Date paid:" in text and f"\n{ZONE}\n" in text and "Cambodia Time" not in text

@@ -200,7 +200,7 @@ def _renew_and_apply(client, auth, app, monkeypatch=None, operator_reading=None)
     from helpers import time_passes_for_the_worker
 
     from app.operators.simulated import SimulatedOperator
-    from app.services import orders
+    from app.services import fulfilment
 
     auth.login()
     esim = _esim(app)
@@ -208,7 +208,7 @@ def _renew_and_apply(client, auth, app, monkeypatch=None, operator_reading=None)
     order = in_app(app, Order.get)
     if operator_reading:
         monkeypatch.setattr(SimulatedOperator, "read_usage", operator_reading(SimulatedOperator.read_usage))
-    assert in_app(app, orders.fulfil, order, "webhook")
+    assert in_app(app, fulfilment.fulfil, order, "webhook")
     time_passes_for_the_worker(app)
     return esim, in_app(app, Order.get_by_id, order.id)
 

@@ -15,6 +15,7 @@ from app.config import PROJECT_ROOT
 from app.models import Esim
 from app.models import Order
 from app.models import User
+from app.services import fulfilment
 from app.services import orders
 from app.services import provisioning
 from app.services import renewal
@@ -45,9 +46,9 @@ def _orders(app):
         customer = User.by_email(DEMO_CUSTOMER[0])
         esim = Esim.get(Esim.iccid == DEMO_ICCID)
         renewed = orders.place_order(customer, renewal.find_plan("month-10gb"), esim=esim)
-        orders.fulfil(renewed, "webhook")
+        fulfilment.fulfil(renewed, "webhook")
         new = orders.place_order(customer, renewal.find_plan("day-1gb"), source="agent")
-        orders.fulfil(new, "webhook")
+        fulfilment.fulfil(new, "webhook")
         applying = orders.place_order(customer, renewal.find_plan("day-3gb"), esim=esim)
         Order.update(status="applying").where(Order.id == applying.id).execute()
         ids = (renewed.id, applying.id, esim.id, customer.id)

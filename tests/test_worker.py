@@ -16,6 +16,7 @@ from app.models import LocalRefund
 from app.models import Order
 from app.models import OrderEvent
 from app.models import SimApplication
+from app.services import fulfilment
 from app.services.demo import DEMO_ICCID
 
 
@@ -107,10 +108,9 @@ def test_an_order_left_paid_with_no_job_is_recovered_by_the_sweep(client, auth, 
     order = in_app(seeded, orders.create_order, esim.user, esim, renewal.find_plan("month-10gb"))
     # The process dies between the commit and telling the worker: the job is never queued.
     monkeypatch.setattr(jobs, "enqueue", lambda *args, **kwargs: None)
-    assert in_app(seeded, orders.fulfil, order, "webhook")
+    assert in_app(seeded, fulfilment.fulfil, order, "webhook")
     monkeypatch.undo()
     assert _order(seeded, order.id).status == "paid"
-    from app.services import fulfilment
 
     assert in_app(seeded, fulfilment.sweep) == 0  # within its first minute it is not overdue yet
     time_passes_for_the_worker(seeded)
@@ -135,7 +135,7 @@ def test_a_try_that_died_at_the_operator_is_retried_without_applying_twice(clien
     order = in_app(seeded, orders.create_order, esim.user, esim, renewal.find_plan("month-10gb"))
     monkeypatch.setattr(SimulatedOperator, "apply_plan", apply_then_die)
     with pytest.raises(SystemExit):
-        in_app(seeded, orders.fulfil, order, "webhook")
+        in_app(seeded, fulfilment.fulfil, order, "webhook")
     monkeypatch.undo()
     assert _order(seeded, order.id).status == "paid"
     time_passes_for_the_worker(seeded)
@@ -146,7 +146,6 @@ def test_a_try_that_died_at_the_operator_is_retried_without_applying_twice(clien
 def test_an_operator_down_for_good_ends_failed_and_the_payment_goes_back(client, auth, seeded, monkeypatch):
     from app.operators import OperatorError
     from app.operators.simulated import SimulatedOperator
-    from app.services import fulfilment
 
     def down(self, iccid, plan):
         raise OperatorError("connection refused")
@@ -210,7 +209,7 @@ def test_the_periodic_tasks_run_on_the_real_queue_and_sweep_what_is_due(client, 
     auth.login()
     esim = _esim(queued)
     order = in_app(queued, orders.create_order, esim.user, esim, renewal.find_plan("month-10gb"))
-    in_app(queued, orders.fulfil, order, "webhook")
+    in_app(queued, fulfilment.fulfil, order, "webhook")
     worker.huey.flush()  # the job is lost
     in_app(queued, lambda: Order.update(next_attempt_at=Order.paid_at).where(Order.id == order.id).execute())
     with queued.app_context():

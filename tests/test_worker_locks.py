@@ -100,6 +100,7 @@ def test_a_lock_nobody_renews_lapses_within_its_lifetime_and_only_its_holder_rel
 def _lost_paid_order(app, monkeypatch):
     """A paid order whose job never reached the queue, overdue: only a sweep finds it."""
     from app.models import Esim
+    from app.services import fulfilment
     from app.services import jobs
     from app.services import orders
     from app.services import renewal
@@ -110,7 +111,7 @@ def _lost_paid_order(app, monkeypatch):
         order = orders.create_order(esim.user, esim, renewal.find_plan("month-10gb"))
         with monkeypatch.context() as patched:
             patched.setattr(jobs, "enqueue", lambda *args, **kwargs: None)
-            orders.fulfil(order, "webhook")
+            fulfilment.fulfil(order, "webhook")
         past = utcnow() - timedelta(minutes=5)
         Order.update(next_attempt_at=past).where(Order.id == order.id).execute()
         return order.id

@@ -30,7 +30,7 @@ from app.web import throttle
 from app.web.login import current_token
 from app.web.login import sign_in
 from app.web.login import sign_out
-from app.web.security import safe_next
+from app.web.redirects import safe_next
 
 RESET_TOKEN = "reset_token"
 RESET_EMAIL_LIMIT = "1 per 3 minutes"

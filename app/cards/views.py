@@ -16,12 +16,11 @@ from flask_login import current_user
 from flask_login import login_required
 
 from app.cards import bp
-from app.payments import PaymentError
 from app.services import cards
 from app.services import payments
 from app.services.links import public_url
 from app.text import current_language
-from app.web.security import safe_next
+from app.web.redirects import safe_next
 
 CONSENT = "card_consent"
 
@@ -42,7 +41,7 @@ def add():
     success = public_url("cards.returned") + "?session_id={CHECKOUT_SESSION_ID}"
     try:
         setup = cards.start_saving(current_user, success, public_url("auth.profile"), current_language())
-    except PaymentError as exc:
+    except cards.PaymentError as exc:
         current_app.logger.warning("card setup for user %s failed: %s", current_user.id, exc)
         flash(_("We could not open the card page. Please try again in a moment."), "error")
         return _back()
@@ -61,7 +60,7 @@ def returned():
             if setup_id.replace("_", "").isalnum()
             else None
         )
-    except PaymentError:
+    except cards.PaymentError:
         card = None
     if card is None:
         flash(_("No card was saved."), "warning")
@@ -76,7 +75,7 @@ def remove(card_id):
     """Remove a saved card: forgotten by the provider too, and nothing more is charged to it."""
     try:
         removed = cards.remove(current_user, card_id)
-    except PaymentError:
+    except cards.PaymentError:
         flash(_("We could not remove the card just now. Please try again in a moment."), "error")
         return redirect(url_for("auth.profile") + "#saved-cards", code=303)
     if not removed:

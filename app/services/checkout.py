@@ -7,6 +7,7 @@ from app.payments import SignatureError
 from app.payments import get_provider
 from app.payments import local_payments
 from app.services import payments
+from app.services import settlement
 from app.services import signed
 
 
@@ -15,7 +16,7 @@ def confirm_return(session_id):
 
     None when the session names no order of ours; raises PaymentError when the provider cannot say.
     """
-    return payments.settle(get_provider().retrieve(session_id), "return")
+    return settlement.settle(get_provider().retrieve(session_id), "return")
 
 
 def receive_webhook(payload, signature):

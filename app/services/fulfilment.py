@@ -1,6 +1,6 @@
 """After payment, with nobody watching: the worker applies each paid order and follows it to its end.
 
-`orders.fulfil` records the payment (pending → paid) and queues `apply`. `apply`
+`fulfil` takes the payment (pending → paid, `orders.pay`) and queues `apply`. `apply`
 asks the operator, keyed by the order number so that asking again never buys
 twice; `follow` checks the operator's answer until the plan is applied (the order
 is fulfilled, the eSIM updated, the emails queued) or refused (failed, refund
@@ -31,6 +31,7 @@ from app.services import orders
 from app.services import provisioning
 from app.services import refunds
 from app.services import usage
+from app.worker import task
 
 # How long one try may hold a paid order before the sweep may try it again.
 CLAIM = timedelta(minutes=5)
@@ -77,6 +78,19 @@ def _ask_operator(order):
     return made.reference or operator.apply_plan(esim.iccid, request)
 
 
+def fulfil(order, source, payment_method=""):
+    """Take a confirmed payment for `order` exactly once (`orders.pay`), and hand it to the worker.
+
+    The worker is told after the commit; False when the order was not pending (paid already,
+    or closed), and then nothing is queued.
+    """
+    with jobs.transaction():
+        if not orders.pay(order, source, payment_method):
+            return False
+        jobs.enqueue(apply_order, order.id)
+    return True
+
+
 def apply(order_id, now=None):
     """One try at having the operator apply a paid order."""
     now = now or utcnow()
@@ -107,12 +121,18 @@ def apply(order_id, now=None):
         Order.update(attempts=Order.attempts - 1, next_attempt_at=now + timedelta(seconds=pause)).where(
             Order.id == order.id, Order.status == OrderStatus.PAID
         ).execute()
-        jobs.enqueue("apply_order", order.id, delay=pause + 1)
+        jobs.enqueue(apply_order, order.id, delay=pause + 1)
         return
     except OperatorError as exc:
         _retry_later(order, tried, now, str(exc))
         return
     _start_following(order, reference, now)
+
+
+@task()
+def apply_order(order_id):
+    """Ask the operator to apply a paid order."""
+    apply(order_id)
 
 
 def fail(order, from_status, note):
@@ -135,7 +155,7 @@ def _retry_later(order, tried, now, reason):
     Order.update(next_attempt_at=now + timedelta(seconds=pause)).where(
         Order.id == order.id, Order.status == OrderStatus.PAID
     ).execute()
-    jobs.enqueue("apply_order", order.id, delay=pause + 1)
+    jobs.enqueue(apply_order, order.id, delay=pause + 1)
 
 
 def _start_following(order, reference, now, note=""):
@@ -150,7 +170,7 @@ def _start_following(order, reference, now, note=""):
             attempts=0,
             next_attempt_at=now,
         ):
-            jobs.enqueue("follow_order", order.id)
+            jobs.enqueue(follow_order, order.id)
 
 
 def follow(order_id, now=None, force=False):
@@ -191,8 +211,17 @@ def follow(order_id, now=None, force=False):
     Order.update(attempts=Order.attempts + 1, next_attempt_at=now + timedelta(seconds=pause)).where(
         Order.id == order.id, Order.status == OrderStatus.APPLYING
     ).execute()
-    jobs.enqueue("follow_order", order.id, delay=pause)
+    jobs.enqueue(follow_order, order.id, delay=pause)
     return OrderStatus.APPLYING
+
+
+@task()
+def follow_order(order_id, now_please=False):
+    """Check on an order the operator is applying; finish it once applied.
+
+    `now_please`: the operator just said something about it, so it is checked even if not due.
+    """
+    follow(order_id, force=now_please)
 
 
 def _finish(order, now):
@@ -238,5 +267,5 @@ def sweep(now=None):
     )
     found = list(overdue)
     for order in found:
-        jobs.enqueue("apply_order" if order.status == OrderStatus.PAID else "follow_order", order.id)
+        jobs.enqueue(apply_order if order.status == OrderStatus.PAID else follow_order, order.id)
     return len(found)

@@ -40,20 +40,17 @@ def transaction():
         job()
 
 
-def enqueue(task_name, *args, delay=None):
-    """Run the worker task `task_name(*args)` (after `delay` seconds), after the current commit."""
+def enqueue(task, *args, delay=None):
+    """Run the worker task `task(*args)` (after `delay` seconds), after the current commit."""
 
     def send():
-        from app import tasks
-
-        task = getattr(tasks, task_name)
         try:
             if delay:
                 task.schedule(args=args, delay=delay)
             else:
                 task(*args)
         except Exception:  # noqa: BLE001 - the queue is down: the sweep picks the work up
-            current_app.logger.exception("could not queue %s%r", task_name, args)
+            current_app.logger.exception("could not queue %s%r", task.name, args)
 
     pending = _after_commit.get()
     if pending is None:

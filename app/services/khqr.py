@@ -3,7 +3,7 @@
 Bakong tells us nothing: the worker asks about each code by its MD5, every few seconds
 while it is young, then less often until it expires, and a few more times afterwards,
 since a bank app may still pay a code whose expiry it ignores. Every answer goes through
-`payments.settle`, like Stripe's: paid once fulfils the order exactly once, a late or
+`settlement.settle`, like Stripe's: paid once fulfils the order exactly once, a late or
 wrong payment is recorded and owed back by bank transfer, and an expired code expires
 its order and gives back its promo hold.
 """
@@ -21,9 +21,11 @@ from app.payments import KHQR
 from app.payments import PaymentError
 from app.payments import get_provider
 from app.payments import local_payments
+from app.payments import test_mode
 from app.services import jobs
-from app.services import payments
 from app.services import qr_images
+from app.services import settlement
+from app.worker import task
 
 FAST = timedelta(seconds=5)  # while the payer is most likely scanning
 FAST_FOR = timedelta(minutes=3)
@@ -70,7 +72,7 @@ def check(md5, now=None):
         current_app.logger.warning("KHQR %s not checked: %s", md5, exc)
         _plan(md5, following, now)
         return None
-    payments.settle(session, "bank", provider_name=KHQR)
+    settlement.settle(session, "bank", provider_name=KHQR)
     if session.status == "complete":
         following = None
         KhqrCode.update(next_check_at=None).where(KhqrCode.id == row.id).execute()
@@ -78,9 +80,15 @@ def check(md5, now=None):
     return session.status
 
 
+@task()
+def check_khqr(md5):
+    """Ask Bakong whether a KHQR code was paid; settle what it says and plan the next check."""
+    check(md5)
+
+
 def _plan(md5, when, now):
     if when is not None:
-        jobs.enqueue("check_khqr", md5, delay=max(1, int((when - now).total_seconds())))
+        jobs.enqueue(check_khqr, md5, delay=max(1, int((when - now).total_seconds())))
 
 
 def check_overdue(now=None):
@@ -94,7 +102,7 @@ def check_overdue(now=None):
     )
     md5s = [row.md5 for row in due]
     for md5 in md5s:
-        jobs.enqueue("check_khqr", md5)
+        jobs.enqueue(check_khqr, md5)
     return len(md5s)
 
 
@@ -172,7 +180,7 @@ def shown(md5):
         order=row.order,
         merchant=get_provider(KHQR).merchant_name,
         seconds_left=max(0, left),
-        simulated=payments.test_mode(),
+        simulated=test_mode(),
     )
 
 
@@ -181,4 +189,4 @@ def simulate_payment(md5):
     local_payments(KHQR).simulate_payment(md5)
     with jobs.transaction():
         KhqrCode.update(next_check_at=utcnow()).where(KhqrCode.md5 == md5).execute()
-        jobs.enqueue("check_khqr", md5)
+        jobs.enqueue(check_khqr, md5)

@@ -25,6 +25,7 @@ from app.labels import LANGUAGES
 from app.models import OutgoingMail
 from app.models import utcnow
 from app.services import jobs
+from app.worker import task
 
 # How long one send may hold an email before another worker may try it (MAIL_CLAIM_SECONDS):
 # well beyond SMTP_TIMEOUT_SECONDS, so a claim outlives the slowest send that does not fail.
@@ -52,14 +53,14 @@ def send(to, subject, text, lang="en", queue=True):
         message_id=make_msgid(domain="esim.local"),
     )
     if queue:
-        jobs.enqueue("deliver_mail", row.id)
+        jobs.enqueue(deliver_mail, row.id)
     return row
 
 
 def deliver_later(mail_ids):
     """Have the worker deliver these recorded emails, a batch per mail server connection."""
     for start in range(0, len(mail_ids), DELIVERY_BATCH):
-        jobs.enqueue("deliver_mails", list(mail_ids[start : start + DELIVERY_BATCH]))
+        jobs.enqueue(deliver_mails, list(mail_ids[start : start + DELIVERY_BATCH]))
 
 
 def send_template(user, name, subject, queue=True, **context):
@@ -121,6 +122,12 @@ def deliver(mail_id):
     return deliver_batch([mail_id]) == 1
 
 
+@task()
+def deliver_mail(mail_id):
+    """Hand one recorded email to the mail server (or the outbox folder)."""
+    deliver(mail_id)
+
+
 def deliver_batch(mail_ids):
     """Deliver these recorded emails through one mail server connection; returns how many went.
 
@@ -137,6 +144,12 @@ def deliver_batch(mail_ids):
             if row is not None:
                 delivered += _deliver_one(row, holder, transport)
     return delivered
+
+
+@task()
+def deliver_mails(mail_ids):
+    """Hand a batch of recorded emails to the mail server through one connection."""
+    deliver_batch(mail_ids)
 
 
 def _claim_time():

@@ -1,5 +1,5 @@
 """Money in from a saved card while the customer is away (auto-renew): the charge, and taking it
-for its order once, by the same path as a checkout's payment (services/payments.py)."""
+for its order once, by the same path as a checkout's payment (services/settlement.py)."""
 
 from flask import current_app
 
@@ -9,7 +9,7 @@ from app.payments import PaymentError
 from app.payments import get_provider
 from app.payments.base import CheckoutSession
 from app.payments.base import OffSessionCharge
-from app.services import payments
+from app.services import settlement
 
 # Marks our off-session PaymentIntents: a checkout's own PaymentIntent (which also names its order)
 # is taken through its session, never a second time through its intent.
@@ -59,7 +59,7 @@ def _as_session(order_id, result):
 
 def take_off_session(order, result, source="system"):
     """A succeeded charge: the order is paid once (its Payment kept); an extra one is refunded."""
-    return payments.take_reported(order, _as_session(order.id, result), source, get_provider().name)
+    return settlement.take_reported(order, _as_session(order.id, result), source, get_provider().name)
 
 
 def intent_succeeded(result, source="webhook"):

@@ -15,6 +15,7 @@ from app.operators import OperatorError
 from app.operators import get_operator
 from app.services import jobs
 from app.services.orders import record
+from app.worker import task
 
 RETRY_PAUSE = 15 * 60  # "Rate limits": one refund request per 5 minutes; failures are asked again later
 
@@ -41,11 +42,11 @@ def request(order_id):
             esim.iccid, f"Order {order.number} refunded to the customer"
         )
     except OperatorBusy as exc:
-        jobs.enqueue("request_operator_refund", order.id, delay=max(60, int(exc.retry_after)) + 1)
+        jobs.enqueue(request_operator_refund, order.id, delay=max(60, int(exc.retry_after)) + 1)
         return None
     except OperatorError as exc:
         current_app.logger.warning("operator refund for %s not filed: %s", order.number, exc)
-        jobs.enqueue("request_operator_refund", order.id, delay=RETRY_PAUSE)
+        jobs.enqueue(request_operator_refund, order.id, delay=RETRY_PAUSE)
         return None
     if not reference:
         return None  # this operator keeps no account to refund
@@ -61,3 +62,9 @@ def request(order_id):
         )
         record(order, order.status, order.status, "system", note=f"operator_refund_requested: {reference}")
     return reference
+
+
+@task()
+def request_operator_refund(order_id):
+    """Ask the operator to take back the never-installed eSIM of a refunded order."""
+    request(order_id)

@@ -151,13 +151,13 @@ def move(order, from_status, to_status, source, note="", **fields):
     return changed == 1
 
 
-def fulfil(order, source, payment_method=""):
-    """Take a confirmed payment for `order`: exactly once, and hand it to the worker.
+def pay(order, source, payment_method=""):
+    """Take a confirmed payment for `order`: pending → paid, exactly once; whether this call took it.
 
     Called from the checkout return, the webhook and agents, in any order and
     concurrently; the conditional pending → paid update lets only the first
     through. No operator is called here: the same transaction records that the
-    order is due for the worker (`next_attempt_at`), which is told after the commit.
+    order is due for the worker (`next_attempt_at`); `fulfilment.fulfil` tells it.
     """
     now = utcnow()
     fields = dict(paid_at=now, payment_note="", attempts=0, next_attempt_at=now + PAID_GRACE)
@@ -168,7 +168,6 @@ def fulfil(order, source, payment_method=""):
             return False
         if order.promo_id:
             promotions.redeem(order.promo_id)
-        jobs.enqueue("apply_order", order.id)
     # The caller's copy now says what the row says, without reading it again.
     order.status = OrderStatus.PAID
     for name, value in fields.items():

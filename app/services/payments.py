@@ -1,4 +1,4 @@
-"""Paying for an order: opening checkout, and acting once on what the provider reports."""
+"""Paying for an order: opening checkout, the provider's events (settlement.py settles a checkout), cash."""
 
 import time
 from datetime import timedelta
@@ -8,7 +8,6 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from peewee import IntegrityError
 
-from app.extensions import db
 from app.labels import LANGUAGES
 from app.models import Order
 from app.models import OrderEvent
@@ -24,9 +23,13 @@ from app.payments import test_mode as provider_in_test_mode
 from app.payments.base import CheckoutRequest
 from app.payments.base import EventFact
 from app.services import disputes
+from app.services import fulfilment
 from app.services import jobs
+from app.services import khqr
+from app.services import off_session
 from app.services import orders
 from app.services import refunds
+from app.services import settlement
 from app.text import plan_name
 
 # Stripe Checkout speaks English and Chinese but not Khmer: "auto" follows the browser.
@@ -61,7 +64,7 @@ def start_checkout(order, success_url, cancel_url, lang=None, method=None, sourc
     if order.status != OrderStatus.PENDING:
         raise PaymentError(f"order {order.number} is {order.status}")
     if order.amount_cents == 0:
-        orders.fulfil(order, "system")
+        fulfilment.fulfil(order, "system")
         return None
     provider = get_provider(method)
     if order.provider == provider.name and order.provider_ref:
@@ -70,7 +73,7 @@ def start_checkout(order, success_url, cancel_url, lang=None, method=None, sourc
             return current
         if current is not None and current.status == "complete":
             # Paid (or processing) though nobody told us: settled now, never paid a second time.
-            settled = settle(current, source, provider.name)
+            settled = settlement.settle(current, source, provider.name)
             if settled is not None and (
                 settled.status != OrderStatus.PENDING or settled.payment_note == "processing"
             ):
@@ -99,7 +102,7 @@ def start_checkout(order, success_url, cancel_url, lang=None, method=None, sourc
         ).execute()
         orders.record(order, OrderStatus.PENDING, OrderStatus.PENDING, source, note="checkout_started")
         if provider.polls:
-            jobs.enqueue("check_khqr", session.id, delay=FIRST_CHECK_SECONDS)
+            jobs.enqueue(khqr.check_khqr, session.id, delay=FIRST_CHECK_SECONDS)
     return session
 
 
@@ -126,99 +129,6 @@ def _checkouts_started(order):
     return (
         OrderEvent.select().where(OrderEvent.order == order.id, OrderEvent.note == "checkout_started").count()
     )
-
-
-def _order_for(session):
-    """The order a session pays for; both the reference and the metadata must name it."""
-    if not session.order_id or session.order_id != (session.metadata_order_id or session.order_id):
-        return None
-    if not session.order_id.isdigit():
-        return None
-    return Order.get_or_none(Order.id == int(session.order_id))
-
-
-def _amount_matches(order, session):
-    return session.amount_total == order.amount_cents and (session.currency or "").lower() == (
-        order.currency.lower()
-    )
-
-
-def settle(session, source, provider_name=None):
-    """Act on a checkout session as the provider reports it; returns its order (or None).
-
-    Paid with the right amount: fulfil (exactly once). Paid again, for an order
-    already paid or closed, or with the wrong amount or currency: the payment is
-    recorded and refunded automatically (the order stays payable after a wrong
-    amount). Completed but unpaid: a delayed method is still processing.
-    Expired: the order expires.
-    """
-    order = _order_for(session)
-    if order is None:
-        current_app.logger.warning("checkout session %s names no order", session.id)
-        return None
-    if session.payment_status in ("paid", "no_payment_required") and session.status == "complete":
-        return _take_payment(order, session, source, provider_name or get_provider().name)
-    if session.status == "complete":
-        if order.status == OrderStatus.PENDING and order.payment_note != "processing":
-            with db.atomic():
-                Order.update(payment_note="processing").where(Order.id == order.id).execute()
-                orders.record(
-                    order, OrderStatus.PENDING, OrderStatus.PENDING, source, note="payment_processing"
-                )
-    elif session.status == "expired" and session.id == order.provider_ref:
-        orders.expire(order, source)
-    return Order.get_by_id(order.id)
-
-
-def _take_payment(order, session, source, provider):
-    """A paid session: the order's payment, or an extra one to refund; each recorded once."""
-    known = Payment.select().where(Payment.provider == provider, Payment.session_ref == session.id)
-    if known.exists():
-        return Order.get_by_id(order.id)  # this payment was taken already (a replay, or the other path)
-    matches = _amount_matches(order, session)
-    fields = dict(
-        order=order.id,
-        provider=provider,
-        session_ref=session.id,
-        intent_ref=session.payment_intent or "",
-        amount_cents=session.amount_total or 0,
-        currency=(session.currency or order.currency).upper(),
-    )
-    try:
-        with jobs.transaction():
-            if matches and orders.fulfil(order, source, payment_method=session.payment_method):
-                Payment.create(kind="order", **fields)
-                if not session.payment_method:
-                    jobs.enqueue("remember_payment_method", order.id)
-                taken = True
-            else:
-                taken = False
-                kind, note = ("extra", _why_extra(order)) if matches else ("mismatch", "amount_mismatch")
-                payment = Payment.create(kind=kind, **fields)
-                detail = session.id if matches else f"{session.amount_total} {session.currency}"
-                _flag(order, source, note, detail)
-                if payment.amount_cents > 0:
-                    refunds.refund(order, payment.amount_cents, note, payment=payment)
-    except IntegrityError:
-        return Order.get_by_id(order.id)  # the same session, reported by the other path at once
-    return order if taken else Order.get_by_id(order.id)
-
-
-def take_reported(order, session, source, provider):
-    """A payment reported outside a checkout (an off-session charge, as a session): taken once."""
-    return _take_payment(order, session, source, provider)
-
-
-def _why_extra(order):
-    """A payment for an order that will not take it: paid already, or closed before it arrived."""
-    closed = (OrderStatus.EXPIRED, OrderStatus.CANCELLED)
-    return "late_payment" if Order.get_by_id(order.id).status in closed else "duplicate_payment"
-
-
-def _flag(order, source, note, detail):
-    if order.status == OrderStatus.PENDING:
-        Order.update(payment_note=note).where(Order.id == order.id).execute()
-    orders.record(order, order.status, order.status, source, note=f"{note}: {detail}"[:250])
 
 
 SETTLED_BY = (EventFact.COMPLETED, EventFact.EXPIRED)
@@ -248,9 +158,9 @@ def handle_event(provider, event, source="webhook"):
 def _act_on(provider, event, source):
     fact = provider.fact(event)
     if fact in SETTLED_BY and event.session is not None:
-        settle(event.session, source, provider.name)
+        settlement.settle(event.session, source, provider.name)
     elif fact == EventFact.PAYMENT_FAILED and event.session is not None:
-        order = _order_for(event.session)
+        order = settlement.order_for(event.session)
         if order is not None:
             orders.cancel(order, source, note="payment_failed")
     elif fact == EventFact.REFUND_CHANGED and event.refund is not None:
@@ -260,8 +170,6 @@ def _act_on(provider, event, source):
     elif fact == EventFact.DISPUTED and event.dispute is not None:
         disputes.record_dispute(event.dispute)
     elif fact == EventFact.CHARGED_OFF_SESSION and event.intent is not None:
-        from app.services import off_session  # it takes its payments through this module
-
         return off_session.intent_succeeded(event.intent, source)
     else:
         current_app.logger.info("provider event %s (%s) not acted on", event.id, event.type)
@@ -275,7 +183,7 @@ def take_cash(order, source):
         Order.update(provider="cash").where(
             Order.id == order.id, Order.status == OrderStatus.PENDING
         ).execute()
-        if not orders.fulfil(order, source, payment_method="cash"):
+        if not fulfilment.fulfil(order, source, payment_method="cash"):
             return False
         order.provider = "cash"
         Payment.create(

@@ -30,6 +30,7 @@ from app.services import refund_ledger
 from app.services.orders import mark_refunded
 from app.services.orders import record
 from app.services.refund_transfers import transfer_details  # noqa: F401 - support names it here
+from app.worker import task
 
 CLAIM = timedelta(minutes=2)
 # Pauses between tries when the provider cannot be reached; then the refund is failed (owed).
@@ -93,7 +94,7 @@ def refund(order, amount_cents, reason, actor=None, payment=None, note=""):
         )
         record(order, order.status, order.status, "agent" if actor else "system", note=f"refund_{reason}")
         if row.status == "queued":
-            jobs.enqueue("send_refund", row.id)
+            jobs.enqueue(send_refund, row.id)
     return row
 
 
@@ -137,6 +138,12 @@ def send(refund_id, now=None):
     return status
 
 
+@task()
+def send_refund(refund_id):
+    """Send one recorded refund through the payment provider."""
+    send(refund_id)
+
+
 def _retry_later(row, now, reason):
     current_app.logger.warning("refund %s (try %s) not sent: %s", row.id, row.attempts, reason)
     if row.attempts > len(RETRY_PAUSES):
@@ -146,7 +153,7 @@ def _retry_later(row, now, reason):
     Refund.update(
         next_try_at=now + timedelta(seconds=pause), locked_until=None, last_error=reason[:500], updated_at=now
     ).where(Refund.id == row.id).execute()
-    jobs.enqueue("send_refund", row.id, delay=pause + 1)
+    jobs.enqueue(send_refund, row.id, delay=pause + 1)
     return "queued"
 
 
@@ -172,7 +179,7 @@ def retry(refund_row, admin):
         # It takes its amount again, if what it gave back has not been refunded otherwise since.
         if not refund_ledger.take(refund_row.payment_id, refund_row.amount_cents):
             raise RefundError("bad_amount")
-        jobs.enqueue("send_refund", refund_row.id)
+        jobs.enqueue(send_refund, refund_row.id)
 
 
 def handed_back(refund_row, admin):
@@ -200,7 +207,7 @@ def _close_order(order_id):
     if order.status == OrderStatus.FAILED:
         mark_refunded(order, "system", note="refunded_in_full")
     if operator_refunds.due(order):
-        jobs.enqueue("request_operator_refund", order.id)
+        jobs.enqueue(operator_refunds.request_operator_refund, order.id)
 
 
 def provider_update(info):
@@ -275,7 +282,7 @@ def retry_due(now=None):
     )
     ids = [row.id for row in due]
     for refund_id in ids:
-        jobs.enqueue("send_refund", refund_id)
+        jobs.enqueue(send_refund, refund_id)
     return len(ids)
 
 

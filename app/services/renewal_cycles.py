@@ -25,6 +25,7 @@ from app.services import renewal
 from app.services import renewal_charges
 from app.services import renewal_notices
 from app.services import usage
+from app.worker import task
 
 CLAIM_TIMEOUT = timedelta(minutes=10)
 NOTICE_AHEAD = timedelta(days=1)
@@ -92,6 +93,12 @@ def renew_esim(esim_id, now=None):
     esim = Esim.get_by_id(esim_id)
     usage.refresh([esim], force=True)
     return renew_if_due(setting, esim, now)
+
+
+@task()
+def auto_renew_esim(esim_id):
+    """The operator says an eSIM is low on data: renew it now if its auto-renew is due."""
+    renew_esim(esim_id)
 
 
 def renew_if_due(setting, esim, now):

@@ -14,7 +14,7 @@ from flask_login import current_user
 from app.extensions import babel
 from app.labels import LANGUAGES
 from app.text import current_language
-from app.web.security import safe_next
+from app.web.redirects import safe_next
 
 HTML_LANG = {"en": "en", "km": "km", "zh": "zh-Hans"}
 LANG_COOKIE = "lang"

@@ -10,9 +10,9 @@ from helpers import close_pool
 from werkzeug.serving import make_server
 
 from app import create_app
+from app import worker
 from app.database import migrate
 from app.services import demo
-from app.worker import huey
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PHONE = {"width": 360, "height": 740}
@@ -43,18 +43,17 @@ def live_server(tmp_path):
         migrate()
         demo.seed()
     close_pool()
-    huey.flush()
+    worker.huey.flush()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     app.base_url = f"http://127.0.0.1:{server.server_port}"
     app.config["PUBLIC_URL"] = app.base_url  # links sent away (and the worker's emails) lead here
-    worker = WorkerProcess(app, tmp_path / "worker.log")  # as in production: a worker beside the web
+    beside = WorkerProcess(app, tmp_path / "worker.log")  # as in production: a worker beside the web
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield app
     server.shutdown()
-    worker.stop()
-    huey.flush()
-    huey.immediate = True
+    beside.stop()
+    worker.huey.flush()
     close_pool()
 
 

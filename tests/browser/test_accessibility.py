@@ -11,6 +11,7 @@ from app.models import Esim
 from app.models import Order
 from app.models import User
 from app.services import demo
+from app.services import fulfilment
 from app.services import orders
 from app.services import renewal
 
@@ -36,7 +37,7 @@ def _paid_order(app):
         customer = User.by_email(demo.DEMO_CUSTOMER[0])
         esim = Esim.get(Esim.user == customer)
         order = orders.place_order(customer, renewal.find_plan("month-10gb"), esim=esim)
-        orders.fulfil(order, "agent")
+        fulfilment.fulfil(order, "agent")
         return order.id, esim.id, customer.id
 
     return in_app(app, make)

@@ -10,6 +10,7 @@ from app.models import Esim
 from app.models import Order
 from app.models import User
 from app.services import demo
+from app.services import fulfilment
 from app.services import orders
 from app.services import renewal
 
@@ -29,7 +30,7 @@ def _paid_order(app):
         customer = User.by_email(demo.DEMO_CUSTOMER[0])
         esim = Esim.get(Esim.user == customer)
         order = orders.create_order(customer, esim, renewal.find_plan("month-10gb"))
-        orders.fulfil(order, "agent")
+        fulfilment.fulfil(order, "agent")
         return Order.get_by_id(order.id)
 
     return in_app(app, make)
