@@ -56,6 +56,12 @@ def test_turning_auto_renew_on_keeps_the_terms_and_their_time_and_off_is_one_but
     assert "never more than $20.00 in a calendar month" in kept.consent_text
     assert "turn this off at any time" in kept.consent_text
     esim = esim_of(seeded)
+    preview = {"plan": "month-30gb", "data_below": "20", "hours_before": "0", "cap": "30", "preview": "1"}
+    shown = post_form(client, f"/esims/{esim.id}/auto-renew", preview, page=f"/esims/{esim.id}")
+    text = shown.get_data(as_text=True)
+    assert "less than 20% of its data left, we renew it with the plan 30 days · 30 GB" in text
+    assert "charge $10.00" in text and "never more than $30.00" in text
+    assert setting(seeded).plan.code == "month-10gb"  # showing the terms changes nothing
     off = post_form(client, f"/esims/{esim.id}/auto-renew/off", {}, page=f"/esims/{esim.id}")
     assert "Automatic renewal is off." in client.get(off.location).get_data(as_text=True)
     assert not setting(seeded).enabled

@@ -3,6 +3,7 @@
 from flask import flash
 from flask import redirect
 from flask import render_template
+from flask import request
 from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -74,6 +75,9 @@ def auto_renew_on(esim_id):
     esim = owned_esim_or_404(esim_id)
     form = AutoRenewForm()
     auto_renew.fill(form, esim, autorenew.proposed(esim))
+    if "preview" in request.form:  # "Show the terms" (without JavaScript): what these choices mean
+        form.consent.data = False
+        return _detail_page(esim, True, form)
     if form.validate_on_submit() and auto_renew.save(form, esim, current_user):
         flash(_("Automatic renewal is on."), "success")
         return redirect(url_for("esims.detail", esim_id=esim.id) + "#auto-renew", code=303)
