@@ -78,7 +78,11 @@ def failed(row, setting, esim, order, code, charge_ref=""):
         ).execute()
         stopped = bool(
             AutoRenew.update(enabled=False, stopped_reason="failures")
-            .where(AutoRenew.id == setting.id, AutoRenew.failures >= FAILURES_BEFORE_STOP)
+            .where(
+                AutoRenew.id == setting.id,
+                AutoRenew.enabled == True,  # noqa: E712
+                AutoRenew.failures >= FAILURES_BEFORE_STOP,
+            )
             .execute()
         )
         renewal_notices.payment_failed(setting, esim, order, pay_token(row), code, stopped)

@@ -168,6 +168,8 @@ def _renew(row, setting, esim, now):
     plan = setting.plan
     if not renewal.can_renew(esim) or not plan.rechargeable:
         return _skip(row, "not_rechargeable")
+    if not plan.active:
+        return _skip(row, "plan_withdrawn")
     amount = renewal.quote(esim, plan, now=now).amount_cents
     if spent_this_month(setting, now) + amount > setting.monthly_cap_cents:
         with jobs.transaction():
