@@ -4,6 +4,7 @@ receipt; a decline never retried blindly; three in a row turn it off; the monthl
 import re
 import threading
 
+import pytest
 from auto_renew_helpers import new_cycle
 from auto_renew_helpers import renewal_orders
 from auto_renew_helpers import run_worker
@@ -160,11 +161,12 @@ def _link(message):
     return re.search(r"http://localhost(/pay/renewal/\S+)", body(message)).group(1)
 
 
+@pytest.mark.parametrize("answer", ["authentication_required", "requires_action"])
 def test_authentication_required_sends_one_email_with_a_working_link_and_never_charges_again(
-    client, auth, seeded, fake_stripe, outbox
+    client, auth, seeded, fake_stripe, outbox, answer
 ):
     auth.login()
-    save_card(client, fake_stripe, outcome="authentication_required")
+    save_card(client, fake_stripe, outcome=answer)
     turn_on(client, seeded)
     use_data_until_left(seeded, 9)
     run_worker(seeded)
