@@ -54,7 +54,8 @@ def trigger(setting, esim, now):
 
 
 def run_due(now=None, batch=BATCH):
-    """Every eSIM with auto-renew on that is due: noticed or renewed once; returns how many renewed.
+    """Every eSIM with auto-renew on that is due: noticed, or its cycle renewed once; returns how many
+    cycles it took up (renewed, failed or skipped).
 
     A batch at a time (soonest to expire first), each batch's usage read in one operator call."""
     now = now or utcnow()
