@@ -72,6 +72,7 @@ def create_app(config=None):
     from app.web import csrf as csrf_tokens
     from app.web import errors
     from app.web import locale
+    from app.web import remembered
     from app.web import security
     from app.web import templating
 
@@ -80,6 +81,7 @@ def create_app(config=None):
     worker.init_app(app)
     locale.init_app(app)
     templating.init_app(app)
+    remembered.init_app(app)
     security.init_app(app)
     assets.init_app(app)
     errors.init_app(app)

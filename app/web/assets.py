@@ -24,10 +24,11 @@ from stat import S_ISREG
 
 import brotli
 from flask import current_app
-from flask import url_for
 from werkzeug.security import safe_join
 from werkzeug.wrappers import Request
 from werkzeug.wrappers import Response
+
+from app.web import remembered
 
 YEAR = 365 * 24 * 3600
 IMMUTABLE = f"public, max-age={YEAR}, immutable"
@@ -149,7 +150,7 @@ class StaticFiles:
 def asset_url(filename):
     """The address of a static file with its content's hash: cached for a year, replaced when it changes."""
     asset = load(current_app.static_folder, filename)
-    return url_for("static", filename=filename, v=asset.fingerprint)
+    return remembered.url_for("static", filename=filename, v=asset.fingerprint)
 
 
 def init_app(app):
