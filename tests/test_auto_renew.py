@@ -5,19 +5,19 @@ import re
 import threading
 
 import pytest
-from auto_renew_helpers import new_cycle
-from auto_renew_helpers import renewal_orders
-from auto_renew_helpers import run_worker
-from auto_renew_helpers import save_card
-from auto_renew_helpers import setting
-from auto_renew_helpers import turn_on
-from auto_renew_helpers import use_data_until_left
-from helpers import body
-from helpers import in_app
-from helpers import post_form
-from payment_helpers import esim_of
-from payment_helpers import post_event
-from payment_helpers import return_from
+from support.auto_renew import new_cycle
+from support.auto_renew import renewal_orders
+from support.auto_renew import run_worker
+from support.auto_renew import save_card
+from support.auto_renew import setting
+from support.auto_renew import turn_on
+from support.auto_renew import use_data_until_left
+from support.helpers import body
+from support.helpers import in_app
+from support.helpers import post_form
+from support.payments import esim_of
+from support.payments import post_event
+from support.payments import return_from
 
 from app.models import AutoRenew
 from app.models import Payment

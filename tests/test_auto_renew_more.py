@@ -5,19 +5,19 @@ import time
 from datetime import timedelta
 
 import pytest
-from auto_renew_helpers import new_cycle
-from auto_renew_helpers import renewal_orders
-from auto_renew_helpers import run_worker
-from auto_renew_helpers import save_card
-from auto_renew_helpers import setting
-from auto_renew_helpers import turn_on
-from auto_renew_helpers import use_data_until_left
-from helpers import WorkerProcess
-from helpers import body
-from helpers import in_app
-from helpers import post_form
-from payment_helpers import esim_of
-from payment_helpers import post_event
+from support.auto_renew import new_cycle
+from support.auto_renew import renewal_orders
+from support.auto_renew import run_worker
+from support.auto_renew import save_card
+from support.auto_renew import setting
+from support.auto_renew import turn_on
+from support.auto_renew import use_data_until_left
+from support.helpers import WorkerProcess
+from support.helpers import body
+from support.helpers import in_app
+from support.helpers import post_form
+from support.payments import esim_of
+from support.payments import post_event
 
 from app import worker
 from app.models import Payment
@@ -150,8 +150,8 @@ def test_a_real_worker_renews_an_esim_at_9_percent_with_nobody_watching(
 
 
 def test_a_completed_card_setup_reported_by_webhook_pays_for_no_order(client, auth, seeded, fake_stripe):
-    from payment_helpers import start_checkout
-    from payment_helpers import webhook
+    from support.payments import start_checkout
+    from support.payments import webhook
 
     auth.login()
     order, _sid = start_checkout(client, seeded)
@@ -163,7 +163,7 @@ def test_a_completed_card_setup_reported_by_webhook_pays_for_no_order(client, au
 
 
 def test_the_worker_goes_through_every_due_esim_a_batch_at_a_time(client, auth, seeded, fake_stripe):
-    from helpers import make_esim
+    from support.helpers import make_esim
 
     from app.models import User
     from app.services.demo import DEMO_CUSTOMER

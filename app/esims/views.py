@@ -53,7 +53,7 @@ def _detail_page(esim, fresh, form=None):
 @login_required
 def detail(esim_id):
     """One eSIM: what is left, what can be done with it, and whether it renews by itself."""
-    esim = owned_esim_or_404(esim_id, card=True)
+    esim = owned_esim_or_404(esim_id)  # with its plan's terms: whether auto-renew can renew it
     return _detail_page(esim, usage.refresh([esim]))
 
 

@@ -22,7 +22,7 @@ from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qsl
 from urllib.parse import urlsplit
 
-from stripe_saved_cards import SavedCards
+from fakes.stripe_saved_cards import SavedCards
 
 
 def unflatten(pairs):

@@ -3,10 +3,6 @@ the eSIM's page, using data at the simulated operator, and the worker's pass."""
 
 from datetime import timedelta
 
-from helpers import in_app
-from helpers import post_form
-from payment_helpers import esim_of
-
 from app.models import AutoRenew
 from app.models import Esim
 from app.models import Order
@@ -15,6 +11,9 @@ from app.models import utcnow
 from app.services import demo
 from app.services import renewal_cycles
 from app.services.demo import DEMO_ICCID
+from support.helpers import in_app
+from support.helpers import post_form
+from support.payments import esim_of
 
 
 def save_card(client, fake, outcome="succeeded", last4="4242"):

@@ -1,4 +1,4 @@
-"""The saved-card side of the local Stripe stand-in (tests/stripe_server.py): Customers,
+"""The saved-card side of the local Stripe stand-in (tests/fakes/stripe_server.py): Customers,
 PaymentMethods, Checkout in setup mode with its SetupIntent, and off-session PaymentIntents with
 the answers Stripe documents for a decline. Each shape names the docs.stripe.com page it follows."""
 
