@@ -63,6 +63,14 @@ def test_turning_auto_renew_on_keeps_the_terms_and_their_time_and_off_is_one_but
     assert "less than 20% of its data left, we renew it with the plan 30 days · 30 GB" in text
     assert "charge $10.00" in text and "never more than $30.00" in text
     assert setting(seeded).plan.code == "month-10gb"  # showing the terms changes nothing
+    query = "plan=month-30gb&data_below=0&hours_before=24&cap=40"
+    fragment = client.get(
+        f"/esims/{esim.id}?{query}", headers={"HX-Request": "true", "HX-Target": "auto-renew"}
+    )
+    text = fragment.get_data(as_text=True)
+    assert text.lstrip().startswith('<section id="auto-renew"') and "<html" not in text
+    assert "1 day before this eSIM expires, we renew it with the plan 30 days · 30 GB" in text
+    assert "never more than $40.00" in text
     off = post_form(client, f"/esims/{esim.id}/auto-renew/off", {}, page=f"/esims/{esim.id}")
     assert "Automatic renewal is off." in client.get(off.location).get_data(as_text=True)
     assert not setting(seeded).enabled

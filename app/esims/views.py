@@ -37,8 +37,10 @@ def _detail_page(esim, fresh, form=None):
     terms = None
     if proposed is not None and card is not None:
         terms = autorenew.consent_text(auto_renew.choice_of(form) or proposed, card)
-    return render_template(
+    return render_page_or_fragment(
         "esims/detail.html",
+        "esims/_auto_renew.html",
+        target="auto-renew",
         esim=esim,
         status=usage.status(esim),
         fresh=fresh,
@@ -54,7 +56,9 @@ def _detail_page(esim, fresh, form=None):
 def detail(esim_id):
     """One eSIM: what is left, what can be done with it, and whether it renews by itself."""
     esim = owned_esim_or_404(esim_id)  # with its plan's terms: whether auto-renew can renew it
-    return _detail_page(esim, usage.refresh([esim]))
+    # Choices in the address (htmx, as the auto-renew form changes) show the terms they would keep.
+    chosen = AutoRenewForm(request.args, meta={"csrf": False}) if "plan" in request.args else None
+    return _detail_page(esim, usage.refresh([esim]), chosen)
 
 
 @bp.route("/esims/<int:esim_id>/usage")

@@ -24,7 +24,7 @@ def fill(form, esim, proposed):
         if plan
         else [(0, off)]
     )
-    if proposed is not None and not form.is_submitted():
+    if proposed is not None and not form.plan.raw_data:  # nothing sent: the saved or proposed setting
         form.plan.data = proposed.plan.code
         form.data_below.data = proposed.data_below_percent
         form.hours_before.data = proposed.hours_before_expiry
