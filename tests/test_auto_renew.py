@@ -204,6 +204,9 @@ def test_authentication_required_sends_one_email_with_a_working_link_and_never_c
     [paid] = renewal_orders(seeded)
     assert paid.id == order.id and paid.status == "fulfilled"
     assert len(_posts(fake_stripe, "/v1/payment_intents")) == 1
+    again = client.get(link)  # the link once paid: the order's progress, nothing more to pay
+    assert again.status_code == 303 and again.location.endswith("/pay")
+    assert "Continue to payment" not in client.get(again.location).get_data(as_text=True)
 
 
 def test_three_failures_in_a_row_turn_auto_renew_off_and_say_so(client, auth, seeded, fake_stripe, outbox):

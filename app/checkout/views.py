@@ -118,7 +118,8 @@ def renewal_pay(token):
     cycle = renewal_charges.cycle_for_link(token)
     if cycle is None:
         return render_template("checkout/link_expired.html"), 410
-    if request.method == "POST":
+    paid = cycle.order.status not in ("pending", "cancelled", "expired")
+    if request.method == "POST" or paid:  # paid meanwhile: the link shows the order's progress
         order = renewal_charges.order_to_pay(cycle)
         session[PAY_TOKEN] = support.payment_token(order)
         return redirect(url_for("checkout.pay_page"), code=303)
