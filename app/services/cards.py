@@ -47,7 +47,9 @@ def customer_ref(user, create=True):
     )
     if found is not None or not create:
         return found.customer_ref if found else ""
-    ref = provider.ensure_customer(user.email, user.id, idempotency_key=f"customer-{user.id}")
+    # The account's id and creation time: one key per account, even across a database restored elsewhere.
+    key = f"customer-{user.id}-{user.created_at:%Y%m%d%H%M%S%f}"
+    ref = provider.ensure_customer(user.email, user.id, idempotency_key=key)
     try:
         with db.atomic():
             PaymentCustomer.create(user=user.id, provider=provider.name, customer_ref=ref)
