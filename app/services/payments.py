@@ -26,6 +26,7 @@ from app.services import disputes
 from app.services import fulfilment
 from app.services import jobs
 from app.services import khqr
+from app.services import off_session
 from app.services import orders
 from app.services import refunds
 from app.services import settlement
@@ -170,6 +171,8 @@ def _act_on(provider, event, source):
         refunds.charge_refunded(event.charge)
     elif fact == EventFact.DISPUTED and event.dispute is not None:
         disputes.record_dispute(event.dispute)
+    elif fact == EventFact.CHARGED_OFF_SESSION and event.intent is not None:
+        return off_session.intent_succeeded(event.intent, source)
     else:
         current_app.logger.info("provider event %s (%s) not acted on", event.id, event.type)
         return False

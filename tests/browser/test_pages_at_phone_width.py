@@ -48,6 +48,8 @@ def test_customer_pages_fit_a_phone(live_server, phone, lang):
         ("dashboard", "/dashboard"),
         ("renewal", f"/esims/{esim_id}/renew?plan=month-10gb"),
         ("balance", "/balance"),
+        ("esim-auto-renew", f"/esims/{esim_id}#auto-renew"),
+        ("profile-saved-cards", "/profile#saved-cards"),
         ("receipt", f"/orders/{order.id}/receipt"),
     ]:
         page.goto(live_server.base_url + path)
