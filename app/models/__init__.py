@@ -8,13 +8,13 @@ from app.models.accounts import AuditLog
 from app.models.accounts import OutgoingMail
 from app.models.accounts import User
 from app.models.accounts import UserSession
-from app.models.balance import BALANCE_REASONS
-from app.models.balance import BalanceEntry
 from app.models.autorenew import FUNDING
 from app.models.autorenew import AutoRenew
 from app.models.autorenew import PaymentCustomer
 from app.models.autorenew import RenewalCycle
 from app.models.autorenew import SavedCard
+from app.models.balance import BALANCE_REASONS
+from app.models.balance import BalanceEntry
 from app.models.base import CAMBODIA
 from app.models.base import PLAN_KINDS
 from app.models.base import ROLES
