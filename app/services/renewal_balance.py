@@ -42,6 +42,8 @@ def near(setting, esim, now):
 def ask_top_up_once(row, setting, esim, now):
     """Email the top-up link for this cycle, once (a compare-and-set on the cycle's row), when the
     balance will not cover the renewal; True when sent."""
+    if row.note == TOP_UP_ASKED:
+        return False
     amount = renewal.quote(esim, setting.plan, now=now).amount_cents
     missing = balance.missing_cents(esim.user_id, amount)
     if not missing:
