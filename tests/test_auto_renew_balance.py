@@ -90,6 +90,9 @@ def test_a_balance_topped_up_by_khqr_pays_a_renewal_and_the_ledger_is_the_balanc
     assert "pay $5.00 from your balance" in kept.consent_text
     assert "a link to top it up beforehand" in kept.consent_text
     before = esim.expires_at
+    use_data_until_left(seeded, 15)  # near, and the balance covers it: nothing to ask
+    assert run_worker(seeded) == 0
+    assert in_app(seeded, lambda: RenewalCycle.select().count()) == 0
     use_data_until_left(seeded, 9)
     assert run_worker(seeded) == 1
     assert run_worker(seeded) == 0

@@ -39,15 +39,14 @@ def near(setting, esim, now):
     return bool(setting.data_below_percent) and total > 0 and (total - used) * 100 < share * total
 
 
-def ask_top_up_once(row, setting, esim, now):
-    """Email the top-up link for this cycle, once (a compare-and-set on the cycle's row), when the
-    balance will not cover the renewal; True when sent."""
-    if row.note == TOP_UP_ASKED:
-        return False
+def missing_for(setting, esim, now):
+    """What the balance lacks to pay this eSIM's next renewal (0: it covers it)."""
     amount = renewal.quote(esim, setting.plan, now=now).amount_cents
-    missing = balance.missing_cents(esim.user_id, amount)
-    if not missing:
-        return False
+    return amount, balance.missing_cents(esim.user_id, amount)
+
+
+def ask_top_up_once(row, setting, esim, amount, missing):
+    """Email the top-up link for this cycle, once (a compare-and-set on the cycle's row); True when sent."""
     with jobs.transaction():
         asked = (
             RenewalCycle.update(note=TOP_UP_ASKED)

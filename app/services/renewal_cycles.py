@@ -110,7 +110,7 @@ def renew_if_due(setting, esim, now):
         _notice_once(setting, esim, now)
     if why in (None, NOTICE):
         if renewal_balance.near(setting, esim, now):
-            renewal_balance.ask_top_up_once(_cycle_row(esim, "warned", now)[0], setting, esim, now)
+            _ask_top_up(setting, esim, now)
         return None
     row = _claim(esim, now)
     if row is None:
@@ -135,6 +135,14 @@ def _notice_once(setting, esim, now):
         if made or _moved(row, "warned", "noticed"):
             renewal_notices.renewing_tomorrow(setting, esim)
     return None
+
+
+def _ask_top_up(setting, esim, now):
+    """The balance would not cover the renewal that is near: a top-up link, once this cycle."""
+    amount, missing = renewal_balance.missing_for(setting, esim, now)
+    if missing:
+        row, _made = _cycle_row(esim, "warned", now)
+        renewal_balance.ask_top_up_once(row, setting, esim, amount, missing)
 
 
 def _moved(row, before, after):
