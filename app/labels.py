@@ -158,6 +158,7 @@ AUDIT_LABELS = {
     "email_payment_link": _l("Payment link emailed"),
     "revealed_activation_code": _l("Activation code shown to the agent"),
     "customers_merged": _l("Another record of this customer merged into this one"),
+    "reissued_profile": _l("New activation code issued after the eSIM was deleted"),
 }
 
 # What each order event means to the customer; notes first, then the new status.

@@ -26,6 +26,7 @@ from app.models.connectors import SimApplication
 from app.models.connectors import SimLine
 from app.models.esims import Esim
 from app.models.esims import Reminder
+from app.models.find_links import FindLink
 from app.models.khqr import KhqrCode
 from app.models.khqr import LocalBankTransfer
 from app.models.orders import ORDER_STATUSES
@@ -63,6 +64,7 @@ ALL_MODELS = [
     OperatorReading,
     KhqrCode,
     LocalBankTransfer,
+    FindLink,
 ]
 
 __all__ = [

@@ -23,6 +23,7 @@ from app.shop import bp
 from app.shop.forms import BuyAsNewCustomerForm
 from app.shop.forms import BuyForm
 from app.text import current_language
+from app.web import found
 from app.web import locale
 from app.web import throttle
 from app.web.checkout import chosen_method
@@ -130,7 +131,8 @@ INSTALL_TOKEN = "install_token"
 
 
 def _esim_for_install(esim_id):
-    """The logged-in owner's eSIM, or the one this browser's emailed link opened; 404 or login otherwise."""
+    """The logged-in owner's eSIM, or the one this browser's emailed link (install, or /find while not
+    installed) opened; 404 or login otherwise."""
     if current_user.is_authenticated:
         esim = esim_lookup.owned(current_user.id, esim_id)
         if esim is not None:
@@ -138,6 +140,10 @@ def _esim_for_install(esim_id):
     esim = provisioning.esim_for_install_token(session.get(INSTALL_TOKEN))
     if esim is not None and esim.id == esim_id:
         return esim
+    if found.may_read(esim_id):
+        esim = esim_lookup.of_a_customer(esim_id)
+        if esim is not None and esim.installed_at is None:
+            return esim
     if current_user.is_authenticated:
         abort(404)
     return None
