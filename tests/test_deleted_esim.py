@@ -1,4 +1,4 @@
-"""'I deleted my eSIM': a fresh code where the operator allows it (the old one then fails), the truth where not."""
+"""I deleted my eSIM: a fresh code where the operator allows it (the old one fails), the truth where not."""
 
 import re
 from datetime import timedelta

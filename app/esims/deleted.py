@@ -9,8 +9,6 @@ from flask_login import login_required
 from werkzeug.routing import BuildError
 
 from app.esims import bp
-from app.operators import OperatorError
-from app.operators import OperatorRefused
 from app.services import reinstall
 from app.web.owned import owned_esim_or_404
 
@@ -43,11 +41,14 @@ def reissue(esim_id):
     esim = owned_esim_or_404(esim_id)
     try:
         reinstall.reissue(esim)
-    except OperatorRefused:
-        flash(_("This eSIM cannot be downloaded again. See the other choices below."), "error")
-        return redirect(url_for("esims.deleted", esim_id=esim.id), code=303)
-    except OperatorError:
-        flash(_("We could not reach the operator just now. Nothing was changed: please try again."), "error")
+    except reinstall.NotReissued as exc:
+        refused = exc.reason == "refused"
+        flash(
+            _("This eSIM cannot be downloaded again. See the other choices below.")
+            if refused
+            else _("We could not reach the operator just now. Nothing was changed: please try again."),
+            "error",
+        )
         return redirect(url_for("esims.deleted", esim_id=esim.id), code=303)
     flash(
         _("Here is a new activation code. We emailed it too. The old code and older links no longer work."),

@@ -14,6 +14,7 @@ from app.models import Order
 from app.models import OrderStatus
 from app.models import Plan
 from app.models import utcnow
+from app.operators import OperatorError
 from app.operators import OperatorRefused
 from app.operators import get_operator
 from app.services import jobs
@@ -22,6 +23,14 @@ from app.services.support import audit
 
 NOT_INSTALLED, REISSUE, USED_UP, NEW_ESIM = "not_installed", "reissue", "used_up", "new_esim"
 PAID = (OrderStatus.PAID, OrderStatus.APPLYING, OrderStatus.FULFILLED)
+
+
+class NotReissued(Exception):
+    """No fresh code was given; `reason`: "refused" (not allowed, or none left) or "unreachable"."""
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -63,12 +72,16 @@ def options(esim, now=None):
 
 def reissue(esim):
     """Give the installed eSIM a fresh activation code and email its new install link; every older
-    code and link stops working. Audited. Raises OperatorRefused (none left, or not allowed) or
-    OperatorError (the operator could not answer)."""
+    code and link stops working. Audited. Raises NotReissued, and then nothing has changed."""
     operator = get_operator()
     if esim.installed_at is None or not operator.can_reissue:
-        raise OperatorRefused("nothing to download again")
-    made = operator.reissue(esim.iccid)
+        raise NotReissued("refused")
+    try:
+        made = operator.reissue(esim.iccid)
+    except OperatorRefused as exc:
+        raise NotReissued("refused") from exc
+    except OperatorError as exc:
+        raise NotReissued("unreachable") from exc
     with jobs.transaction():
         Esim.update(
             smdp_address=made.smdp_address,
