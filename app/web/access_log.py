@@ -2,8 +2,9 @@
 
 A reset link (/reset-password/<token>), an agent's payment link (/pay/<token>), a checkout's cancel
 link (/checkout/cancel/<token>), a /find link (/find/<token>) and an emailed install link
-(?token=...) each open something for whoever holds them. A log line shows where they were used, never the token itself. gunicorn.conf.py
-applies this to gunicorn's access log; `init_app` to the development server's and the app's.
+(?token=...) each open something for whoever holds them. A log line shows where they were used,
+never the token itself. gunicorn.conf.py applies this to gunicorn's access log; `init_app` to the
+development server's and the app's.
 """
 
 import logging
