@@ -1,6 +1,7 @@
 """I deleted my eSIM: a fresh code where the operator allows it (the old one fails), the truth where not."""
 
 import re
+import threading
 from datetime import timedelta
 
 import airalo_server
@@ -16,11 +17,13 @@ from app.models import AuditLog
 from app.models import Esim
 from app.models import Order
 from app.models import Plan
+from app.models import SimLine
 from app.models import User
 from app.models import utcnow
 from app.operators import OperatorRefused
 from app.operators import get_operator
 from app.services import notifications
+from app.services import reinstall
 from app.services.demo import DEMO_ICCID
 
 
@@ -172,3 +175,30 @@ def test_airalo_says_the_profile_cannot_be_downloaded_again_and_offers_a_refund_
     refused = _reissue(client, esim)
     assert refused.status_code == 303 and refused.location == f"/esims/{esim.id}/deleted"
     assert in_app(seeded, Esim.get_by_id, esim.id).matching_id == "M"
+
+
+def test_five_presses_at_once_issue_one_new_code(seeded, outbox):
+    esim = _demo_esim(seeded)
+    results, errors = [], []
+    barrier = threading.Barrier(5)
+
+    def press():
+        try:
+            barrier.wait()
+            results.append(in_app(seeded, reinstall.reissue, esim).matching_id)
+        except reinstall.NotReissued as refused:
+            results.append(refused.reason)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=press) for _ in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert sorted(results).count("refused") == 4
+    assert _demo_esim(seeded).matching_id in results
+    assert in_app(seeded, lambda: SimLine.get(SimLine.iccid == DEMO_ICCID).profiles_issued) == 2
+    assert in_app(seeded, AuditLog.select().where(AuditLog.action == "reissued_profile").count) == 1
+    assert len(outbox.messages()) == 1

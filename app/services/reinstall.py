@@ -74,20 +74,29 @@ def reissue(esim):
     """Give the installed eSIM a fresh activation code and email its new install link; every older
     code and link stops working. Audited. Raises NotReissued, and then nothing has changed."""
     operator = get_operator()
-    if esim.installed_at is None or not operator.can_reissue:
+    if not operator.can_reissue:
+        raise NotReissued("refused")
+    # One press wins: it takes the eSIM out of "installed" before asking the operator.
+    installed_at = Esim.get_by_id(esim.id).installed_at
+    claimed = (
+        Esim.update(installed_at=None).where(Esim.id == esim.id, Esim.installed_at == installed_at).execute()
+        if installed_at is not None
+        else 0
+    )
+    if not claimed:
         raise NotReissued("refused")
     try:
         made = operator.reissue(esim.iccid)
-    except OperatorRefused as exc:
-        raise NotReissued("refused") from exc
     except OperatorError as exc:
-        raise NotReissued("unreachable") from exc
+        Esim.update(installed_at=installed_at).where(
+            Esim.id == esim.id, Esim.installed_at.is_null()
+        ).execute()
+        raise NotReissued("refused" if isinstance(exc, OperatorRefused) else "unreachable") from exc
     with jobs.transaction():
         Esim.update(
             smdp_address=made.smdp_address,
             matching_id=made.matching_id,
             apple_install_url=made.apple_install_url,
-            installed_at=None,
         ).where(Esim.id == esim.id).execute()
         esim = Esim.get_by_id(esim.id)
         audit(esim.user, esim.user, "reissued_profile", esim=esim.masked_iccid)
