@@ -68,6 +68,7 @@ def _pages(app, client):
         "login": visitor.get("/login?lang=en"),
         "register": visitor.get("/register"),
         "forgot-password": visitor.get("/forgot-password"),
+        "find": visitor.get("/find"),
         "buy-visitor": visitor.get("/buy?plan=month-10gb"),
         "compatibility": visitor.get("/compatibility?q=pixel"),
         "help": visitor.get("/help"),
@@ -96,6 +97,7 @@ def _pages(app, client):
             "order-applying": client.get(f"/orders/{applying_id}"),
             "receipt": client.get(f"/orders/{order_id}/receipt"),
             "install": client.get(f"/esims/{esim_id}/install"),
+            "esim-deleted": client.get(f"/esims/{esim_id}/deleted"),
             "profile": client.get("/profile"),
         }
     )
