@@ -41,3 +41,16 @@ def test_a_deleted_esim_gets_a_new_code_then_the_choices_left(live_server, phone
     expect(page.locator("main form button")).to_have_count(0)
     screenshot(page, f"phone-deleted-esim-used-up-{lang}")
     assert _fits(page)
+
+
+@pytest.mark.parametrize("lang", ["km", "zh"])
+def test_find_my_esim_fits_a_phone(live_server, phone, lang):
+    page = phone()
+    page.goto(f"{live_server.base_url}/find?lang={lang}")
+    page.fill("#email", "demo@example.com")
+    page.fill("#iccid_tail", DEMO_ICCID[-4:])
+    page.click("main form button")
+    page.wait_for_url("**/find")
+    expect(page.locator(".flash.info")).to_be_visible()
+    screenshot(page, f"phone-find-{lang}")
+    assert _fits(page)
