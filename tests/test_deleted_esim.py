@@ -4,14 +4,14 @@ import re
 import threading
 from datetime import timedelta
 
-import airalo_server
 import pytest
-from helpers import Auth
-from helpers import body
-from helpers import browser
-from helpers import in_app
-from helpers import make_customer
-from helpers import post_form
+from fakes import airalo_server
+from support.helpers import Auth
+from support.helpers import body
+from support.helpers import browser
+from support.helpers import in_app
+from support.helpers import make_customer
+from support.helpers import post_form
 
 from app.models import AuditLog
 from app.models import Esim
@@ -108,13 +108,6 @@ def test_the_install_page_warns_to_turn_the_esim_off_instead(client, auth, seede
     auth.login()
     page = client.get(f"/esims/{_demo_esim(seeded).id}/install").get_data(as_text=True)
     assert "Turn the eSIM off instead of deleting it" in page
-
-
-@pytest.fixture(scope="session")
-def airalo_api():
-    fake, url, server = airalo_server.start()
-    yield fake, url
-    server.shutdown()
 
 
 @pytest.fixture

@@ -2,16 +2,16 @@
 
 import re
 
-from helpers import CSRF_RE
-from helpers import Auth
-from helpers import body
-from helpers import browser
-from helpers import csrf_token
-from helpers import in_app
-from helpers import make_customer
-from helpers import make_esim
-from helpers import translated
 from itsdangerous.timed import TimestampSigner
+from support.helpers import CSRF_RE
+from support.helpers import Auth
+from support.helpers import body
+from support.helpers import browser
+from support.helpers import csrf_token
+from support.helpers import in_app
+from support.helpers import make_customer
+from support.helpers import make_esim
+from support.helpers import translated
 
 from app.models import Esim
 from app.models import Order

@@ -1,11 +1,11 @@
 """One confirmation email with the receipt per paid renewal, whatever retries, replays and sweeps follow."""
 
-from helpers import body
-from helpers import in_app
-from helpers import translated
-from payment_helpers import return_from
-from payment_helpers import start_checkout
-from payment_helpers import webhook
+from support.helpers import body
+from support.helpers import in_app
+from support.helpers import translated
+from support.payments import return_from
+from support.payments import start_checkout
+from support.payments import webhook
 
 from app.models import Order
 from app.models import OutgoingMail

@@ -1,10 +1,10 @@
 """The deleted-eSIM page on a phone, in Khmer and Chinese: a fresh code, then the truth once none is left."""
 
 import pytest
-from browser_helpers import log_in
-from browser_helpers import screenshot
-from helpers import in_app
 from playwright.sync_api import expect
+from support.browser import log_in
+from support.browser import screenshot
+from support.helpers import in_app
 
 from app.models import Esim
 from app.services.demo import DEMO_ICCID
