@@ -106,6 +106,9 @@ def test_the_page_is_the_owners_only_and_changes_need_a_post_with_its_token(clie
 
 def test_the_install_page_warns_to_turn_the_esim_off_instead(client, auth, seeded):
     auth.login()
+    esim_page = client.get(f"/esims/{_demo_esim(seeded).id}").get_data(as_text=True)
+    assert f'href="/esims/{_demo_esim(seeded).id}/deleted"' in esim_page
+    assert "<a" not in esim_page.split("<title>", 1)[1].split("</title>", 1)[0]
     page = client.get(f"/esims/{_demo_esim(seeded).id}/install").get_data(as_text=True)
     assert "Turn the eSIM off instead of deleting it" in page
 
