@@ -1,4 +1,4 @@
-"""Peewee migrations -- 030_reissue_and_find_links.py.
+"""Peewee migrations -- 031_reissue_and_find_links.py.
 
 The simulated operator counts the activation codes it gave each line (a deleted eSIM may be
 downloaded again, up to a limit); /find's one-time links to an eSIM's pages.
