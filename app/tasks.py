@@ -18,6 +18,7 @@ from app.services import payment_methods
 from app.services import reconciliation
 from app.services import refunds
 from app.services import reminders
+from app.services import usage_history
 from app.worker import periodic_task
 
 
@@ -52,3 +53,9 @@ def send_reminders():
 @periodic_task(crontab(minute="35"), lock="sync-plans")
 def sync_plans():
     catalogue.sync_from_operator()
+
+
+@periodic_task(crontab(minute="50", hour="3"), lock="prune-usage")
+def prune_usage():
+    """Daily: usage readings older than 400 days go."""
+    usage_history.prune()

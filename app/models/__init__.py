@@ -37,6 +37,7 @@ from app.models.orders import OrderStatus
 from app.models.orders import Payment
 from app.models.orders import Refund
 from app.models.orders import WebhookEvent
+from app.models.usage import UsageReading
 
 ALL_MODELS = [
     User,
@@ -63,6 +64,7 @@ ALL_MODELS = [
     OperatorReading,
     KhqrCode,
     LocalBankTransfer,
+    UsageReading,
 ]
 
 __all__ = [
