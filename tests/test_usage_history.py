@@ -63,8 +63,7 @@ def thirty_days(seeded):
     minutes, plan code)}) of what was really used each day."""
     now = utcnow()
     today = now.replace(tzinfo=UTC).astimezone(CAMBODIA).date()
-    user = in_app(seeded, User.by_email, DEMO_CUSTOMER[0])
-    esim = make_esim(seeded, user, ICCID, label="Trip")
+    esim = _another_esim(seeded)
     first = today - timedelta(days=30)
     in_app(seeded, lambda: Esim.update(installed_at=_at(first, 7)).where(Esim.id == esim.id).execute())
     used, data, minutes, plan = {}, 0, 0, "month-10gb"
@@ -88,6 +87,10 @@ def thirty_days(seeded):
     _record(seeded, esim.id, now, data + 77, minutes + 2, plan)
     used[today] = (77, 2, plan)
     return esim.id, used
+
+
+def _another_esim(app, **figures):
+    return make_esim(app, in_app(app, User.by_email, DEMO_CUSTOMER[0]), ICCID, label="Trip", **figures)
 
 
 def _figures(html):
@@ -173,12 +176,12 @@ def test_one_reading_per_hour_is_kept_however_often_it_is_read(client, auth, see
     import app.operators.simulated as simulated
     import app.services.usage as usage
 
+    esim = _another_esim(seeded, data_used_mb=500)
     auth.login()
-    esim = in_app(seeded, lambda: Esim.get(Esim.user == User.by_email(DEMO_CUSTOMER[0])))
     for _ in range(3):
         assert client.get(f"/esims/{esim.id}/usage", headers=HTMX).status_code == 200
     kept = in_app(seeded, lambda: list(UsageReading.select().where(UsageReading.esim == esim.id)))
-    assert len(kept) == 1 and kept[0].data_used_mb == 3372
+    assert len(kept) == 1 and kept[0].data_used_mb == 500
 
     later = utcnow() + timedelta(hours=1)
     monkeypatch.setattr(simulated, "utcnow", lambda: later)
@@ -190,12 +193,12 @@ def test_one_reading_per_hour_is_kept_however_often_it_is_read(client, auth, see
         lambda: list(UsageReading.select().where(UsageReading.esim == esim.id).order_by(UsageReading.hour)),
     )
     assert len(kept) == 2
-    assert kept[1].data_used_mb == 3372 + 120  # the simulated operator's 120 MB an hour
+    assert kept[1].data_used_mb == 500 + 120  # the simulated operator's 120 MB an hour
     assert kept[1].hour - kept[0].hour == timedelta(hours=1)
 
 
 def test_parallel_readings_of_one_hour_keep_one_row(seeded):
-    esim = in_app(seeded, lambda: Esim.get(Esim.user == User.by_email(DEMO_CUSTOMER[0])))
+    esim = _another_esim(seeded)
     now = utcnow().replace(minute=30)
     errors = []
 
@@ -217,12 +220,17 @@ def test_parallel_readings_of_one_hour_keep_one_row(seeded):
 
 
 def test_readings_older_than_400_days_are_pruned(seeded):
-    esim = in_app(seeded, lambda: Esim.get(Esim.user == User.by_email(DEMO_CUSTOMER[0])))
+    esim = _another_esim(seeded)
     now = utcnow()
     for days in (401, 400.5, 399, 1):
         _record(seeded, esim.id, now - timedelta(days=days), 10, 0, "month-10gb")
     in_app(seeded, tasks.prune_usage.call_local)
-    left = in_app(seeded, lambda: sorted((now - r.read_at).days for r in UsageReading.select()))
+    left = in_app(
+        seeded,
+        lambda: sorted(
+            (now - r.read_at).days for r in UsageReading.select().where(UsageReading.esim == esim.id)
+        ),
+    )
     assert left == [1, 399]
 
 
@@ -237,8 +245,18 @@ def test_another_customer_can_neither_see_nor_download_the_usage(client, auth, s
 
 
 def test_an_esim_never_read_says_so_and_offers_no_chart(client, auth, seeded):
-    user = in_app(seeded, User.by_email, DEMO_CUSTOMER[0])
-    esim = make_esim(seeded, user, ICCID, label="New")  # read as it is made: the page reads it no more
+    esim = _another_esim(seeded)  # read as it is made: the page reads it no more
     auth.login()
     html = client.get(f"/esims/{esim.id}").get_data(as_text=True)
     assert "No usage recorded yet" in html and '<svg class="chart"' not in html
+
+
+def test_the_demo_esim_shows_the_days_since_it_was_installed(client, auth, seeded):
+    esim = in_app(seeded, lambda: Esim.get(Esim.user == User.by_email(DEMO_CUSTOMER[0])))
+    auth.login()
+    html = client.get(f"/esims/{esim.id}").get_data(as_text=True)
+    rows = re.findall(r'<tr><th scope="row">[^<]+</th><td>([\d.,]+) (MB|GB)</td>', html)
+    assert 10 <= len(rows) <= 11  # installed ten days ago (eleven Cambodian days when the hour has turned)
+    assert sum(float(amount) * (1024 if unit == "GB" else 1) for amount, unit in rows) == pytest.approx(
+        3372, abs=20
+    )

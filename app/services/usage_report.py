@@ -44,7 +44,7 @@ class Label:
 class Chart:
     days: list
     bars: list = field(default_factory=list)
-    scale: list = field(default_factory=list)  # (y of a gridline, its label)
+    scale: list = field(default_factory=list)  # (y of a gridline, its label above it, clear of the bars)
     day_labels: list = field(default_factory=list)
     summary: str = ""
     counts_minutes: bool = False
@@ -67,7 +67,7 @@ def chart(esim, now=None):
         height = round(plot * day.data_mb / top, 1)
         x = round(n * slot + (slot - width) / 2, 1)
         result.bars.append(Bar(x, round(PLOT_BOTTOM - height, 1), round(width, 1), height))
-    result.scale = [(PLOT_TOP, data_amount(top)), (PLOT_TOP + plot / 2, data_amount(top // 2))]
+    result.scale = [(PLOT_TOP, data_amount(top))]
     result.day_labels = [_day_label(days, n, slot) for n in _labelled(len(days))]
     result.summary = _summary(days)
     return result
