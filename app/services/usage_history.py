@@ -26,6 +26,7 @@ from app.text import to_local
 KEPT_FOR = timedelta(days=400)
 CHART_DAYS = 30
 PRUNE_BATCH = 5000
+RECORD_BATCH = 500  # rows of one INSERT, well within the databases' limits on parameters
 PRUNE_TIME_LIMIT_SECONDS = 60
 
 ROW = (
@@ -74,10 +75,14 @@ def record(esims, read_at):
         )
         for esim in esims
     }
-    if not rows:
-        return
+    rows = list(rows.values())
+    for start in range(0, len(rows), RECORD_BATCH):
+        _upsert(rows[start : start + RECORD_BATCH])
+
+
+def _upsert(rows):
     reading = UsageReading
-    query = reading.insert_many(list(rows.values())).on_conflict(
+    reading.insert_many(rows).on_conflict(
         conflict_target=[reading.esim, reading.hour],
         update={
             reading.data_earlier_mb: _ended_count(reading.data_used_mb, reading.data_earlier_mb),
@@ -89,8 +94,7 @@ def record(esims, read_at):
             reading.minutes_used: EXCLUDED.minutes_used,
         },
         where=(EXCLUDED.read_at >= reading.read_at),
-    )
-    query.execute()
+    ).execute()
 
 
 def prune(now=None, batch=PRUNE_BATCH, time_limit=PRUNE_TIME_LIMIT_SECONDS):
