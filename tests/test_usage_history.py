@@ -176,25 +176,32 @@ def test_one_reading_per_hour_is_kept_however_often_it_is_read(client, auth, see
     import app.operators.simulated as simulated
     import app.services.usage as usage
 
-    esim = _another_esim(seeded, data_used_mb=500)
+    esim = _another_esim(seeded, data_used_mb=500)  # read as it was made, at `made`
+    made = utcnow()
     auth.login()
-    for _ in range(3):
-        assert client.get(f"/esims/{esim.id}/usage", headers=HTMX).status_code == 200
-    kept = in_app(seeded, lambda: list(UsageReading.select().where(UsageReading.esim == esim.id)))
-    assert len(kept) == 1 and kept[0].data_used_mb == 500
 
-    later = utcnow() + timedelta(hours=1)
-    monkeypatch.setattr(simulated, "utcnow", lambda: later)
-    monkeypatch.setattr(usage, "utcnow", lambda: later)
-    client.get(f"/esims/{esim.id}/usage", headers=HTMX)
-    client.get(f"/esims/{esim.id}/usage", headers=HTMX)
-    kept = in_app(
-        seeded,
-        lambda: list(UsageReading.select().where(UsageReading.esim == esim.id).order_by(UsageReading.hour)),
-    )
-    assert len(kept) == 2
-    assert kept[1].data_used_mb == 500 + 120  # the simulated operator's 120 MB an hour
-    assert kept[1].hour - kept[0].hour == timedelta(hours=1)
+    def read_at(moment):
+        monkeypatch.setattr(simulated, "utcnow", lambda: moment)
+        monkeypatch.setattr(usage, "utcnow", lambda: moment)
+        assert client.get(f"/esims/{esim.id}/usage", headers=HTMX).status_code == 200
+        return in_app(
+            seeded,
+            lambda: list(
+                UsageReading.select().where(UsageReading.esim == esim.id).order_by(UsageReading.hour)
+            ),
+        )
+
+    hour = usage_history.hour_of(made) + timedelta(hours=1)
+    for minutes in (5, 5, 6, 35, 50):  # the simulated operator counts 120 MB an hour
+        kept = read_at(hour + timedelta(minutes=minutes))
+    assert len(kept) == 1
+    assert kept[0].hour == hour and kept[0].read_at == hour + timedelta(minutes=50)
+    assert kept[0].data_used_mb == 500 + int((hour + timedelta(minutes=50) - made).total_seconds() / 30)
+
+    for minutes in (70, 75):
+        kept = read_at(hour + timedelta(minutes=minutes))
+    assert [reading.hour for reading in kept] == [hour, hour + timedelta(hours=1)]
+    assert kept[1].data_used_mb == 500 + int((hour + timedelta(minutes=75) - made).total_seconds() / 30)
 
 
 def test_parallel_readings_of_one_hour_keep_one_row(seeded):

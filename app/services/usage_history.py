@@ -40,6 +40,9 @@ ROW = (
 )
 
 
+COUNTERS = ("data_used_mb", "data_total_mb", "minutes_used", "minutes_total")
+
+
 @dataclass
 class Day:
     day: date
@@ -55,6 +58,16 @@ def hour_of(moment):
 def _ended_count(column, earlier):
     """What a package counted before a new one started it again within the hour (else 0)."""
     return earlier + Case(None, [(getattr(EXCLUDED, column.name) < column, column)], 0)
+
+
+def worth_keeping(esim, reading):
+    """Whether a new reading of `esim` adds to its history: its counters moved, or its last reading
+    was in an earlier hour. (Unchanged counters add no use whichever row holds them, and most pages
+    read usage again within the hour.)"""
+    last = esim.usage_read_at
+    if last is None or hour_of(last) != hour_of(reading["usage_read_at"]):
+        return True
+    return any(getattr(esim, name) != reading[name] for name in COUNTERS)
 
 
 def record(esims, read_at):
