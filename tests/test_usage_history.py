@@ -267,3 +267,20 @@ def test_the_demo_esim_shows_the_days_since_it_was_installed(client, auth, seede
     assert sum(float(amount) * (1024 if unit == "GB" else 1) for amount, unit in rows) == pytest.approx(
         3372, abs=20
     )
+
+
+def test_a_dashboard_reading_many_esims_keeps_a_row_for_each(client, auth, seeded):
+    user = in_app(seeded, User.by_email, DEMO_CUSTOMER[0])
+    for n in range(3):
+        make_esim(seeded, user, f"898550000000000070{n}", label=f"Line {n}", data_used_mb=100 * n)
+    two_hours_ago = utcnow() - timedelta(hours=2)
+    in_app(seeded, lambda: Esim.update(usage_read_at=two_hours_ago).execute())
+    auth.login()
+    assert client.get("/dashboard").status_code == 200
+    kept = in_app(seeded, lambda: {r.esim.label: r.data_used_mb for r in UsageReading.select().join(Esim)})
+    assert {label: used for label, used in kept.items() if label.startswith("Line")} == {
+        "Line 0": 0,
+        "Line 1": 100,
+        "Line 2": 200,
+    }
+    assert len(kept) == 4  # and the demo eSIM's

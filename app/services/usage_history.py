@@ -89,13 +89,16 @@ def record(esims, read_at):
         for esim in esims
     }
     rows = list(rows.values())
+    if len(rows) == 1:
+        _upsert_one(rows[0])
+        return
     for start in range(0, len(rows), RECORD_BATCH):
-        _upsert(rows[start : start + RECORD_BATCH])
+        _upsert(rows[start : start + RECORD_BATCH]).execute()
 
 
 def _upsert(rows):
     reading = UsageReading
-    reading.insert_many(rows).on_conflict(
+    return reading.insert_many(rows).on_conflict(
         conflict_target=[reading.esim, reading.hour],
         update={
             reading.data_earlier_mb: _ended_count(reading.data_used_mb, reading.data_earlier_mb),
@@ -107,7 +110,23 @@ def _upsert(rows):
             reading.minutes_used: EXCLUDED.minutes_used,
         },
         where=(EXCLUDED.read_at >= reading.read_at),
-    ).execute()
+    )
+
+
+# One eSIM's reading (what a page takes) is the same statement every time: compiled once per kind
+# of database, since peewee's compiling of this upsert costs several times running it.
+_COMPILED = {}
+
+
+def _upsert_one(row):
+    compiled = _COMPILED.get(type(db.obj))
+    if compiled is None:
+        marks = {name: -1000 - n for n, name in enumerate(row)}
+        sql, params = _upsert([marks]).sql()
+        by_mark = {mark: name for name, mark in marks.items()}
+        compiled = _COMPILED[type(db.obj)] = (sql, [by_mark.get(param, (param,)) for param in params])
+    sql, slots = compiled
+    db.execute_sql(sql, [slot[0] if isinstance(slot, tuple) else row[slot] for slot in slots])
 
 
 def prune(now=None, batch=PRUNE_BATCH, time_limit=PRUNE_TIME_LIMIT_SECONDS):
