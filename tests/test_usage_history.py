@@ -284,3 +284,17 @@ def test_a_dashboard_reading_many_esims_keeps_a_row_for_each(client, auth, seede
         "Line 2": 200,
     }
     assert len(kept) == 4  # and the demo eSIM's
+
+
+def test_an_esim_in_use_before_its_first_reading_counts_from_that_reading(client, auth, seeded):
+    esim = _another_esim(seeded)  # installed ten days ago; the history begins two days ago
+    today = utcnow().replace(tzinfo=UTC).astimezone(CAMBODIA).date()
+    _record(seeded, esim.id, _at(today - timedelta(days=2), 12), 3000, 40, "month-10gb")
+    _record(seeded, esim.id, _at(today - timedelta(days=1), 12), 3100, 45, "month-10gb")
+    auth.login()
+    rows = _figures(client.get(f"/esims/{esim.id}").get_data(as_text=True))
+    assert [(data, minutes) for _, data, minutes in rows] == [
+        ("0 MB", "0 minutes"),
+        ("100 MB", "5 minutes"),
+        ("0 MB", "0 minutes"),
+    ]

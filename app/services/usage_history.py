@@ -172,7 +172,7 @@ def per_day(esim, days=CHART_DAYS, now=None):
     if base is None:
         first_day = max(first_day, to_local(rows[0][1]).date())
         if not _counts_from_zero(esim, rows[0][1]):
-            base = rows[0]
+            base, rows = rows[0], rows[1:]
     known = [row for row in (base, *rows) if row]
     plans = {plan.id: plan for plan in Plan.select().where(Plan.id.in_({row[2] for row in known}))}
     minutes_counted = any(row[5] is not None for row in known)
