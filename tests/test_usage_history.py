@@ -11,11 +11,11 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
-from helpers import HTMX
-from helpers import in_app
-from helpers import make_customer
-from helpers import make_esim
-from helpers import translated
+from support.helpers import HTMX
+from support.helpers import in_app
+from support.helpers import make_customer
+from support.helpers import make_esim
+from support.helpers import translated
 
 from app import tasks
 from app.models import Esim

@@ -3,11 +3,11 @@
 from datetime import timedelta
 
 import pytest
-from browser_helpers import log_in
-from browser_helpers import screenshot
-from helpers import in_app
-from helpers import make_esim
 from playwright.sync_api import expect
+from support.browser import log_in
+from support.browser import screenshot
+from support.helpers import in_app
+from support.helpers import make_esim
 
 from app.models import Esim
 from app.models import User
