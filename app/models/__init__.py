@@ -48,6 +48,7 @@ from app.models.orders import OrderStatus
 from app.models.orders import Payment
 from app.models.orders import Refund
 from app.models.orders import WebhookEvent
+from app.models.usage import UsageReading
 
 ALL_MODELS = [
     User,
@@ -83,6 +84,7 @@ ALL_MODELS = [
     LocalCardSetup,
     LocalCharge,
     FindLink,
+    UsageReading,
 ]
 
 __all__ = [

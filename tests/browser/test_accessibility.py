@@ -80,6 +80,7 @@ def test_pages_have_no_serious_accessibility_problems_at_phone_width(live_server
     ]:
         check(path)
     check("/dashboard?lang=km")
+    check(f"/esims/{esim_id}?lang=zh")  # its chart of data used per day, in Chinese
     page.goto(f"{base}/esims/{esim_id}/renew?plan=day-1gb")
     page.locator("form.renew button[value=khqr]").click()
     page.wait_for_url("**/checkout/khqr/*")
