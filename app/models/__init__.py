@@ -37,6 +37,10 @@ from app.models.orders import OrderStatus
 from app.models.orders import Payment
 from app.models.orders import Refund
 from app.models.orders import WebhookEvent
+from app.models.refund_requests import REFUND_REQUEST_REASONS
+from app.models.refund_requests import REFUND_REQUEST_STATES
+from app.models.refund_requests import RefundRequest
+from app.models.refund_requests import RefundRequestEvent
 
 ALL_MODELS = [
     User,
@@ -63,6 +67,8 @@ ALL_MODELS = [
     OperatorReading,
     KhqrCode,
     LocalBankTransfer,
+    RefundRequest,
+    RefundRequestEvent,
 ]
 
 __all__ = [
@@ -72,6 +78,8 @@ __all__ = [
     "OrderStatus",
     "PLAN_KINDS",
     "REFUND_REASONS",
+    "REFUND_REQUEST_REASONS",
+    "REFUND_REQUEST_STATES",
     "ROLES",
     "BaseModel",
     "phone_digits",

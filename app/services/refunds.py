@@ -27,6 +27,7 @@ from app.payments import get_provider
 from app.services import jobs
 from app.services import operator_refunds
 from app.services import refund_ledger
+from app.services import refund_request_states
 from app.services.orders import mark_refunded
 from app.services.orders import record
 from app.services.refund_transfers import transfer_details  # noqa: F401 - support names it here
@@ -197,6 +198,7 @@ def handed_back(refund_row, admin):
 def _close_order(order_id):
     """A failed order whose payment has all gone back is refunded; a new eSIM refunded in full and
     never installed is also handed back to the operator."""
+    refund_request_states.settle(order_id)
     order = Order.get_by_id(order_id)
     payment = order_payment(order)
     if payment is None:
