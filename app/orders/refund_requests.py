@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_login import login_required
 
-from app.models import REFUND_REQUEST_REASONS
 from app.orders import bp
 from app.orders.forms import RefundRequestForm
 from app.services import refund_requests
@@ -41,7 +40,7 @@ def refund_request(order_id):
         flash(_("This order cannot be refunded here. Please contact customer support."), "error")
         return _to_order(order)
     form = RefundRequestForm()
-    if request.method == "GET" and request.args.get("reason") in REFUND_REQUEST_REASONS:
+    if request.method == "GET" and request.args.get("reason") in refund_requests.REASONS:
         form.reason.data = request.args["reason"]
     if request.method == "POST" and form.validate_on_submit():
         try:
@@ -62,7 +61,7 @@ def refund_request(order_id):
         "orders/refund_request.html",
         order=order,
         form=form,
-        reasons=REFUND_REQUEST_REASONS,
+        reasons=refund_requests.REASONS,
         destinations=refund_requests.destinations(),
         window_days=refund_requests.REFUND_WINDOW.days,
     )

@@ -28,6 +28,7 @@ from app.services import support
 from app.services import usage
 from app.services.links import public_url
 
+REASONS = REFUND_REQUEST_REASONS
 REFUND_WINDOW = timedelta(days=14)
 # Where the money may go, the customer's choice: back the way it was paid (the card, or the bank
 # transfer list for KHQR). The balance joins here as one more entry.
