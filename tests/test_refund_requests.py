@@ -115,6 +115,14 @@ def test_a_new_esim_never_installed_is_refunded_in_full_once_from_the_customers_
     payment = in_app(seeded, Payment.get, Payment.order == order.id)
     assert payment.refunded_cents == 500
 
+    # Refunded before it was installed: it can no longer be installed.
+    install = client.get(f"/esims/{order.esim_id}/install?lang=en")
+    assert install.status_code == 302 and install.location.endswith("/dashboard")
+    shown = client.get("/dashboard").get_data(as_text=True)
+    assert "This eSIM was refunded before it was installed, so it can no longer be installed." in shown
+    post_form(client, f"/esims/{order.esim_id}/install/simulate", {}, page="/profile")
+    assert in_app(seeded, Esim.get_by_id, order.esim_id).installed_at is None
+
 
 def test_a_double_submit_at_the_same_moment_makes_one_request_and_one_refund(seeded, monkeypatch):
     phones = [browser(seeded) for _ in range(4)]

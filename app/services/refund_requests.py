@@ -15,6 +15,7 @@ from peewee import IntegrityError
 
 from app.models import REFUND_REQUEST_REASONS
 from app.models import Esim
+from app.models import Order
 from app.models import OrderStatus
 from app.models import RefundRequest
 from app.models import RefundRequestEvent
@@ -160,6 +161,7 @@ def _approve(request, amount_cents, actor, destination, answer=""):
         raise RefundRequestError("bad_amount") from exc
     RefundRequest.update(refund=row.id).where(RefundRequest.id == request.id).execute()
     request.refund = row
+    refund_request_states.settle(order.id)  # a refund done at once (to the balance) is refunded now
     _tell_customer(request)
     return row
 
@@ -184,6 +186,24 @@ def _tell_customer(request):
         request=request,
         order=order,
         link=public_url("orders.detail", order_id=order.id, lang=user.language),
+    )
+
+
+def refunded_before_install(esim):
+    """Whether the eSIM's own purchase was refunded in full on request before it was installed: it is
+    not to be installed any more (its install page says so)."""
+    if esim.installed_at is not None:
+        return False
+    return (
+        RefundRequest.select()
+        .join(Order, on=(RefundRequest.order == Order.id))
+        .where(
+            Order.esim == esim.id,
+            Order.kind == "new_esim",
+            RefundRequest.state.in_(("approved", "refunded")),
+            RefundRequest.amount_cents >= Order.amount_cents,
+        )
+        .exists()
     )
 
 
