@@ -1,0 +1,1 @@
+"""Local stand-ins for Stripe, Airalo and Bakong, each built from the provider's documented examples."""
