@@ -6,16 +6,17 @@ import time
 from datetime import timedelta
 
 import pytest
-from helpers import Auth
-from helpers import body
-from helpers import browser
-from helpers import csrf_token
-from helpers import in_app
-from helpers import make_customer
-from helpers import make_esim
-from helpers import post_form
-from helpers import staff_client
-from helpers import translated
+from support.helpers import Auth
+from support.helpers import body
+from support.helpers import browser
+from support.helpers import csrf_token
+from support.helpers import deliver_async_order
+from support.helpers import in_app
+from support.helpers import make_customer
+from support.helpers import make_esim
+from support.helpers import post_form
+from support.helpers import staff_client
+from support.helpers import translated
 
 from app.models import AuditLog
 from app.models import Esim
@@ -328,39 +329,9 @@ def test_the_reason_can_be_chosen_in_advance_and_the_help_page_states_the_policy
     assert "14" in client.get("/help?lang=km").get_data(as_text=True)
 
 
-@pytest.fixture(scope="module")
-def airalo_api():
-    import airalo_server
-
-    fake, url, server = airalo_server.start()
-    yield fake, url
-    server.shutdown()
-
-
-@pytest.fixture
-def fake_airalo(seeded, airalo_api):
-    """The app with OPERATOR=airalo at the local Airalo stand-in (tests/airalo_server.py)."""
-    import airalo_server
-
-    fake, url = airalo_api
-    fake.reset()
-    seeded.config.update(
-        OPERATOR="airalo",
-        AIRALO_API_BASE=url + "/v2",
-        AIRALO_CLIENT_ID=airalo_server.CLIENT_ID,
-        AIRALO_CLIENT_SECRET=airalo_server.CLIENT_SECRET,
-        AIRALO_MARKUP_PERCENT=25,
-        AIRALO_TIMEOUT=1.5,
-        AIRALO_RECONCILE_GRACE=0,
-    )
-    return fake
-
-
 def test_an_airalo_esim_never_installed_is_refunded_and_handed_back_with_airalos_reason(
     client, auth, fake_airalo, seeded
 ):
-    from helpers import deliver_async_order
-
     assert seeded.test_cli_runner().invoke(args=["sync-plans"]).exit_code == 0
     auth.login()
     response = post_form(client, "/buy", {"plan": "kh-connect-7days-3gb"}, page="/buy")
