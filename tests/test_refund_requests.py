@@ -357,3 +357,32 @@ def test_an_airalo_esim_never_installed_is_refunded_and_handed_back_with_airalos
     ]
     _ask(client, order, "deleted_esim", page="/profile")
     assert len(fake_airalo.refunds) == 1 and len(_refunds(seeded, order)) == 1
+
+
+def test_agents_deciding_one_request_at_the_same_moment_refund_it_once(client, auth, seeded):
+    auth.login()
+    order = _renewal(client, seeded)
+    _ask(client, order, "not_working")
+    [asked] = _requests(seeded, order)
+    agents = [staff_client(seeded, *AGENT) for _ in range(4)]
+    tokens = [csrf_token(agent, "/support/refund-requests") for agent in agents]
+    barrier, answers = threading.Barrier(len(agents)), []
+
+    def send(agent, token):
+        barrier.wait()
+        data = {"decision": "full", "destination": "original", "csrf_token": token}
+        response = agent.post(f"/support/refund-requests/{asked.id}", data=data)
+        shown = agent.get(response.location).get_data(as_text=True) if response.location else ""
+        answers.append((response.status_code, shown))
+
+    threads = [threading.Thread(target=send, args=pair) for pair in zip(agents, tokens, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [status for status, _page in answers] == [303] * len(agents)  # no 500, no "database is locked"
+    done = [page for _status, page in answers if "The refund is on its way to the customer" in page]
+    assert len(done) == 1
+    [refund] = _refunds(seeded, order)
+    assert (refund.amount_cents, refund.status) == (500, "succeeded")
+    assert _requests(seeded, order)[0].state == "refunded"

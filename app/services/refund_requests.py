@@ -104,7 +104,7 @@ def ask(user, order, reason, note="", destination="original", now=None):
             )
             RefundRequestEvent.create(request=request.id, to_state="requested", actor=user.id, note=reason)
             if at_once:
-                _approve(request, None, actor=None, destination=destination)
+                _approve(request, _amount(request, None), actor=None, destination=destination)
     except IntegrityError:  # the same request, made at the same moment by a second press
         return of_order(order), False
     return request, True
@@ -119,20 +119,24 @@ def decide(agent, request, decision, amount_cents=None, destination="original", 
         raise RefundRequestError("bad_destination")
     if request.state != "requested":
         raise RefundRequestError("decided")
+    if decision == "decline" and not answer:
+        raise RefundRequestError("no_answer")
+    amount = _amount(request, amount_cents) if decision == "approve" else None
+    customer = request.user
+    # Read before the transaction: on SQLite it starts with its first write (the state's
+    # compare-and-set), taking the write lock in turn instead of failing to upgrade a read.
     with jobs.transaction():
         if decision == "decline":
-            if not answer:
-                raise RefundRequestError("no_answer")
             if not refund_request_states.move(
                 request, "declined", agent, answer, decided_by=agent, answer=answer
             ):
                 raise RefundRequestError("decided")
             _tell_customer(request)
         else:
-            _approve(request, amount_cents, actor=agent, destination=destination, answer=answer)
+            _approve(request, amount, actor=agent, destination=destination, answer=answer)
         support.audit(
             agent,
-            request.user,
+            customer,
             f"refund_request_{decision}d",
             answer,
             order=request.order.number,
@@ -142,15 +146,20 @@ def decide(agent, request, decision, amount_cents=None, destination="original", 
     return request
 
 
-def _approve(request, amount_cents, actor, destination, answer=""):
-    """Approve and make the refund, in the caller's transaction: requested → approved comes first (a
-    compare-and-set: of two deciding at once one wins), then the refund takes its amount."""
-    order = request.order
-    payment = refunds.order_payment(order)
-    left = refunds.refundable_cents(payment) if payment else 0
+def _amount(request, amount_cents):
+    """All that is left to refund (None), or `amount_cents` if it is within that; else bad_amount."""
+    left = left_to_refund(request)
     amount = left if amount_cents is None else amount_cents
     if amount <= 0 or amount > left:
         raise RefundRequestError("bad_amount")
+    return amount
+
+
+def _approve(request, amount, actor, destination, answer=""):
+    """Approve and make the refund, in the caller's transaction: requested → approved comes first (a
+    compare-and-set: of two deciding at once one wins), then the refund takes its amount (a
+    compare-and-set too: nothing beyond what is left, whatever was read before)."""
+    order = request.order
     if not refund_request_states.move(
         request, "approved", actor, answer, decided_by=actor, answer=answer, amount_cents=amount
     ):
