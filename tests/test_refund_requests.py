@@ -178,6 +178,9 @@ def test_a_used_renewal_reaches_the_agents_queue_and_the_agents_part_refund_reac
     assert order.number in queue and "The eSIM does not work" in queue and "No signal in Kampot" in queue
     assert "ភាសាខ្មែរ" in queue  # the customer's language, to answer in
     assert "Data used" in queue and "Installed" in queue
+    on_order = agent.get(f"/support/orders/{order.id}").get_data(as_text=True)
+    assert "Refund requested: our support team is looking at it" in on_order
+    assert f'href="/support/refund-requests#refund-request-{asked.id}"' in on_order
     token = csrf_token(agent, "/support/refund-requests")
     decided = agent.post(
         f"/support/refund-requests/{asked.id}",
