@@ -389,3 +389,37 @@ def test_agents_deciding_one_request_at_the_same_moment_refund_it_once(client, a
     [refund] = _refunds(seeded, order)
     assert (refund.amount_cents, refund.status) == (500, "succeeded")
     assert _requests(seeded, order)[0].state == "refunded"
+
+
+def test_a_refund_can_go_to_the_balance_at_once_by_the_customers_choice_or_the_agents(client, auth, seeded):
+    from app.services import balance
+
+    auth.login()
+    order = _new_esim(client, seeded)
+    form = client.get(f"/orders/{order.id}/refund-request").get_data(as_text=True)
+    assert 'value="balance"' in form and "To your balance, at once" in form
+    post_form(
+        client, f"/orders/{order.id}/refund-request", {"reason": "wrong_purchase", "destination": "balance"}
+    )
+    [asked] = _requests(seeded, order)
+    [refund] = _refunds(seeded, order)
+    assert (asked.state, asked.destination) == ("refunded", "balance") and refund.status == "succeeded"
+    customer = in_app(seeded, User.by_email, demo.DEMO_CUSTOMER[0])
+    assert in_app(seeded, balance.balance_of, customer) == 500
+    assert _last_order(seeded).status == "refunded"
+
+    renewal = _renewal(client, seeded)
+    _ask(client, renewal, "not_working")
+    [queued] = _requests(seeded, renewal)
+    agent = staff_client(seeded, *AGENT)
+    token = csrf_token(agent, "/support/refund-requests")
+    data = {
+        "decision": "part",
+        "amount": "1.50",
+        "destination": "balance",
+        "answer": "Sorry",
+        "csrf_token": token,
+    }
+    agent.post(f"/support/refund-requests/{queued.id}", data=data)
+    assert _requests(seeded, renewal)[0].state == "refunded"
+    assert in_app(seeded, balance.balance_of, customer) == 650

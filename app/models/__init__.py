@@ -8,6 +8,13 @@ from app.models.accounts import AuditLog
 from app.models.accounts import OutgoingMail
 from app.models.accounts import User
 from app.models.accounts import UserSession
+from app.models.autorenew import FUNDING
+from app.models.autorenew import AutoRenew
+from app.models.autorenew import PaymentCustomer
+from app.models.autorenew import RenewalCycle
+from app.models.autorenew import SavedCard
+from app.models.balance import BALANCE_REASONS
+from app.models.balance import BalanceEntry
 from app.models.base import CAMBODIA
 from app.models.base import PLAN_KINDS
 from app.models.base import ROLES
@@ -28,6 +35,9 @@ from app.models.esims import Esim
 from app.models.esims import Reminder
 from app.models.khqr import KhqrCode
 from app.models.khqr import LocalBankTransfer
+from app.models.local_cards import LocalCard
+from app.models.local_cards import LocalCardSetup
+from app.models.local_cards import LocalCharge
 from app.models.orders import ORDER_STATUSES
 from app.models.orders import REFUND_REASONS
 from app.models.orders import Dispute
@@ -69,11 +79,21 @@ ALL_MODELS = [
     LocalBankTransfer,
     RefundRequest,
     RefundRequestEvent,
+    BalanceEntry,
+    PaymentCustomer,
+    SavedCard,
+    AutoRenew,
+    RenewalCycle,
+    LocalCard,
+    LocalCardSetup,
+    LocalCharge,
 ]
 
 __all__ = [
     "ALL_MODELS",
+    "BALANCE_REASONS",
     "CAMBODIA",
+    "FUNDING",
     "ORDER_STATUSES",
     "OrderStatus",
     "PLAN_KINDS",

@@ -32,8 +32,8 @@ from app.services.links import public_url
 REASONS = REFUND_REQUEST_REASONS
 REFUND_WINDOW = timedelta(days=14)
 # Where the money may go, the customer's choice: back the way it was paid (the card, or the bank
-# transfer list for KHQR). The balance joins here as one more entry.
-DESTINATIONS = ("original",)
+# transfer list for KHQR), or to the prepaid balance at once (services/refunds.py credits it).
+DESTINATIONS = ("original", "balance")
 QUEUE_SIZE = 100
 
 

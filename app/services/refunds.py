@@ -24,6 +24,7 @@ from app.models import Refund
 from app.models import utcnow
 from app.payments import PaymentError
 from app.payments import get_provider
+from app.services import balance_ledger
 from app.services import jobs
 from app.services import operator_refunds
 from app.services import refund_ledger
@@ -36,7 +37,6 @@ from app.worker import task
 CLAIM = timedelta(minutes=2)
 # Pauses between tries when the provider cannot be reached; then the refund is failed (owed).
 RETRY_PAUSES = (30, 60, 300, 900, 3600)
-COUNTS = refund_ledger.COUNTS
 PROVIDER_STATUS = {"succeeded": "succeeded", "failed": "failed", "canceled": "failed"}
 RETRY_BATCH = 100
 BY_HAND = ("manual", "transfer")
@@ -66,22 +66,26 @@ def refundable_cents(payment):
     return left.scalar() or 0
 
 
-def refund(order, amount_cents, reason, actor=None, payment=None, note=""):
-    """Record a refund of part or all of a payment (the order's own by default) and queue it.
-
-    Raises RefundError("bad_amount") when the amount is not positive or more than is left to refund,
-    including when a refund made at the same moment took what was left.
-    """
+def refund(order, amount_cents, reason, actor=None, payment=None, note="", destination="original"):
+    """Record a refund of part or all of a payment (the order's own by default) and queue it, or credit it
+    at once to the `destination` "balance" (always, for an order paid from it). RefundError: "bad_amount"
+    (not positive, or more than is left), "bad_destination" or "balance_spent" (for a top-up)."""
     payment = payment or order_payment(order)
     if payment is None:
         raise RefundError("nothing_paid")
     if amount_cents <= 0:
         raise RefundError("bad_amount")
+    to_balance = destination == "balance" or payment.provider == "balance"
+    if to_balance and order.kind == "top_up":
+        raise RefundError("bad_destination")
     # The compare-and-set comes first: on SQLite the transaction then starts by taking the write
     # lock (waiting its turn), instead of reading first and failing to upgrade ("database is locked").
     with jobs.transaction():
         if not refund_ledger.take(payment.id, amount_cents):
             raise RefundError("bad_amount")
+        key = f"refund-{order.number}-{secrets.token_hex(8)}"
+        if not balance_ledger.take_back_top_up(order, payment, amount_cents, key):
+            raise RefundError("balance_spent")
         row = Refund.create(
             order=order.id,
             payment=payment,
@@ -90,12 +94,15 @@ def refund(order, amount_cents, reason, actor=None, payment=None, note=""):
             reason=reason,
             note=note[:500],
             actor=actor,
-            status=_first_status(payment),
-            idempotency_key=f"refund-{order.number}-{secrets.token_hex(8)}",
+            status="succeeded" if to_balance else _first_status(payment),
+            idempotency_key=key,
         )
         record(order, order.status, order.status, "agent" if actor else "system", note=f"refund_{reason}")
+        if to_balance:
+            balance_ledger.credit(order.user_id, amount_cents, "refund", key, order=order.id, refund=row)
         if row.status == "queued":
             jobs.enqueue(send_refund, row.id)
+    _close_order(order.id)  # a refund to the balance is done already
     return row
 
 
@@ -196,8 +203,7 @@ def handed_back(refund_row, admin):
 
 
 def _close_order(order_id):
-    """A failed order whose payment has all gone back is refunded; a new eSIM refunded in full and
-    never installed is also handed back to the operator."""
+    """Once paid back in full, a failed order is refunded and an unused new eSIM handed back."""
     refund_request_states.settle(order_id)
     order = Order.get_by_id(order_id)
     payment = order_payment(order)
@@ -253,7 +259,7 @@ def _made_elsewhere(intent, amount, ref, status):
         return row
     try:
         with jobs.transaction():
-            if status in COUNTS:
+            if status in refund_ledger.COUNTS:
                 refund_ledger.take(payment.id, amount, within=False)  # the money has gone, whatever was left
             return Refund.create(
                 idempotency_key=key,
