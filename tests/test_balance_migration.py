@@ -69,7 +69,7 @@ def test_making_the_plan_optional_keeps_every_order_and_what_hangs_on_it(tmp_pat
     )
     _insert(database, "payments", order_id=1, provider="cash", session_ref="cash-R1", **payment)
 
-    assert router.run() == ["030_balance"]
+    assert "030_balance" in router.run()
 
     assert (_rows(database, "orders"), _rows(database, "order_events"), _rows(database, "payments")) == (
         1,
