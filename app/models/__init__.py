@@ -48,6 +48,10 @@ from app.models.orders import OrderStatus
 from app.models.orders import Payment
 from app.models.orders import Refund
 from app.models.orders import WebhookEvent
+from app.models.refund_requests import REFUND_REQUEST_REASONS
+from app.models.refund_requests import REFUND_REQUEST_STATES
+from app.models.refund_requests import RefundRequest
+from app.models.refund_requests import RefundRequestEvent
 from app.models.usage import UsageReading
 
 ALL_MODELS = [
@@ -75,6 +79,8 @@ ALL_MODELS = [
     OperatorReading,
     KhqrCode,
     LocalBankTransfer,
+    RefundRequest,
+    RefundRequestEvent,
     BalanceEntry,
     PaymentCustomer,
     SavedCard,
@@ -96,6 +102,8 @@ __all__ = [
     "OrderStatus",
     "PLAN_KINDS",
     "REFUND_REASONS",
+    "REFUND_REQUEST_REASONS",
+    "REFUND_REQUEST_STATES",
     "ROLES",
     "BaseModel",
     "phone_digits",

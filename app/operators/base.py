@@ -213,8 +213,11 @@ class Operator(ABC):
         return None
 
     # --- money back ------------------------------------------------------------------
-    def request_refund(self, iccid: str, notes: str) -> str:
+    def request_refund(self, iccid: str, notes: str, reason: str = "") -> str:
         """Ask the operator to take back an eSIM that was never installed; returns its reference.
+
+        `reason` is the customer's, when they asked (models REFUND_REQUEST_REASONS): an operator
+        with reason codes of its own maps it to one.
 
         Default: "", an operator that keeps no account of its own to refund (the simulated one).
         """
