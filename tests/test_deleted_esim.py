@@ -16,6 +16,7 @@ from support.helpers import post_form
 from app.models import AuditLog
 from app.models import Esim
 from app.models import Order
+from app.models import Payment
 from app.models import Plan
 from app.models import SimLine
 from app.models import User
@@ -151,6 +152,14 @@ def _installed_airalo_esim(app):
             amount_cents=plan.price_cents,
             paid_at=utcnow(),
         )
+        Payment.create(
+            order=order,
+            provider="cash",
+            session_ref="cash-ORD-DELETED-1",
+            amount_cents=plan.price_cents,
+            currency="USD",
+            kind="order",
+        )
         return esim, order
 
     return in_app(app, create)
@@ -164,7 +173,10 @@ def test_airalo_says_the_profile_cannot_be_downloaded_again_and_offers_a_refund_
     page = client.get(f"/esims/{esim.id}/deleted").get_data(as_text=True)
     assert "does not let a deleted profile be downloaded again" in page
     assert "20 days of validity left" in page
-    assert f"/orders/{order.id}" in page and "Ask for a refund (reason: deleted eSIM)" in page
+    ask = f"/orders/{order.id}/refund-request?reason=deleted_esim"
+    assert ask in page.replace("&amp;", "&") and "Ask for a refund (reason: deleted eSIM)" in page
+    form = client.get(ask).get_data(as_text=True)
+    assert 'value="deleted_esim" checked' in form
     assert "/buy?plan=month-10gb" in page and "at the same price" in page
     assert "Give me a new activation code" not in page
 

@@ -6,21 +6,20 @@ from flask import render_template
 from flask import url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from werkzeug.routing import BuildError
 
 from app.esims import bp
+from app.services import refund_requests
 from app.services import reinstall
 from app.web.owned import owned_esim_or_404
 
 
 def _refund_url(order):
-    """The order's refund request, where the portal has one, else the order's page."""
+    """The order's refund request with the deleted-eSIM reason chosen; its page where none can be asked."""
     if order is None:
         return None
-    try:
+    if refund_requests.can_ask(order):
         return url_for("orders.refund_request", order_id=order.id, reason="deleted_esim")
-    except BuildError:
-        return url_for("orders.detail", order_id=order.id)
+    return url_for("orders.detail", order_id=order.id)
 
 
 @bp.route("/esims/<int:esim_id>/deleted")
