@@ -96,6 +96,7 @@ def create_app(config=None):
     from app.cards import bp as cards_bp
     from app.checkout import bp as checkout_bp
     from app.esims import bp as esims_bp
+    from app.find import bp as find_bp
     from app.orders import bp as orders_bp
     from app.plans import bp as plans_bp
     from app.shop import bp as shop_bp
@@ -104,6 +105,7 @@ def create_app(config=None):
     app.register_blueprint(auth_bp)
     app.register_blueprint(plans_bp)
     app.register_blueprint(esims_bp)
+    app.register_blueprint(find_bp)
     app.register_blueprint(orders_bp)
     app.register_blueprint(checkout_bp)
     app.register_blueprint(cards_bp)

@@ -120,6 +120,8 @@ def from_environment(instance_path):
         "PAYMENTS": os.environ.get("PAYMENTS", "").strip().lower(),
         "OPERATOR": os.environ.get("OPERATOR", "simulated"),
         "OPERATOR_APPLY_DELAY": float(os.environ.get("OPERATOR_APPLY_DELAY", "5")),
+        # How many times the simulated SM-DP+ lets a line's profile be downloaded (its reuse policy).
+        "SIM_MAX_DOWNLOADS": int(os.environ.get("SIM_MAX_DOWNLOADS", "3")),
         # Airalo Partner API v2 (OPERATOR=airalo); see docs/airalo.md.
         "AIRALO_CLIENT_ID": os.environ.get("AIRALO_CLIENT_ID"),
         "AIRALO_CLIENT_SECRET": os.environ.get("AIRALO_CLIENT_SECRET"),

@@ -23,6 +23,29 @@ REFUND_REASON_LABELS = {
     "late_payment": N_("A payment that arrived after the order had closed"),
     "amount_mismatch": N_("A payment that did not match the order"),
     "staff": N_("Refund by our support team"),
+    "customer_request": N_("The refund you asked for"),
+}
+
+# Why a customer asks for a refund (models REFUND_REQUEST_REASONS).
+REFUND_REQUEST_REASON_LABELS = {
+    "wrong_purchase": N_("I bought the wrong plan"),
+    "plans_changed": N_("My plans changed (trip cancelled or changed)"),
+    "installation_failed": N_("The eSIM would not install"),
+    "not_working": N_("The eSIM does not work"),
+    "deleted_esim": N_("I deleted the eSIM"),
+}
+
+REFUND_REQUEST_STATE_LABELS = {
+    "requested": N_("Refund requested: our support team is looking at it"),
+    "approved": N_("Refund approved: the money is on its way"),
+    "declined": N_("Refund request declined"),
+    "refunded": N_("Refunded"),
+}
+
+# Where a refund may go (services/refund_requests.py DESTINATIONS).
+REFUND_DESTINATION_LABELS = {
+    "original": N_("Back the way you paid (to your card, or by bank transfer for KHQR)"),
+    "balance": N_("To your balance, at once (it pays for renewals)"),
 }
 
 REFUND_STATUS_LABELS = {
@@ -160,12 +183,15 @@ AUDIT_LABELS = {
     "refund_retry": _l("Refund sent again"),
     "refund_handed_back": _l("Cash refund handed back"),
     "refund_transfer_sent": _l("Bank refund sent"),
+    "refund_request_approved": _l("Refund request approved"),
+    "refund_request_declined": _l("Refund request declined"),
     "khqr_shown": _l("KHQR shown at the counter"),
     "resend_install": _l("Install email sent again"),
     "resend_receipt": _l("Receipt sent again"),
     "email_payment_link": _l("Payment link emailed"),
     "revealed_activation_code": _l("Activation code shown to the agent"),
     "customers_merged": _l("Another record of this customer merged into this one"),
+    "reissued_profile": _l("New activation code issued after the eSIM was deleted"),
     "balance_credit": _l("Balance credited"),
     "cash_top_up": _l("Balance topped up with cash"),
 }
@@ -196,6 +222,8 @@ EVENT_LABELS = {
     "refund_late_payment": _l("Refund started for the late payment"),
     "refund_amount_mismatch": _l("Refund started for the payment that did not match"),
     "refund_staff": _l("Refund started by our support team"),
+    "refund_customer_request": _l("Refund started on your request"),
+    "refund_request": _l("Refunded in full on your request"),
     "refunded_in_full": _l("Refunded in full"),
     "dispute": _l("The bank opened a dispute about this payment"),
     "replaced_by_new_order": _l("Replaced by a newer order"),

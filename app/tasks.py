@@ -19,6 +19,7 @@ from app.services import reconciliation
 from app.services import refunds
 from app.services import reminders
 from app.services import renewal_cycles
+from app.services import usage_history
 from app.worker import periodic_task
 
 
@@ -60,3 +61,9 @@ def auto_renew():
     """Every 5 minutes: eSIMs with auto-renew on that are due are renewed (a cycle once), or told
     a day ahead of a renewal by date."""
     renewal_cycles.run_due()
+
+
+@periodic_task(crontab(minute="50", hour="3"), lock="prune-usage")
+def prune_usage():
+    """Daily: usage readings older than 400 days go."""
+    usage_history.prune()

@@ -228,3 +228,20 @@ def airalo_api():
     fake, url, server = airalo_server.start()
     yield fake, url
     server.shutdown()
+
+
+@pytest.fixture
+def fake_airalo(seeded, airalo_api):
+    """The app with OPERATOR=airalo at the local server, a short timeout and no grace period."""
+    fake, url = airalo_api
+    fake.reset()
+    seeded.config.update(
+        OPERATOR="airalo",
+        AIRALO_API_BASE=url + "/v2",
+        AIRALO_CLIENT_ID=airalo_server.CLIENT_ID,
+        AIRALO_CLIENT_SECRET=airalo_server.CLIENT_SECRET,
+        AIRALO_MARKUP_PERCENT=25,
+        AIRALO_TIMEOUT=1.5,  # long enough for a loaded CI machine, short beside test_airalo's 3.5 s stalls
+        AIRALO_RECONCILE_GRACE=0,
+    )
+    return fake

@@ -4,7 +4,6 @@ import hashlib
 import hmac
 from datetime import timedelta
 
-import pytest
 from fakes import airalo_server
 from support.helpers import csrf_token
 from support.helpers import decode_qr
@@ -25,23 +24,6 @@ from app.models import utcnow
 from app.services.demo import DEMO_ICCID
 
 NEW_VISITOR = {"email": "dara@example.com", "password": "long-enough-pw", "confirm": "long-enough-pw"}
-
-
-@pytest.fixture
-def fake_airalo(seeded, airalo_api):
-    """The app with OPERATOR=airalo at the local server, a short timeout and no grace period."""
-    fake, url = airalo_api
-    fake.reset()
-    seeded.config.update(
-        OPERATOR="airalo",
-        AIRALO_API_BASE=url + "/v2",
-        AIRALO_CLIENT_ID=airalo_server.CLIENT_ID,
-        AIRALO_CLIENT_SECRET=airalo_server.CLIENT_SECRET,
-        AIRALO_MARKUP_PERCENT=25,
-        AIRALO_TIMEOUT=1.5,  # long enough for a loaded CI machine, short beside the 3.5 s stalls below
-        AIRALO_RECONCILE_GRACE=0,
-    )
-    return fake
 
 
 def _cli(app, *args):

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 APP = Path(__file__).resolve().parent.parent / "app"
-BLUEPRINTS = ("auth", "cards", "checkout", "esims", "orders", "plans", "shop", "support")
+BLUEPRINTS = ("auth", "cards", "checkout", "esims", "find", "orders", "plans", "shop", "support")
 CONNECTORS = ("app.operators", "app.payments")
 REQUEST_BOUND = {"request", "session", "g", "current_user"}
 PURE = ("app.services", "app.text", "app.labels")

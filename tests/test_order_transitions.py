@@ -33,6 +33,7 @@ def test_the_table_is_the_documented_life_of_an_order():
         OrderStatus.PENDING: {OrderStatus.PAID, OrderStatus.CANCELLED, OrderStatus.EXPIRED},
         OrderStatus.PAID: {OrderStatus.APPLYING, OrderStatus.FAILED},
         OrderStatus.APPLYING: {OrderStatus.FULFILLED, OrderStatus.FAILED},
+        OrderStatus.FULFILLED: {OrderStatus.REFUNDED},  # a customer's refund request, in full
         OrderStatus.FAILED: {OrderStatus.REFUNDED},
     }
 

@@ -128,6 +128,8 @@ def test_emails_sent_outside_a_request_are_on_public_url_too(seeded, outbox):
             "https://esim.example.com/checkout/cancel/tok?x=1",
             "https://esim.example.com/checkout/cancel/…?x=1",
         ),
+        ("/find/eyJuIjoiYSJ9.aZ3xK.Qx_1?lang=km", "/find/…?lang=km"),
+        ("/find/esim", "/find/esim"),
         ("/orders/12/receipt?lang=km", "/orders/12/receipt?lang=km"),
         ("/pay", "/pay"),
     ],

@@ -120,7 +120,7 @@ def test_one_tap_install_follows_the_visitors_phone(client, auth, seeded, agent,
     if shown:
         assert shown in html
     assert hidden not in html
-    assert "can be installed only once" in html
+    assert "Turn the eSIM off instead of deleting it" in html
 
 
 def test_the_install_page_is_the_owners_only(client, auth, seeded):

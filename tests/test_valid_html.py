@@ -3,6 +3,7 @@
 import json
 import shutil
 import subprocess
+from datetime import timedelta
 
 import pytest
 from support.helpers import csrf_token
@@ -69,6 +70,7 @@ def _pages(app, client):
         "login": visitor.get("/login?lang=en"),
         "register": visitor.get("/register"),
         "forgot-password": visitor.get("/forgot-password"),
+        "find": visitor.get("/find"),
         "buy-visitor": visitor.get("/buy?plan=month-10gb"),
         "compatibility": visitor.get("/compatibility?q=pixel"),
         "help": visitor.get("/help"),
@@ -97,6 +99,7 @@ def _pages(app, client):
             "order-applying": client.get(f"/orders/{applying_id}"),
             "receipt": client.get(f"/orders/{order_id}/receipt"),
             "install": client.get(f"/esims/{esim_id}/install"),
+            "esim-deleted": client.get(f"/esims/{esim_id}/deleted"),
             "profile": client.get("/profile"),
         }
     )
@@ -118,6 +121,7 @@ def _pages(app, client):
         )
 
     pages["pay-link-choice"] = visitor.get(f"/pay/{in_app(app, waiting_link)}", follow_redirects=True)
+    pages.update(_refund_request_pages(app, client))
     staff = staff_client(app, *DEMO_AGENT)
     pages.update(
         {
@@ -134,6 +138,34 @@ def _pages(app, client):
     assert 'http-equiv="refresh"' in pages["order-applying"].get_data(as_text=True)
     assert 'name="pay_with" value="khqr"' in pages["pay-link-choice"].get_data(as_text=True)
     return {name: response.get_data(as_text=True) for name, response in pages.items()}
+
+
+def _refund_request_pages(app, client):
+    """A new eSIM's refund request form (with its errors), one refunded at once, one in support's queue."""
+
+    def bought():
+        paid = post_form(client, "/buy", {"plan": "day-1gb"}, page="/buy")
+        post_form(client, paid.location, {"action": "pay"})
+        return in_app(app, lambda: Order.select().order_by(Order.id.desc()).get())
+
+    first, second = bought(), bought()
+    late = second.paid_at - timedelta(days=15)
+    in_app(app, Order.update(paid_at=late).where(Order.id == second.id).execute)
+    url = f"/orders/{first.id}/refund-request"
+    pages = {
+        "refund-request": client.get(f"{url}?reason=deleted_esim"),
+        "refund-request-errors": client.post(url, data={"csrf_token": csrf_token(client, url)}),
+    }
+    post_form(client, url, {"reason": "wrong_purchase", "destination": "original"})
+    post_form(
+        client, f"/orders/{second.id}/refund-request", {"reason": "plans_changed", "note": "Trip moved"}
+    )
+    pages["order-refund-requested"] = client.get(f"/orders/{second.id}")
+    pages["order-refunded"] = client.get(f"/orders/{first.id}")
+    pages["support-refund-requests"] = staff_client(app, *DEMO_AGENT).get("/support/refund-requests")
+    assert "Trip moved" in pages["support-refund-requests"].get_data(as_text=True)
+    assert 'id="refund-request"' in pages["order-refunded"].get_data(as_text=True)
+    return pages
 
 
 def test_every_main_page_is_valid_html(client, seeded, tmp_path):

@@ -1,5 +1,6 @@
 """The customer's eSIMs: dashboard, one eSIM, its usage widget, and its auto-renew setting."""
 
+from flask import Response
 from flask import flash
 from flask import redirect
 from flask import render_template
@@ -15,6 +16,7 @@ from app.services import autorenew
 from app.services import cards
 from app.services import esims as esim_lookup
 from app.services import usage
+from app.services import usage_report
 from app.web import auto_renew
 from app.web.owned import owned_esim_or_404
 from app.web.partials import render_page_or_fragment
@@ -37,6 +39,7 @@ def _detail_page(esim, fresh, form=None):
     terms = None
     if proposed is not None:
         terms = autorenew.consent_text(auto_renew.choice_of(form) or proposed, card)
+    the_form_alone = request.htmx and request.htmx.target == "auto-renew"
     return render_page_or_fragment(
         "esims/detail.html",
         "esims/_auto_renew.html",
@@ -48,6 +51,7 @@ def _detail_page(esim, fresh, form=None):
         setting=autorenew.setting_of(esim),
         card=card,
         terms=terms,
+        history=None if the_form_alone else usage_report.chart(esim),
     )
 
 
@@ -68,7 +72,25 @@ def usage_widget(esim_id):
     esim = owned_esim_or_404(esim_id, card=True)
     fresh = usage.refresh([esim], force=True)
     return render_page_or_fragment(
-        "esims/detail.html", "esims/_usage.html", esim=esim, status=usage.status(esim), fresh=fresh
+        "esims/detail.html",
+        "esims/_usage.html",
+        esim=esim,
+        status=usage.status(esim),
+        fresh=fresh,
+        history=None if request.htmx else usage_report.chart(esim),
+    )
+
+
+@bp.route("/esims/<int:esim_id>/usage.csv")
+@login_required
+def usage_csv(esim_id):
+    """Data used per day, as a spreadsheet opens it; only reads."""
+    esim = owned_esim_or_404(esim_id, card=True)
+    name = f"usage-{esim.iccid[-4:]}.csv"
+    return Response(
+        usage_report.csv_bytes(esim),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 

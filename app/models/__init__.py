@@ -33,6 +33,7 @@ from app.models.connectors import SimApplication
 from app.models.connectors import SimLine
 from app.models.esims import Esim
 from app.models.esims import Reminder
+from app.models.find_links import FindLink
 from app.models.khqr import KhqrCode
 from app.models.khqr import LocalBankTransfer
 from app.models.local_cards import LocalCard
@@ -47,6 +48,11 @@ from app.models.orders import OrderStatus
 from app.models.orders import Payment
 from app.models.orders import Refund
 from app.models.orders import WebhookEvent
+from app.models.refund_requests import REFUND_REQUEST_REASONS
+from app.models.refund_requests import REFUND_REQUEST_STATES
+from app.models.refund_requests import RefundRequest
+from app.models.refund_requests import RefundRequestEvent
+from app.models.usage import UsageReading
 
 ALL_MODELS = [
     User,
@@ -73,6 +79,8 @@ ALL_MODELS = [
     OperatorReading,
     KhqrCode,
     LocalBankTransfer,
+    RefundRequest,
+    RefundRequestEvent,
     BalanceEntry,
     PaymentCustomer,
     SavedCard,
@@ -81,6 +89,8 @@ ALL_MODELS = [
     LocalCard,
     LocalCardSetup,
     LocalCharge,
+    FindLink,
+    UsageReading,
 ]
 
 __all__ = [
@@ -92,6 +102,8 @@ __all__ = [
     "OrderStatus",
     "PLAN_KINDS",
     "REFUND_REASONS",
+    "REFUND_REQUEST_REASONS",
+    "REFUND_REQUEST_STATES",
     "ROLES",
     "BaseModel",
     "phone_digits",

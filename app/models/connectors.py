@@ -59,6 +59,8 @@ class SimLine(BaseModel):
     minutes_total = IntegerField(default=0)
     minutes_used = IntegerField(default=0)
     counted_at = DateTimeField(default=utcnow)  # usage above is counted up to this moment
+    # Activation codes given for the line so far (the first, and each one reissued after a deletion).
+    profiles_issued = IntegerField(default=1)
 
     class Meta:
         table_name = "sim_lines"

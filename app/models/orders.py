@@ -20,7 +20,8 @@ class OrderStatus(StrEnum):
     """Where an order is in its life (services/orders.py moves it); stored as these strings.
 
     pending → paid → applying → fulfilled, or pending → cancelled | expired, or
-    paid | applying → failed (refund owed) → refunded: services/orders.py TRANSITIONS.
+    paid | applying → failed (refund owed) → refunded, or fulfilled → refunded (a customer's refund
+    request, in full): services/orders.py TRANSITIONS.
     """
 
     PENDING = "pending"
@@ -144,7 +145,14 @@ class Payment(BaseModel):
         indexes = ((("provider", "session_ref"), True),)
 
 
-REFUND_REASONS = ("operator_failed", "duplicate_payment", "late_payment", "amount_mismatch", "staff")
+REFUND_REASONS = (
+    "operator_failed",
+    "duplicate_payment",
+    "late_payment",
+    "amount_mismatch",
+    "staff",
+    "customer_request",
+)
 
 
 class Refund(BaseModel):

@@ -166,6 +166,22 @@ class Operator(ABC):
         """
         raise OperatorRefused("this operator learns of installations from the phone")
 
+    # --- a deleted profile ----------------------------------------------------------
+    # True when the SM-DP+ lets a line's profile be downloaded again (its reuse policy): a customer
+    # who deleted the eSIM from the phone can then be given a fresh activation code for the same line.
+    can_reissue: bool = False
+
+    def reissues_left(self, iccid: str) -> int:
+        """How many more fresh activation codes the line may still be given. Default: 0."""
+        return 0
+
+    def reissue(self, iccid: str) -> Provisioned:
+        """A fresh activation code for the same line; the old code stops working at once.
+
+        Raises OperatorRefused when the operator does not allow it (the default) or none is left.
+        """
+        raise OperatorRefused("this operator's profiles cannot be downloaded again")
+
     # --- reconciliation: requests left unanswered ------------------------------------
     def settle(self, reference: str) -> str:
         """Find out what became of a request the operator left unanswered; PENDING, APPLIED or FAILED.
@@ -197,8 +213,11 @@ class Operator(ABC):
         return None
 
     # --- money back ------------------------------------------------------------------
-    def request_refund(self, iccid: str, notes: str) -> str:
+    def request_refund(self, iccid: str, notes: str, reason: str = "") -> str:
         """Ask the operator to take back an eSIM that was never installed; returns its reference.
+
+        `reason` is the customer's, when they asked (models REFUND_REQUEST_REASONS): an operator
+        with reason codes of its own maps it to one.
 
         Default: "", an operator that keeps no account of its own to refund (the simulated one).
         """

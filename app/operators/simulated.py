@@ -60,6 +60,8 @@ def _grown(line, now, data_per_hour, minutes_per_hour):
 
 class SimulatedOperator(Operator):
     renewal_carries_over = True
+    # Its SM-DP+ lets a profile be downloaded up to SIM_MAX_DOWNLOADS times, each with a fresh code.
+    can_reissue = True
     # The demo's "install" button plays the phone.
     simulates_installation = True
 
@@ -69,6 +71,7 @@ class SimulatedOperator(Operator):
         self.smdp_address = config.get("SIM_SMDP_ADDRESS", "rsp.sim-operator.example.com")
         self.data_per_hour = float(config.get("SIM_DATA_MB_PER_HOUR", 120))
         self.minutes_per_hour = float(config.get("SIM_MINUTES_PER_HOUR", 1))
+        self.max_downloads = int(config.get("SIM_MAX_DOWNLOADS", 3))
 
     def provision(self, plan):
         # The simulated operator makes the line first; apply_plan then gives it the plan.
@@ -179,3 +182,45 @@ class SimulatedOperator(Operator):
         line.minutes_used = 0
         line.counted_at = now
         line.save()
+
+    def reissues_left(self, iccid):
+        line = SimLine.get_or_none(SimLine.iccid == iccid)
+        return max(0, self.max_downloads - line.profiles_issued) if line else 0
+
+    def reissue(self, iccid):
+        """A new matching ID for the line, taken by one caller only; the line waits to be downloaded
+        again, and what it used so far is counted up to now."""
+        line = SimLine.get_or_none(SimLine.iccid == iccid)
+        if line is None:
+            raise OperatorRefused(f"unknown ICCID {iccid}")
+        now = utcnow()
+        data_used, minutes_used = _grown(line, now, self.data_per_hour, self.minutes_per_hour)
+        matching_id = "-".join(secrets.token_hex(2).upper() for _ in range(4))
+        taken = (
+            SimLine.update(
+                matching_id=matching_id,
+                profiles_issued=SimLine.profiles_issued + 1,
+                installed_at=None,
+                data_used_mb=data_used,
+                minutes_used=minutes_used,
+                counted_at=now,
+            )
+            .where(
+                SimLine.id == line.id,
+                SimLine.profiles_issued == line.profiles_issued,
+                SimLine.profiles_issued < self.max_downloads,
+            )
+            .execute()
+        )
+        if not taken:
+            raise OperatorRefused(f"no download left for {iccid}")
+        return Provisioned(iccid=iccid, smdp_address=line.smdp_address, matching_id=matching_id)
+
+    def download(self, smdp_address, matching_id):
+        """Play a phone scanning an activation code: the line's ICCID, installed now; an old or
+        unknown code is refused, as an SM-DP+ refuses a spent matching ID."""
+        line = SimLine.get_or_none(SimLine.smdp_address == smdp_address, SimLine.matching_id == matching_id)
+        if line is None or line.installed_at is not None:
+            raise OperatorRefused("this activation code is not valid")
+        self.mark_installed(line.iccid)
+        return line.iccid

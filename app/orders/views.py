@@ -14,6 +14,7 @@ from app.orders import bp
 from app.services import history as order_history
 from app.services import order_money
 from app.services import orders
+from app.services import refund_requests
 from app.web.checkout import chosen_method
 from app.web.checkout import send_to_checkout
 from app.web.cursors import cursor
@@ -47,6 +48,8 @@ def detail(order_id):
         order=order,
         events=order_events(order),
         money=order_money.money_of(order),
+        refund_request=refund_requests.of_order(order),
+        may_ask_refund=refund_requests.can_ask(order),
     )
 
 

@@ -11,6 +11,7 @@ from app.plans import bp
 from app.plans.forms import RenewForm
 from app.services import catalogue
 from app.services import esims
+from app.services import refund_requests
 from app.services import renewal
 from app.services import usage
 from app.web import throttle
@@ -32,7 +33,11 @@ def index():
 @bp.route("/help")
 def help_page():
     """Answers to what customers ask most, and how to reach support."""
-    return render_template("plans/help.html", carries_over=renewal.carries_over())
+    return render_template(
+        "plans/help.html",
+        carries_over=renewal.carries_over(),
+        refund_window_days=refund_requests.REFUND_WINDOW.days,
+    )
 
 
 def _summary(esim, form):

@@ -9,6 +9,7 @@ from app.models import Esim
 from app.models import Plan
 from app.models import PromoCode
 from app.models import SavedCard
+from app.models import UsageReading
 from app.models import User
 from app.models import utcnow
 from app.operators.simulated import SimulatedOperator
@@ -16,6 +17,7 @@ from app.services import accounts
 from app.services import balance
 from app.services import cards
 from app.services import payments
+from app.services import usage_history
 from app.services.catalogue_seed import seed_plans
 
 DEMO_CUSTOMER = ("demo@example.com", "demo-pass-1234")
@@ -45,7 +47,7 @@ def seed():
         customer = _user(*DEMO_CUSTOMER, "customer", name="Demo Traveller", phone="+855 12 345 678")
         _user(*DEMO_AGENT, "agent", name="Support Agent")
         if not Esim.select().where(Esim.iccid == DEMO_ICCID).exists():
-            add_esim(
+            esim = add_esim(
                 customer,
                 DEMO_ICCID,
                 label="iPhone",
@@ -54,8 +56,33 @@ def seed():
                 data_used_mb=3 * 1024 + 300,
                 minutes_used=12,
             )
+            _usage_history(esim)
         if payments.test_mode() and not SavedCard.select().where(SavedCard.user == customer.id).exists():
             cards.save_test_card_for(customer)  # the demo customer can turn auto-renew on at once
+
+
+def _usage_history(esim):
+    """A reading every three hours since the demo eSIM was installed, adding up to what it has used
+    (more some hours than others), so its chart of data used per day has something to show."""
+    weights = [1 + (k * 7) % 5 for k in range(1, 81)]
+    rows, data, minutes = [], 0, 0
+    for k, weight in enumerate(weights, start=1):
+        data += esim.data_used_mb * weight // sum(weights)
+        minutes = esim.minutes_used * k // len(weights)
+        last = k == len(weights)
+        read_at = esim.usage_read_at if last else esim.installed_at + timedelta(hours=3 * k)
+        rows.append(
+            dict(
+                esim=esim.id,
+                hour=usage_history.hour_of(read_at),
+                read_at=read_at,
+                plan=esim.plan_id,
+                data_used_mb=esim.data_used_mb if last else data,
+                data_total_mb=esim.data_total_mb,
+                minutes_used=minutes,
+            )
+        )
+    UsageReading.insert_many(rows).execute()
 
 
 def seed_balance():

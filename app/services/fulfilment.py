@@ -244,8 +244,12 @@ def _finish(order, now):
         ):
             return Order.get_by_id(order.id).status
         Esim.update(plan=order.plan_id).where(Esim.id == order.esim_id).execute()
+        # The move above succeeds once per order, so each email is recorded once, however
+        # often the order is retried, swept or reported by a replayed webhook.
         if order.kind == "new_esim":
             notifications.send_activation(Order.get_by_id(order.id))
+        else:
+            notifications.send_renewal_confirmed(Order.get_by_id(order.id))
     esim = Esim.get_by_id(order.esim_id)
     if usage.refresh([esim], force=True):
         missed = allowance.shortfall(order, esim)

@@ -46,6 +46,17 @@ def send_receipt(order):
     )
 
 
+def send_renewal_confirmed(order):
+    """The operator applied a paid renewal: its new expiry and the receipt, once per order."""
+    return mail.send_template(
+        order.user,
+        "renewal_confirmed",
+        lambda: _("Your eSIM is renewed: receipt for order %(number)s", number=order.number),
+        order=order,
+        link=public_url("orders.receipt", order_id=order.id, lang=order.user.language),
+    )
+
+
 def send_payment_link(order, link):
     return mail.send_template(
         order.user,

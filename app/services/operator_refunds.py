@@ -10,6 +10,7 @@ from flask import current_app
 from app.models import Esim
 from app.models import OperatorAttempt
 from app.models import Order
+from app.models import RefundRequest
 from app.operators import OperatorBusy
 from app.operators import OperatorError
 from app.operators import get_operator
@@ -39,7 +40,7 @@ def request(order_id):
     esim = order.esim
     try:
         reference = get_operator().request_refund(
-            esim.iccid, f"Order {order.number} refunded to the customer"
+            esim.iccid, f"Order {order.number} refunded to the customer", reason=_customer_reason(order)
         )
     except OperatorBusy as exc:
         jobs.enqueue(request_operator_refund, order.id, delay=max(60, int(exc.retry_after)) + 1)
@@ -62,6 +63,12 @@ def request(order_id):
         )
         record(order, order.status, order.status, "system", note=f"operator_refund_requested: {reference}")
     return reference
+
+
+def _customer_reason(order):
+    """Why the customer asked for the refund, if they did (the operator maps it to its own code)."""
+    asked = RefundRequest.get_or_none(RefundRequest.order == order.id)
+    return asked.reason if asked is not None else ""
 
 
 @task()

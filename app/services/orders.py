@@ -30,6 +30,7 @@ TRANSITIONS = {
     OrderStatus.PENDING: {OrderStatus.PAID, OrderStatus.CANCELLED, OrderStatus.EXPIRED},
     OrderStatus.PAID: {OrderStatus.APPLYING, OrderStatus.FAILED},
     OrderStatus.APPLYING: {OrderStatus.FULFILLED, OrderStatus.FAILED},
+    OrderStatus.FULFILLED: {OrderStatus.REFUNDED},
     OrderStatus.FAILED: {OrderStatus.REFUNDED},
 }
 
@@ -225,9 +226,10 @@ def expire(order, source):
     return close_unpaid(order, OrderStatus.EXPIRED, source)
 
 
-def mark_refunded(order, source, note=""):
-    """A failed order whose money has all gone back: failed → refunded, once."""
-    return move(order, OrderStatus.FAILED, OrderStatus.REFUNDED, source, note=note)
+def mark_refunded(order, source, note="", from_status=OrderStatus.FAILED):
+    """An order whose money has all gone back: failed (or, on a customer's refund request, fulfilled)
+    → refunded, once."""
+    return move(order, from_status, OrderStatus.REFUNDED, source, note=note)
 
 
 def expire_many(order_ids):

@@ -28,6 +28,7 @@ from app.services import balance_ledger
 from app.services import jobs
 from app.services import operator_refunds
 from app.services import refund_ledger
+from app.services import refund_request_states
 from app.services.orders import mark_refunded
 from app.services.orders import record
 from app.services.refund_transfers import transfer_details  # noqa: F401 - support names it here
@@ -36,7 +37,6 @@ from app.worker import task
 CLAIM = timedelta(minutes=2)
 # Pauses between tries when the provider cannot be reached; then the refund is failed (owed).
 RETRY_PAUSES = (30, 60, 300, 900, 3600)
-COUNTS = refund_ledger.COUNTS
 PROVIDER_STATUS = {"succeeded": "succeeded", "failed": "failed", "canceled": "failed"}
 RETRY_BATCH = 100
 BY_HAND = ("manual", "transfer")
@@ -203,8 +203,8 @@ def handed_back(refund_row, admin):
 
 
 def _close_order(order_id):
-    """A failed order whose payment has all gone back is refunded; a new eSIM refunded in full and
-    never installed is also handed back to the operator."""
+    """Once paid back in full, a failed order is refunded and an unused new eSIM handed back."""
+    refund_request_states.settle(order_id)
     order = Order.get_by_id(order_id)
     payment = order_payment(order)
     if payment is None:
@@ -259,7 +259,7 @@ def _made_elsewhere(intent, amount, ref, status):
         return row
     try:
         with jobs.transaction():
-            if status in COUNTS:
+            if status in refund_ledger.COUNTS:
                 refund_ledger.take(payment.id, amount, within=False)  # the money has gone, whatever was left
             return Refund.create(
                 idempotency_key=key,

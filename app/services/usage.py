@@ -1,4 +1,5 @@
-"""What each eSIM has left: read from the operator, kept as the last reading per eSIM."""
+"""What each eSIM has left: read from the operator, kept as the last reading per eSIM (and in its
+history, services/usage_history.py)."""
 
 import math
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from app.models import utcnow
 from app.operators import OperatorError
 from app.operators import get_operator
 from app.services import expiry_steps
+from app.services import usage_history
 
 FRESH_FOR = timedelta(seconds=60)
 # From this share of its data used, an eSIM is running low: its owner is reminded once a
@@ -97,7 +99,7 @@ def refresh(esims, force=False):
     except OperatorError as exc:
         current_app.logger.warning("usage read failed: %s", exc)
         return False
-    updated, changed = [], set()
+    updated, changed, kept = [], set(), []
     for esim in stale:
         usage = readings.get(esim.iccid)
         if usage is None:
@@ -111,6 +113,8 @@ def refresh(esims, force=False):
             "installed_at": now if usage.installed and esim.installed_at is None else esim.installed_at,
             "usage_read_at": now,
         }
+        if usage_history.worth_keeping(esim, reading):
+            kept.append(esim)
         for name, value in reading.items():
             if getattr(esim, name) != value:
                 setattr(esim, name, value)
@@ -118,6 +122,7 @@ def refresh(esims, force=False):
         updated.append(esim)
     if changed:  # (the time read always is, but an UPDATE with nothing to set is not SQL)
         _save_readings(updated, [field for field in READING_FIELDS if field.name in changed])
+    usage_history.record(kept, now)
     return len(updated) == len(stale)
 
 

@@ -17,12 +17,14 @@ from app.services import devices
 from app.services import esims as esim_lookup
 from app.services import provisioning
 from app.services import qr_images
+from app.services import refund_requests
 from app.services import renewal
 from app.services.promotions import PromoError
 from app.shop import bp
 from app.shop.forms import BuyAsNewCustomerForm
 from app.shop.forms import BuyForm
 from app.text import current_language
+from app.web import found
 from app.web import locale
 from app.web import throttle
 from app.web.checkout import chosen_method
@@ -130,7 +132,8 @@ INSTALL_TOKEN = "install_token"
 
 
 def _esim_for_install(esim_id):
-    """The logged-in owner's eSIM, or the one this browser's emailed link opened; 404 or login otherwise."""
+    """The logged-in owner's eSIM, or the one this browser's emailed link (install, or /find while not
+    installed) opened; 404 or login otherwise."""
     if current_user.is_authenticated:
         esim = esim_lookup.owned(current_user.id, esim_id)
         if esim is not None:
@@ -138,6 +141,10 @@ def _esim_for_install(esim_id):
     esim = provisioning.esim_for_install_token(session.get(INSTALL_TOKEN))
     if esim is not None and esim.id == esim_id:
         return esim
+    if found.may_read(esim_id):
+        esim = esim_lookup.of_a_customer(esim_id)
+        if esim is not None and esim.installed_at is None:
+            return esim
     if current_user.is_authenticated:
         abort(404)
     return None
@@ -168,6 +175,11 @@ def _say_why_the_link_is_spent(esim_id):
         session.pop(INSTALL_TOKEN, None)
 
 
+def _refunded_before_install():
+    flash(_("This eSIM was refunded before it was installed, so it can no longer be installed."), "error")
+    return redirect(url_for("esims.dashboard") if current_user.is_authenticated else url_for("plans.index"))
+
+
 @bp.route("/esims/<int:esim_id>/install")
 def install(esim_id):
     """QR code, manual details, one-tap links and steps for installing the eSIM."""
@@ -180,6 +192,8 @@ def install(esim_id):
     if esim is None:
         _say_why_the_link_is_spent(esim_id)
         return redirect(url_for("auth.login", next=request.full_path))
+    if refund_requests.refunded_before_install(esim):
+        return _refunded_before_install()
     platform, version = devices.visitor_platform(request.user_agent.string)
     code = provisioning.activation_code(esim)
     response = render_template(
@@ -200,6 +214,8 @@ def install(esim_id):
 def simulate_install(esim_id):
     """Demo only: play the phone that downloads the eSIM profile from the simulated operator."""
     esim = _esim_for_install(esim_id)
+    if esim is not None and refund_requests.refunded_before_install(esim):
+        return _refunded_before_install()
     if esim is None or not provisioning.simulate_install(esim):
         abort(404)
     flash(_("The eSIM is installed. You are ready to go."), "success")

@@ -14,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 from wtforms.validators import Length
 from wtforms.validators import NumberRange
+from wtforms.validators import Optional
 
 from app.services import catalogue
 from app.web.fields import email_field
@@ -137,3 +138,42 @@ class MergeForm(Form):
     other = IntegerField(
         validators=[DataRequired(_l("Please choose the record to merge.")), NumberRange(min=1, max=2**63 - 1)]
     )
+
+
+class RefundDecisionForm(Form):
+    """An agent's answer to a customer's refund request: all that is left, a part, or no."""
+
+    decision = RadioField(
+        _l("Decision"), validators=[DataRequired(_l("Please choose a decision."))], validate_choice=False
+    )
+    amount = DecimalField(
+        _l("Amount to refund (USD)"),
+        places=2,
+        validators=[
+            Optional(),
+            NumberRange(
+                min=Decimal("0.01"),
+                max=Decimal(100000),
+                message=_l("Please enter the amount to refund, for example 5.00."),
+            ),
+        ],
+    )
+    destination = StringField(default="original", validators=[Length(max=40)])
+    answer = TextAreaField(_l("Message to the customer, in their language"), validators=[Length(max=1000)])
+
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if valid and self.decision.data not in ("full", "part", "decline"):
+            self.decision.errors = [_l("Please choose a decision.")]
+            return False
+        if valid and self.decision.data == "part" and self.amount.data is None:
+            self.amount.errors = [_l("Please enter the amount to refund, for example 5.00.")]
+            return False
+        return valid
+
+    @property
+    def cents(self):
+        """The part to refund in whole cents; None for all that is left."""
+        if self.decision.data != "part":
+            return None
+        return int((self.amount.data * 100).quantize(1, rounding=ROUND_HALF_UP))

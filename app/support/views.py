@@ -20,6 +20,7 @@ from app.services import order_money
 from app.services import orders
 from app.services import provisioning
 from app.services import qr_images
+from app.services import refund_requests
 from app.services import refunds
 from app.services import support
 from app.services import usage
@@ -200,6 +201,7 @@ def _order_page(item, revealed=False):
         money_step=order_money.order_step(item, money, current_user),
         refund_form=RefundForm(formdata=None) if item.paid_at else None,
         cash_form=CashForm(formdata=None, amount=Decimal(item.amount_cents) / 100),
+        refund_request=refund_requests.of_order(item),
     )
 
 

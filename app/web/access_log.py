@@ -1,16 +1,19 @@
 """Access log lines without the tokens that some links carry in their address.
 
 A reset link (/reset-password/<token>), an agent's payment link (/pay/<token>), a checkout's cancel
-link (/checkout/cancel/<token>) and an emailed install link (?token=...) each open something for
-whoever holds them. A log line shows where they were used, never the token itself. gunicorn.conf.py
-applies this to gunicorn's access log; `init_app` to the development server's and the app's.
+link (/checkout/cancel/<token>), a /find link (/find/<token>) and an emailed install link
+(?token=...) each open something for whoever holds them. A log line shows where they were used,
+never the token itself. gunicorn.conf.py applies this to gunicorn's access log; `init_app` to the
+development server's and the app's.
 """
 
 import logging
 import re
 
 HIDDEN = "…"
-_TOKEN_IN_PATH = re.compile(r"(/reset-password/|/pay/|/checkout/cancel/)[^/?#&\s\"]+")
+_TOKEN_IN_PATH = re.compile(
+    r"(/reset-password/|/pay/|/checkout/cancel/|/find/(?=[^/?#&\s\"]*\.))[^/?#&\s\"]+"
+)
 _TOKEN_IN_QUERY = re.compile(r"([?&]token=)[^&#\s\"]+")
 
 

@@ -66,7 +66,7 @@ def test_pages_have_no_serious_accessibility_problems_at_phone_width(live_server
 
     for path in ["/", "/?lang=km", "/?lang=zh", "/login?lang=en", "/register", "/buy?plan=month-10gb"]:
         check(path)
-    for path in ["/compatibility?q=pixel", "/help", "/forgot-password"]:
+    for path in ["/compatibility?q=pixel", "/help", "/forgot-password", "/find"]:
         check(path)
     log_in(page, base, "en")
     for path in ["/dashboard", f"/esims/{esim_id}/renew?plan=month-30gb", f"/esims/{esim_id}", "/orders"]:
@@ -75,10 +75,12 @@ def test_pages_have_no_serious_accessibility_problems_at_phone_width(live_server
         f"/orders/{order_id}",
         f"/orders/{order_id}/receipt",
         f"/esims/{esim_id}/install",
+        f"/esims/{esim_id}/deleted",
         "/profile",
     ]:
         check(path)
     check("/dashboard?lang=km")
+    check(f"/esims/{esim_id}?lang=zh")  # its chart of data used per day, in Chinese
     page.goto(f"{base}/esims/{esim_id}/renew?plan=day-1gb")
     page.locator("form.renew button[value=khqr]").click()
     page.wait_for_url("**/checkout/khqr/*")

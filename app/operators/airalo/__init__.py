@@ -20,6 +20,14 @@ from app.operators.base import OperatorTimeout
 from app.operators.base import Provisioned
 
 COUNTRY = "KH"
+# "Refund request": Airalo's reason for each of our customers' reasons (its documented list).
+REFUND_REASONS = {
+    "wrong_purchase": "WRONG_PURCHASE",
+    "plans_changed": "TRIP_CANCELLATION",
+    "installation_failed": "INSTALLATION_FAILURE",
+    "not_working": "OTHERS",
+    "deleted_esim": "DELETED_ESIM",
+}
 
 
 class AiraloOperator(Operator):
@@ -119,9 +127,9 @@ class AiraloOperator(Operator):
         return replies.level_notice(notice)
 
     # --- refunds ---------------------------------------------------------------
-    def request_refund(self, iccid, notes):
+    def request_refund(self, iccid, notes, reason=""):
         """ "Refund request": Airalo reviews it and credits the wholesale price back to our account."""
-        body = {"iccids": [iccid], "reason": "OTHERS", "notes": notes[:255]}
+        body = {"iccids": [iccid], "reason": REFUND_REASONS.get(reason, "OTHERS"), "notes": notes[:255]}
         data = self.client.post("/refund", body, as_json=True).get("data") or {}
         return str(data.get("refund_id") or "")
 

@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("find", __name__)
+
+from app.find import views  # noqa: E402,F401
