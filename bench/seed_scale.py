@@ -187,6 +187,7 @@ LINE_COLUMNS = [
     "minutes_total",
     "minutes_used",
     "counted_at",
+    "profiles_issued",
 ]
 ORDER_COLUMNS = [
     "id",
@@ -276,6 +277,7 @@ def _esim(rng, now, esim_id, user_id, plan):
         plan.minutes,
         0,
         now,
+        1,
     )
     due = []
     if expires and expires > now:
