@@ -25,6 +25,7 @@ from app.services import sessions
 from app.services.links import public_url
 from app.text import current_language
 from app.web import locale
+from app.web import telegram_panel
 from app.web import throttle
 from app.web.login import current_token
 from app.web.login import sign_in
@@ -192,6 +193,7 @@ def _profile_page(form=None, password_form=None):
         form=form or ProfileForm(obj=current_user),
         password_form=password_form or ChangePasswordForm(formdata=None, account=current_user),
         other_devices=sessions.count_other(current_user, current_token()),
+        telegram=telegram_panel.panel(current_user),
     )
 
 

@@ -28,6 +28,12 @@ from app.models.esims import Esim
 from app.models.esims import Reminder
 from app.models.khqr import KhqrCode
 from app.models.khqr import LocalBankTransfer
+from app.models.messaging import CHANNELS
+from app.models.messaging import NoticeChoice
+from app.models.messaging import OutgoingTelegram
+from app.models.messaging import TelegramChat
+from app.models.messaging import TelegramLinkToken
+from app.models.messaging import TelegramPoll
 from app.models.orders import ORDER_STATUSES
 from app.models.orders import REFUND_REASONS
 from app.models.orders import Dispute
@@ -63,10 +69,16 @@ ALL_MODELS = [
     OperatorReading,
     KhqrCode,
     LocalBankTransfer,
+    TelegramChat,
+    TelegramLinkToken,
+    NoticeChoice,
+    OutgoingTelegram,
+    TelegramPoll,
 ]
 
 __all__ = [
     "ALL_MODELS",
+    "CHANNELS",
     "CAMBODIA",
     "ORDER_STATUSES",
     "OrderStatus",

@@ -26,6 +26,7 @@ from app.operators.base import FAILED
 from app.operators.base import PlanRequest
 from app.services import allowance
 from app.services import jobs
+from app.services import notices
 from app.services import notifications
 from app.services import orders
 from app.services import provisioning
@@ -88,6 +89,7 @@ def fulfil(order, source, payment_method=""):
         if not orders.pay(order, source, payment_method):
             return False
         jobs.enqueue(apply_order, order.id)
+        notices.send(order.user, "payment_received", order=order)
     return True
 
 
@@ -242,6 +244,7 @@ def _finish(order, now):
         Esim.update(plan=order.plan_id).where(Esim.id == order.esim_id).execute()
         if order.kind == "new_esim":
             notifications.send_activation(Order.get_by_id(order.id))
+        notices.send(order.user, "plan_applied", order=Order.get_by_id(order.id))
     esim = Esim.get_by_id(order.esim_id)
     if usage.refresh([esim], force=True):
         missed = allowance.shortfall(order, esim)

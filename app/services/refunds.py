@@ -25,6 +25,7 @@ from app.models import utcnow
 from app.payments import PaymentError
 from app.payments import get_provider
 from app.services import jobs
+from app.services import notices
 from app.services import operator_refunds
 from app.services import refund_ledger
 from app.services.orders import mark_refunded
@@ -135,6 +136,8 @@ def send(refund_id, now=None):
     status = PROVIDER_STATUS.get(info.status, "pending")
     refund_ledger.move(row, status, provider_ref=info.id, locked_until=None, last_error="")
     _close_order(row.order_id)
+    if status == "succeeded":
+        notices.send(row.order.user, "refund_sent", order=row.order, refund=row)
     return status
 
 
