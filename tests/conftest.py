@@ -172,3 +172,25 @@ def fake_bakong(bakong_api):
     fake, _url = bakong_api
     fake.reset()
     return fake
+
+
+@pytest.fixture(scope="session")
+def telegram_api():
+    """The Bot API stand-in (app/messengers/standin.py, via tests/telegram_server.py), for the whole run."""
+    import telegram_server
+
+    fake, url, server = telegram_server.start()
+    yield fake, url
+    server.shutdown()
+
+
+@pytest.fixture
+def fake_telegram(seeded, telegram_api):
+    """The app's bot at the local stand-in, with the three Telegram settings."""
+    from telegram_helpers import SETTINGS
+
+    fake, url = telegram_api
+    fake.token = SETTINGS["TELEGRAM_BOT_TOKEN"]
+    fake.reset()
+    seeded.config.update(SETTINGS, TELEGRAM_API_BASE=url)
+    return fake

@@ -53,17 +53,17 @@ def language(user):
     return user.language if user.language in LANGUAGES else "en"
 
 
-def compose(user, kind, **context):
+def compose(user, notice, /, **context):
     """(text, [(label, url)]) of a Telegram notice, in the customer's profile language."""
-    entry = KINDS[kind]
+    entry = KINDS[notice]
     with force_locale(language(user)):
         text = render_template(f"telegram/{entry.template}.txt", user=user, **context).strip()
         return text, [(entry.button_label(), entry.button_url(user, **context))]
 
 
-def send(user, kind, letter=None, **context):
-    """Send notice `kind` to `user` by the channels they chose; `letter` is its email, if it has one."""
-    send_many([(user, kind, letter, context)])
+def send(user, notice, /, letter=None, **context):
+    """Send a notice (a key of KINDS) to `user` by the channels they chose; `letter` is its email, if any."""
+    send_many([(user, notice, letter, context)])
 
 
 def send_many(notices):
@@ -84,13 +84,13 @@ def send_many(notices):
             row.user_id: row.channels for row in NoticeChoice.select().where(NoticeChoice.user.in_(users))
         }
     letters = []
-    for user, kind, letter, context in notices:
+    for user, notice, letter, context in notices:
         channels = choices.get(user.id, "email")
         chat = chats.get(user.id) if channels in ("telegram", "both") else None
         if chat is not None:
-            text, buttons = compose(user, kind, **context)
+            text, buttons = compose(user, notice, **context)
             fallback = letter if channels == "telegram" else None
-            telegram_outbox.record(chat, kind, text, buttons, user=user, fallback=fallback)
+            telegram_outbox.record(chat, notice, text, buttons, user=user, fallback=fallback)
         if letter is not None and (chat is None or channels == "both"):
             letters.append(letter)
     if letters:
