@@ -227,3 +227,26 @@ def test_unlink_from_the_profile(fake_telegram, client, auth):
     assert answer.status_code == 303
     assert _chat_of(app, "demo@example.com") is None
     assert client.post("/profile/telegram/unlink").status_code == 400  # no CSRF token
+
+
+def test_the_test_chat_shows_what_the_bot_sent_and_types_as_the_customer(fake_telegram, client, auth):
+    app = client.application
+    auth.login()
+    link_chat(app, client, fake_telegram, 9001)
+    assert "Open the test chat" in client.get("/profile").get_data(as_text=True)
+    page = client.get("/telegram/test-chat").get_data(as_text=True)
+    assert "This chat is linked" in page
+    answer = post_form(client, "/telegram/test-chat", {"text": "/renew"})
+    assert answer.status_code == 303
+    bot_turn(app)
+    page = client.get("/telegram/test-chat").get_data(as_text=True)
+    assert "Which eSIM do you want to renew?" in page and "/renew" in page
+    other = make_customer(app, "other@example.com")
+    assert client.get(f"/telegram/test-chat?customer={other.id}").status_code == 404
+
+
+def test_the_test_chat_is_only_for_a_stand_in(fake_telegram, client, auth):
+    client.application.config["TELEGRAM_API_BASE"] = "https://api.telegram.org"
+    auth.login()
+    assert client.get("/telegram/test-chat").status_code == 404
+    assert "Open the test chat" not in client.get("/profile").get_data(as_text=True)

@@ -8,10 +8,8 @@ from app.messengers.base import MessengerError
 from app.messengers.standin_client import StandinChat
 from app.messengers.telegram import DEFAULT_API_BASE
 from app.models import User
-from app.services import jobs
 from app.services import payments
 from app.services import telegram_links
-from app.services import telegram_updates
 
 # A customer with no linked chat plays this one in the test chat (the stand-in's "Telegram user").
 TEST_CHAT_BASE = 880_000_000
@@ -49,10 +47,8 @@ def received(user):
 
 
 def type_as(user, text):
-    """`text` typed by the customer in their test chat; the bot answers it (by the worker) now."""
+    """`text` typed by the customer in their test chat; the worker's long poll hands it to the bot."""
     try:
         _standin().type(chat_id(user), text[:500], user.name or "Customer")
     except MessengerError as exc:
         raise StandinDown(str(exc)) from None
-    if not telegram_updates.uses_webhook():
-        jobs.enqueue(telegram_updates.poll_now)

@@ -16,7 +16,6 @@ from app.models import TelegramPoll
 from app.services import jobs
 from app.services import telegram_bot
 from app.services.links import public_url
-from app.worker import task
 
 POLL_SECONDS = 20  # each getUpdates waits this long for a message
 POLL_FOR_SECONDS = 50  # one periodic run polls this long, so the next minute's run takes over
@@ -71,13 +70,6 @@ def poll(for_seconds=POLL_FOR_SECONDS):
             current_app.logger.warning("telegram getUpdates failed: %s", exc)
             break
     return handled
-
-
-@task()
-def poll_now():
-    """Answer what is waiting now (the demo's test chat, after the customer typed)."""
-    if telegram_configured() and not uses_webhook():
-        poll_once(timeout=0)
 
 
 def set_webhook():
