@@ -250,3 +250,56 @@ def test_the_test_chat_is_only_for_a_stand_in(fake_telegram, client, auth):
     auth.login()
     assert client.get("/telegram/test-chat").status_code == 404
     assert "Open the test chat" not in client.get("/profile").get_data(as_text=True)
+
+
+def test_payment_received_plan_applied_and_refund_sent_by_telegram(
+    fake_telegram, fake_stripe, client, auth, outbox
+):
+    from payment_helpers import return_from
+    from payment_helpers import start_checkout
+
+    from app.models import Order
+    from app.services import refunds
+
+    app = client.application
+    auth.login()
+    link_chat(app, client, fake_telegram, 9101)
+    post_form(client, "/profile/telegram/channels", {"channels": "telegram"}, page="/profile")
+    before = len(texts(fake_telegram, 9101))
+    order, sid = start_checkout(client, app)
+    fake_stripe.complete(sid)
+    return_from(client, sid)
+    order = in_app(app, Order.get_by_id, order.id)
+    assert order.status == "fulfilled"
+    payment, applied = fake_telegram.received(9101)[before:]
+    assert f"order {order.number}" in payment["text"]
+    assert (
+        payment["reply_markup"]["inline_keyboard"][0][0]["url"]
+        == f"http://localhost/orders/{order.id}?lang=en"
+    )
+    assert "is applied to your eSIM" in applied["text"]
+    assert (
+        applied["reply_markup"]["inline_keyboard"][0][0]["url"]
+        == f"http://localhost/esims/{order.esim_id}?lang=en"
+    )
+    in_app(app, refunds.refund, order, order.amount_cents, "staff")
+    assert "We sent a refund" in texts(fake_telegram, 9101)[-1]
+
+
+def test_a_chat_linked_to_another_customer_never_gets_the_first_ones_messages(fake_telegram, client, auth):
+    app = client.application
+    demo = in_app(app, User.by_email, "demo@example.com")
+    make_esim(app, demo, "8985500000000032004", label="DemoLow", days_left=20, data_used_mb=9 * 1024)
+    auth.login()
+    link_chat(app, client, fake_telegram, 9201)
+    post_form(client, "/profile/telegram/channels", {"channels": "telegram"}, page="/profile")
+    fake_telegram.fail_next(500)
+    in_app(app, reminders.send_due)  # demo's reminder waits for its next try
+    auth.logout()
+    make_customer(app, "dara@example.com", "dara-pass-12345")
+    auth.login("dara@example.com", "dara-pass-12345")
+    link_chat(app, client, fake_telegram, 9201)
+    assert _chat_of(app, "demo@example.com") is None
+    row = in_app(app, lambda: OutgoingTelegram.get(OutgoingTelegram.kind == "reminder"))
+    assert in_app(app, telegram_outbox.deliver, row.id, row.next_try_at) == "dropped"
+    assert not any("DemoLow" in text for text in texts(fake_telegram, 9201))

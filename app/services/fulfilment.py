@@ -88,8 +88,8 @@ def fulfil(order, source, payment_method=""):
     with jobs.transaction():
         if not orders.pay(order, source, payment_method):
             return False
-        jobs.enqueue(apply_order, order.id)
         notices.send(order.user, "payment_received", order=order)
+        jobs.enqueue(apply_order, order.id)
     return True
 
 
