@@ -303,3 +303,38 @@ def test_a_chat_linked_to_another_customer_never_gets_the_first_ones_messages(fa
     row = in_app(app, lambda: OutgoingTelegram.get(OutgoingTelegram.kind == "reminder"))
     assert in_app(app, telegram_outbox.deliver, row.id, row.next_try_at) == "dropped"
     assert not any("DemoLow" in text for text in texts(fake_telegram, 9201))
+
+
+def test_each_update_is_answered_once_and_anything_else_gets_the_help(fake_telegram, client, auth):
+    app = client.application
+    auth.login()
+    link_chat(app, client, fake_telegram, 9301)
+    fake_telegram.type(9301, "hello?")
+    bot_turn(app)
+    bot_turn(app)  # the offset kept in the database: the same update is not answered again
+    after = texts(fake_telegram, 9301)[1:]
+    assert len(after) == 1 and "/status" in after[0] and "/renew" in after[0]
+
+
+def test_the_cli_sets_the_webhook_with_its_secret_only_on_https(fake_telegram, seeded):
+    runner = seeded.test_cli_runner()
+    refused = runner.invoke(args=["telegram-webhook"])
+    assert refused.exit_code != 0 and "HTTPS" in refused.output
+    seeded.config["PUBLIC_URL"] = "https://esim.example.com"
+    done = runner.invoke(args=["telegram-webhook"])
+    assert done.exit_code == 0, done.output
+    assert fake_telegram.webhook == {
+        "url": "https://esim.example.com/webhooks/telegram",
+        "secret_token": SETTINGS["TELEGRAM_WEBHOOK_SECRET"],
+    }
+
+
+def test_staff_open_a_customers_test_chat(fake_telegram, client, auth):
+    from app.services.demo import DEMO_AGENT
+
+    app = client.application
+    demo = in_app(app, User.by_email, "demo@example.com")
+    auth.login(*DEMO_AGENT)
+    assert client.get(f"/telegram/test-chat?customer={demo.id}").status_code == 200
+    agent = in_app(app, User.by_email, DEMO_AGENT[0])
+    assert client.get(f"/telegram/test-chat?customer={agent.id}").status_code == 200  # their own
