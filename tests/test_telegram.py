@@ -338,3 +338,25 @@ def test_staff_open_a_customers_test_chat(fake_telegram, client, auth):
     assert client.get(f"/telegram/test-chat?customer={demo.id}").status_code == 200
     agent = in_app(app, User.by_email, DEMO_AGENT[0])
     assert client.get(f"/telegram/test-chat?customer={agent.id}").status_code == 200  # their own
+
+
+def test_both_channels_get_the_reminder_and_every_notice_kind_has_its_message(
+    fake_telegram, client, auth, outbox
+):
+    from app.config import PROJECT_ROOT
+    from app.services import notices
+
+    for kind in notices.KINDS.values():
+        assert (PROJECT_ROOT / "app" / "templates" / "telegram" / f"{kind.template}.txt").exists()
+    app = client.application
+    _khmer_customer_on_telegram(app, client, auth, fake_telegram)
+    post_form(client, "/profile/telegram/channels", {"channels": "both"}, page="/profile")
+    before = len(texts(fake_telegram, 5001))
+    in_app(app, reminders.send_due)
+    assert len(texts(fake_telegram, 5001)) == before + 1
+    assert [m["To"] for m in outbox.messages()] == ["sokha@example.com"]
+    refused = post_form(client, "/profile/telegram/channels", {"channels": "pigeon"}, page="/profile")
+    assert refused.status_code == 303
+    assert translated(app, "km", "Choose email, Telegram, or both.") in client.get("/profile").get_data(
+        as_text=True
+    )
