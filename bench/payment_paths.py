@@ -3,7 +3,7 @@
     .venv/bin/python bench/payment_paths.py     (scripts/bench runs it after bench/run.py)
 
 The portal runs under gunicorn (2 workers, SQLite in WAL with synchronous=NORMAL)
-against the local Stripe-compatible server from tests/, with no worker running:
+against the local Stripe-compatible server from tests/fakes/, with no worker running:
 what is measured is what a request does (verify, record, queue), not the operator.
 The phases, each with 16 clients at once:
   GET /login                      the reference
@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests"))
 
-import stripe_server  # noqa: E402
+from fakes import stripe_server  # noqa: E402
 from run import DEMO  # noqa: E402
 from run import free_port  # noqa: E402
 from run import wait_until_up  # noqa: E402

@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests"))
 
 import seed_scale  # noqa: E402
-from helpers import Auth  # noqa: E402
+from support.helpers import Auth  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.database import migrate  # noqa: E402

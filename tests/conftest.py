@@ -11,9 +11,18 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 os.environ["WORKER_QUEUE_PATH"] = os.path.join(tempfile.mkdtemp(prefix="esim-queue-"), "queue.sqlite3")
 os.environ.pop("REDIS_URL", None)
 
-from helpers import Auth  # noqa: E402
-from helpers import Outbox  # noqa: E402
-from helpers import close_pool  # noqa: E402
+from fakes import airalo_server  # noqa: E402
+from fakes import bakong_server  # noqa: E402
+from fakes import stripe_server  # noqa: E402
+from fakes import telegram_server  # noqa: E402
+from support.helpers import CHEAP_PASSWORD_HASH  # noqa: E402
+from support.helpers import PRODUCTION_SETTINGS  # noqa: E402
+from support.helpers import Auth  # noqa: E402
+from support.helpers import MovedClock  # noqa: E402
+from support.helpers import Outbox  # noqa: E402
+from support.helpers import close_pool  # noqa: E402
+from support.payments import SECRET  # noqa: E402
+from support.telegram import SETTINGS as TELEGRAM_SETTINGS  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.database import migrate  # noqa: E402
@@ -23,9 +32,6 @@ from app.models import ALL_MODELS  # noqa: E402
 from app.services import demo  # noqa: E402
 
 BACKENDS = ["sqlite"] + (["postgres"] if os.environ.get("TEST_DATABASE_URL") else [])
-
-
-CHEAP_PASSWORD_HASH = "pbkdf2:sha256:1000"
 
 
 def _settings(url, tmp_path):
@@ -136,11 +142,43 @@ def outbox(app):
     return Outbox(app.config["OUTBOX_DIR"])
 
 
+@pytest.fixture
+def rate_limit_clock(monkeypatch):
+    """The clock of the rate limits (their in-memory store, and the wait a 429 tells): move it on
+    with rate_limit_clock.move(seconds) rather than sleep."""
+    clock = MovedClock()
+    monkeypatch.setattr("limits.storage.memory.time", clock)
+    monkeypatch.setattr("app.web.throttle.time", clock)
+    return clock
+
+
+@pytest.fixture
+def customer(seeded, client, auth):
+    """The browser, logged in as the demo customer."""
+    auth.login()
+    return client
+
+
+@pytest.fixture
+def production(app, monkeypatch):
+    """Make an app as production starts it (APP_ENV unset), on the test's database: production(**env)."""
+    for name in PRODUCTION_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+
+    def make(**env):
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        close_pool()
+        return create_app(
+            {"DATABASE_URL": app.config["DATABASE_URL"], "OUTBOX_DIR": app.config["OUTBOX_DIR"]}
+        )
+
+    return make
+
+
 @pytest.fixture(scope="session")
 def stripe_api():
-    """The local Stripe-compatible server (tests/stripe_server.py), for the whole run."""
-    import stripe_server
-
+    """The local Stripe-compatible server (tests/fakes/stripe_server.py), for the whole run."""
     fake, url, server = stripe_server.start()
     yield fake, url
     server.shutdown()
@@ -149,8 +187,6 @@ def stripe_api():
 @pytest.fixture
 def fake_stripe(seeded, stripe_api):
     """The app paying through Stripe at the local server, with a webhook secret."""
-    from payment_helpers import SECRET
-
     fake, url = stripe_api
     fake.__init__()
     seeded.config.update(STRIPE_SECRET_KEY="sk_test_local", STRIPE_API_BASE=url, STRIPE_WEBHOOK_SECRET=SECRET)
@@ -159,9 +195,7 @@ def fake_stripe(seeded, stripe_api):
 
 @pytest.fixture(scope="session")
 def bakong_api():
-    """The local stand-in for Bakong's Open API (tests/bakong_server.py), for the whole run."""
-    import bakong_server
-
+    """The local stand-in for Bakong's Open API (tests/fakes/bakong_server.py), for the whole run."""
     fake, url, server = bakong_server.start()
     yield fake, url
     server.shutdown()
@@ -174,11 +208,33 @@ def fake_bakong(bakong_api):
     return fake
 
 
+MERCHANT = {
+    "BAKONG_ACCOUNT": "angkor_esim@aclb",
+    "BAKONG_MERCHANT_NAME": "Angkor eSIM",
+    "BAKONG_MERCHANT_CITY": "Siem Reap",
+}
+
+
+@pytest.fixture
+def bakong(seeded, bakong_api, fake_bakong):
+    """The app with a merchant's Bakong account, asking the local stand-in."""
+    seeded.config.update(
+        MERCHANT, BAKONG_API_BASE=bakong_api[1], BAKONG_TOKEN=bakong_server.TOKEN, BAKONG_TIMEOUT=0.5
+    )
+    return fake_bakong
+
+
+@pytest.fixture(scope="session")
+def airalo_api():
+    """The local stand-in for Airalo's Partner API (tests/fakes/airalo_server.py), for the whole run."""
+    fake, url, server = airalo_server.start()
+    yield fake, url
+    server.shutdown()
+
+
 @pytest.fixture(scope="session")
 def telegram_api():
-    """The Bot API stand-in (app/messengers/standin.py, via tests/telegram_server.py), for the whole run."""
-    import telegram_server
-
+    """The Bot API stand-in (app/messengers/standin.py, tests/fakes/telegram_server.py), for the whole run."""
     fake, url, server = telegram_server.start()
     yield fake, url
     server.shutdown()
@@ -187,10 +243,8 @@ def telegram_api():
 @pytest.fixture
 def fake_telegram(seeded, telegram_api):
     """The app's bot at the local stand-in, with the three Telegram settings."""
-    from telegram_helpers import SETTINGS
-
     fake, url = telegram_api
-    fake.token = SETTINGS["TELEGRAM_BOT_TOKEN"]
+    fake.token = TELEGRAM_SETTINGS["TELEGRAM_BOT_TOKEN"]
     fake.reset()
-    seeded.config.update(SETTINGS, TELEGRAM_API_BASE=url)
+    seeded.config.update(TELEGRAM_SETTINGS, TELEGRAM_API_BASE=url)
     return fake

@@ -1,9 +1,9 @@
 """Registering, logging in and out, and editing the profile, through HTTP."""
 
 import pytest
-from helpers import csrf_token
-from helpers import post_form
-from helpers import translated
+from support.helpers import csrf_token
+from support.helpers import post_form
+from support.helpers import translated
 
 from app.models import User
 

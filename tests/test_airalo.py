@@ -4,14 +4,14 @@ import hashlib
 import hmac
 from datetime import timedelta
 
-import airalo_server
 import pytest
-from helpers import csrf_token
-from helpers import decode_qr
-from helpers import deliver_async_order
-from helpers import in_app
-from helpers import post_form
-from helpers import staff_client
+from fakes import airalo_server
+from support.helpers import csrf_token
+from support.helpers import decode_qr
+from support.helpers import deliver_async_order
+from support.helpers import in_app
+from support.helpers import post_form
+from support.helpers import staff_client
 
 from app.models import Esim
 from app.models import LocalRefund
@@ -25,13 +25,6 @@ from app.models import utcnow
 from app.services.demo import DEMO_ICCID
 
 NEW_VISITOR = {"email": "dara@example.com", "password": "long-enough-pw", "confirm": "long-enough-pw"}
-
-
-@pytest.fixture(scope="session")
-def airalo_api():
-    fake, url, server = airalo_server.start()
-    yield fake, url
-    server.shutdown()
 
 
 @pytest.fixture
@@ -239,7 +232,7 @@ def test_a_top_up_that_never_arrived_is_sent_once_more_after_the_grace_period(
 
 
 def test_an_async_order_whose_webhook_is_late_is_found_by_the_worker(client, fake_airalo, seeded):
-    from helpers import time_passes_for_the_worker
+    from support.helpers import time_passes_for_the_worker
 
     _cli(seeded, "sync-plans")
     seeded.config.update(AIRALO_RECONCILE_GRACE=3600, AIRALO_ASYNC_WAIT=0)
@@ -309,7 +302,7 @@ def test_two_renewals_within_a_minute_both_top_up_without_the_package_history(
 
 
 def test_a_429_on_a_top_up_is_waited_out_and_never_fails_the_order(client, auth, fake_airalo, seeded):
-    from helpers import time_passes_for_the_worker
+    from support.helpers import time_passes_for_the_worker
 
     _cli(seeded, "sync-plans")
     esim = _airalo_esim(seeded, fake_airalo)

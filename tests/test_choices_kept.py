@@ -6,14 +6,14 @@ import re
 from urllib.parse import unquote
 
 import pytest
-from helpers import Auth
-from helpers import body
-from helpers import browser
-from helpers import csrf_token
-from helpers import in_app
-from helpers import post_form
-from helpers import translated
 from itsdangerous.timed import TimestampSigner
+from support.helpers import Auth
+from support.helpers import body
+from support.helpers import browser
+from support.helpers import csrf_token
+from support.helpers import in_app
+from support.helpers import post_form
+from support.helpers import translated
 
 from app.models import Esim
 from app.models import User

@@ -1,8 +1,8 @@
 """Logging in starts a new CSRF token: one a page showed before login opens nothing after it."""
 
-from helpers import Auth
-from helpers import csrf_token
-from helpers import post_form
+from support.helpers import Auth
+from support.helpers import csrf_token
+from support.helpers import post_form
 
 
 def test_the_token_from_before_login_no_longer_works_after_it(client, seeded):

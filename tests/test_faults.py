@@ -15,11 +15,11 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from helpers import Outbox
-from helpers import WorkerProcess
-from helpers import in_app
-from helpers import tool_missing
 from huey.storage import RedisStorage
+from support.helpers import Outbox
+from support.helpers import WorkerProcess
+from support.helpers import in_app
+from support.helpers import tool_missing
 
 from app import worker
 from app.models import LocalRefund

@@ -8,10 +8,10 @@ or a form shown again (200 to a POST) must leave every table's row count as it w
 import re
 
 import pytest
-from helpers import Auth
-from helpers import browser
-from helpers import in_app
-from helpers import translated
+from support.helpers import Auth
+from support.helpers import browser
+from support.helpers import in_app
+from support.helpers import translated
 
 from app.models import ALL_MODELS
 from app.models import User

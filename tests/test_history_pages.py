@@ -4,9 +4,9 @@ import re
 from datetime import timedelta
 
 import pytest
-from helpers import HTMX
-from helpers import Auth
-from helpers import in_app
+from support.helpers import HTMX
+from support.helpers import Auth
+from support.helpers import in_app
 
 from app.models import AuditLog
 from app.models import Order

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency
-from helpers import csrf_token
-from helpers import post_form
-from helpers import translated
+from support.helpers import csrf_token
+from support.helpers import post_form
+from support.helpers import translated
 
 from app.config import PROJECT_ROOT
 
@@ -57,7 +57,7 @@ def test_a_switch_while_logged_in_stays_for_this_browser(client, auth, seeded):
 
 
 def test_a_cross_site_lang_get_leaves_the_profile_as_it_was(client, auth, seeded):
-    from helpers import in_app
+    from support.helpers import in_app
 
     from app.models import User
 
@@ -190,12 +190,12 @@ def _opened_in(app, link):
 
 
 def test_every_emailed_link_opens_in_the_recipients_language(client, seeded, outbox):
-    from helpers import Auth
-    from helpers import body
-    from helpers import csrf_token
-    from helpers import in_app
-    from helpers import make_customer
-    from helpers import make_esim
+    from support.helpers import Auth
+    from support.helpers import body
+    from support.helpers import csrf_token
+    from support.helpers import in_app
+    from support.helpers import make_customer
+    from support.helpers import make_esim
 
     from app.models import Order
     from app.services import notifications
@@ -250,7 +250,7 @@ def test_payment_methods_are_named_as_their_brands_and_readers_name_them(seeded,
 
 
 def test_khmer_readers_are_told_the_card_payment_page_is_in_english(client, auth, seeded, fake_stripe):
-    from payment_helpers import esim_of
+    from support.payments import esim_of
 
     note = (
         "The payment page that opens next is in English: our card payment service does not offer Khmer yet."
@@ -280,10 +280,10 @@ def test_wtforms_own_messages_speak_the_readers_language(client, auth, seeded):
 
 
 def test_emails_keep_their_paragraphs_apart(client, seeded, outbox):
-    from helpers import body
-    from helpers import in_app
-    from helpers import make_customer
-    from helpers import make_esim
+    from support.helpers import body
+    from support.helpers import in_app
+    from support.helpers import make_customer
+    from support.helpers import make_esim
 
     from app.services import notifications
 
@@ -317,9 +317,9 @@ def test_chinese_and_khmer_put_their_own_colon_and_chinese_says_when_first(seede
 def test_receipts_and_senders_speak_the_readers_language(client, seeded, outbox):
     from email.utils import parseaddr
 
-    from helpers import in_app
-    from helpers import make_customer
-    from helpers import make_esim
+    from support.helpers import in_app
+    from support.helpers import make_customer
+    from support.helpers import make_esim
 
     from app.services import fulfilment
     from app.services import notifications
@@ -333,7 +333,7 @@ def test_receipts_and_senders_speak_the_readers_language(client, seeded, outbox)
     assert (name, address) == (seeded.config["MAIL_SENDER_NAME_ZH"], "no-reply@localhost")
     order = in_app(seeded, orders.create_order, customer, esim, renewal.find_plan("month-10gb"))
     in_app(seeded, fulfilment.fulfil, order, "agent")
-    from helpers import Auth
+    from support.helpers import Auth
 
     Auth(client).login("mei@example.com", "mei-pass-12345")
     receipt = client.get(f"/orders/{order.id}/receipt?lang=km").get_data(as_text=True)

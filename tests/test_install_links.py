@@ -2,13 +2,13 @@
 
 import re
 
-from helpers import body
-from helpers import browser
-from helpers import csrf_token
-from helpers import in_app
-from helpers import post_form
-from helpers import staff_client
 from itsdangerous.timed import TimestampSigner
+from support.helpers import body
+from support.helpers import browser
+from support.helpers import csrf_token
+from support.helpers import in_app
+from support.helpers import post_form
+from support.helpers import staff_client
 
 from app.models import AuditLog
 from app.models import Esim

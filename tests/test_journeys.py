@@ -8,13 +8,13 @@ operator changed underneath.
 import re
 from datetime import timedelta
 
-import airalo_server
 import pytest
-from helpers import body
-from helpers import csrf_token
-from helpers import deliver_async_order
-from helpers import in_app
-from helpers import post_form
+from fakes import airalo_server
+from support.helpers import body
+from support.helpers import csrf_token
+from support.helpers import deliver_async_order
+from support.helpers import in_app
+from support.helpers import post_form
 
 from app.models import Esim
 from app.models import Order
@@ -22,13 +22,6 @@ from app.models import Plan
 from app.models import SimLine
 from app.models import utcnow
 from app.operators.simulated import SimulatedOperator
-
-
-@pytest.fixture(scope="module")
-def airalo_api():
-    fake, url, server = airalo_server.start()
-    yield fake, url
-    server.shutdown()
 
 
 class Simulated:

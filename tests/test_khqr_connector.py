@@ -1,7 +1,7 @@
 """The KHQR connector: the code it builds, read back without the package, and Bakong's answers.
 
 The code is parsed here as EMVCo TLV and its CRC computed here (CRC-16/CCITT-FALSE), so a
-mistake shared by the package and the connector cannot hide. Bakong is tests/bakong_server.py.
+mistake shared by the package and the connector cannot hide. Bakong is tests/fakes/bakong_server.py.
 """
 
 import hashlib
@@ -10,13 +10,13 @@ import time
 from datetime import UTC
 from datetime import datetime
 
-import bakong_server
 import pytest
 import qrcode
 import qrcode.image.svg
-from helpers import decode_qr
-from khqr_reading import crc16_ccitt_false
-from khqr_reading import read_khqr
+from fakes import bakong_server
+from support.helpers import decode_qr
+from support.khqr_reading import crc16_ccitt_false
+from support.khqr_reading import read_khqr
 
 from app.payments.khqr import ERROR
 from app.payments.khqr import NOT_FOUND

@@ -7,29 +7,23 @@ import numpy as np
 import png
 import pytest
 import zxingcpp
-from helpers import HTMX
-from helpers import Auth
-from helpers import browser
-from helpers import csrf_token
-from helpers import in_app
-from helpers import make_customer
-from helpers import post_form
-from helpers import staff_client
-from helpers import translated
-from khqr_helpers import code_fields
-from khqr_helpers import renew_by_khqr
-from khqr_reading import read_khqr
-from payment_helpers import esim_of
+from support.helpers import HTMX
+from support.helpers import Auth
+from support.helpers import browser
+from support.helpers import csrf_token
+from support.helpers import in_app
+from support.helpers import make_customer
+from support.helpers import post_form
+from support.helpers import staff_client
+from support.helpers import translated
+from support.khqr import code_fields
+from support.khqr import renew_by_khqr
+from support.khqr_reading import read_khqr
+from support.payments import esim_of
 
 from app.models import AuditLog
 from app.models import Order
 from app.services.demo import DEMO_AGENT
-
-
-@pytest.fixture
-def customer(seeded, client, auth):
-    auth.login()
-    return client
 
 
 def _order(app, order):

@@ -5,15 +5,15 @@ import threading
 from datetime import timedelta
 
 import pytest
-from helpers import in_app
-from helpers import post_form
-from helpers import staff_client
-from khqr_helpers import code
-from khqr_helpers import code_ages
-from khqr_helpers import code_fields
-from khqr_helpers import renew_by_khqr
-from khqr_helpers import worker_checks
-from payment_helpers import esim_of
+from support.helpers import in_app
+from support.helpers import post_form
+from support.helpers import staff_client
+from support.khqr import code
+from support.khqr import code_ages
+from support.khqr import code_fields
+from support.khqr import renew_by_khqr
+from support.khqr import worker_checks
+from support.payments import esim_of
 
 from app.models import Esim
 from app.models import KhqrCode
@@ -25,28 +25,6 @@ from app.models import Refund
 from app.services import khqr
 
 ADMIN = ("admin@example.com", "lotus-temple-4821")
-MERCHANT = {
-    "BAKONG_ACCOUNT": "angkor_esim@aclb",
-    "BAKONG_MERCHANT_NAME": "Angkor eSIM",
-    "BAKONG_MERCHANT_CITY": "Siem Reap",
-}
-
-
-@pytest.fixture
-def bakong(seeded, bakong_api, fake_bakong):
-    """The app with a merchant's Bakong account, asking the local stand-in."""
-    import bakong_server
-
-    seeded.config.update(
-        MERCHANT, BAKONG_API_BASE=bakong_api[1], BAKONG_TOKEN=bakong_server.TOKEN, BAKONG_TIMEOUT=0.5
-    )
-    return fake_bakong
-
-
-@pytest.fixture
-def customer(seeded, client, auth):
-    auth.login()
-    return client
 
 
 def _expires(app):

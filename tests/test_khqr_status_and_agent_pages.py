@@ -4,15 +4,15 @@ screen once paid, an agent's payment link offers a bank app too, and agent pages
 import re
 
 import pytest
-from helpers import HTMX
-from helpers import Auth
-from helpers import browser
-from helpers import in_app
-from helpers import post_form
-from helpers import staff_client
-from helpers import translated
-from khqr_helpers import code_fields
-from khqr_helpers import renew_by_khqr
+from support.helpers import HTMX
+from support.helpers import Auth
+from support.helpers import browser
+from support.helpers import in_app
+from support.helpers import post_form
+from support.helpers import staff_client
+from support.helpers import translated
+from support.khqr import code_fields
+from support.khqr import renew_by_khqr
 
 from app.models import KhqrCode
 from app.models import Order
@@ -43,12 +43,6 @@ def _agent_khqr(app, agent, order_url):
     shown = post_form(agent, f"/support/orders/{order.id}/khqr", {}, page=order_url)
     assert shown.status_code == 303
     return order, shown.location
-
-
-@pytest.fixture
-def customer(seeded, client):
-    Auth(client).login()
-    return client
 
 
 def test_check_again_and_the_simulated_payment_come_back_to_the_status(customer, seeded):

@@ -6,46 +6,18 @@ import subprocess
 import sys
 
 import pytest
-from helpers import Auth
-from helpers import close_pool
-from helpers import in_app
-from helpers import post_form
-from helpers import translated
+from support.helpers import PRODUCTION_SETTINGS
+from support.helpers import Auth
+from support.helpers import in_app
+from support.helpers import post_form
+from support.helpers import translated
 
-from app import create_app
 from app.config import PROJECT_ROOT
 from app.config import ConfigError
 from app.models import User
 from app.services import accounts
 
 PUBLIC = "https://esim.example.com"
-UNSET = (
-    "APP_ENV",
-    "STRIPE_SECRET_KEY",
-    "PAYMENTS",
-    "OPERATOR",
-    "PUBLIC_URL",
-    "TRUSTED_HOSTS",
-    "PROXY_COUNT",
-    "PASSWORD_HASH_METHOD",
-)
-
-
-@pytest.fixture
-def production(app, monkeypatch):
-    """Make an app as production starts it (APP_ENV unset), on the test's database, from `env`."""
-    for name in UNSET:
-        monkeypatch.delenv(name, raising=False)
-
-    def make(**env):
-        for name, value in env.items():
-            monkeypatch.setenv(name, value)
-        close_pool()
-        return create_app(
-            {"DATABASE_URL": app.config["DATABASE_URL"], "OUTBOX_DIR": app.config["OUTBOX_DIR"]}
-        )
-
-    return make
 
 
 def test_production_hashes_passwords_with_scrypt_as_werkzeug_does(production):
@@ -65,7 +37,7 @@ def test_production_refuses_to_start_without_public_url(production):
 
 
 def test_the_command_line_names_the_missing_public_url_in_one_line(app):
-    env = {k: v for k, v in os.environ.items() if k not in UNSET}
+    env = {k: v for k, v in os.environ.items() if k not in PRODUCTION_SETTINGS}
     env.update(DATABASE_URL=app.config["DATABASE_URL"], STRIPE_SECRET_KEY="sk_test_local")
     run = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "init-db"],

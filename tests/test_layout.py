@@ -3,9 +3,9 @@
 from html.parser import HTMLParser
 
 import pytest
-from helpers import Auth
-from helpers import in_app
-from helpers import translated
+from support.helpers import Auth
+from support.helpers import in_app
+from support.helpers import translated
 
 from app.models import Esim
 from app.models import utcnow

@@ -6,9 +6,9 @@ import socket
 
 import pytest
 from aiosmtpd.controller import Controller
-from helpers import csrf_token
-from helpers import in_app
-from helpers import time_passes_for_the_worker
+from support.helpers import csrf_token
+from support.helpers import in_app
+from support.helpers import time_passes_for_the_worker
 
 from app.models import OutgoingMail
 from app.services.demo import DEMO_CUSTOMER
@@ -78,7 +78,7 @@ def test_a_reset_email_asked_for_while_smtp_is_down_arrives_once_when_it_is_back
 
 
 def test_a_cash_sale_while_smtp_is_down_shows_the_install_code_and_emails_later(client, seeded, smtp_down):
-    from helpers import Auth
+    from support.helpers import Auth
 
     from app.models import Order
     from app.services.demo import DEMO_AGENT
@@ -106,7 +106,7 @@ def test_a_cash_sale_while_smtp_is_down_shows_the_install_code_and_emails_later(
 
 
 def test_a_run_of_reminders_goes_through_one_mail_server_connection(seeded, smtp_down):
-    from helpers import make_esim
+    from support.helpers import make_esim
 
     from app.models import User
     from app.services import reminders

@@ -10,7 +10,7 @@ from collections import Counter
 
 import pytest
 from aiosmtpd.controller import Controller
-from helpers import in_app
+from support.helpers import in_app
 
 from app.extensions import db
 from app.models import OutgoingMail

@@ -6,13 +6,13 @@ import subprocess
 import threading
 
 import pytest
-from helpers import Auth
-from helpers import browser
-from helpers import csrf_token
-from helpers import in_app
-from helpers import make_esim
-from helpers import post_form
-from helpers import staff_client
+from support.helpers import Auth
+from support.helpers import browser
+from support.helpers import csrf_token
+from support.helpers import in_app
+from support.helpers import make_esim
+from support.helpers import post_form
+from support.helpers import staff_client
 
 from app.models import AuditLog
 from app.models import Order

@@ -6,12 +6,12 @@ import threading
 from pathlib import Path
 
 import pytest
-from helpers import Auth
-from helpers import csrf_token
-from helpers import in_app
-from helpers import post_form
-from helpers import staff_client
-from helpers import translated
+from support.helpers import Auth
+from support.helpers import csrf_token
+from support.helpers import in_app
+from support.helpers import post_form
+from support.helpers import staff_client
+from support.helpers import translated
 
 from app.extensions import db
 from app.models import AuditLog

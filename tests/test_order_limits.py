@@ -1,10 +1,10 @@
 """New orders per account are limited (renewals and new eSIMs together); the same order again is not."""
 
-from helpers import csrf_token
-from helpers import in_app
-from helpers import post_form
-from helpers import translated
-from payment_helpers import esim_of
+from support.helpers import csrf_token
+from support.helpers import in_app
+from support.helpers import post_form
+from support.helpers import translated
+from support.payments import esim_of
 
 from app.models import Order
 from app.models import OrderStatus

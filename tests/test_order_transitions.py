@@ -3,7 +3,7 @@
 import itertools
 
 import pytest
-from helpers import in_app
+from support.helpers import in_app
 
 from app.models import Order
 from app.models import OrderEvent

@@ -3,13 +3,13 @@
 import re
 
 import pytest
-from helpers import HTMX
-from helpers import csrf_token
-from helpers import in_app
-from helpers import make_customer
-from helpers import make_esim
-from helpers import post_form
-from helpers import time_passes_for_the_worker
+from support.helpers import HTMX
+from support.helpers import csrf_token
+from support.helpers import in_app
+from support.helpers import make_customer
+from support.helpers import make_esim
+from support.helpers import post_form
+from support.helpers import time_passes_for_the_worker
 
 from app.models import Esim
 from app.models import Order

@@ -3,10 +3,10 @@
 import logging
 
 import pytest
-from helpers import Auth
-from helpers import close_pool
-from helpers import post_form
-from helpers import translated
+from support.helpers import Auth
+from support.helpers import close_pool
+from support.helpers import post_form
+from support.helpers import translated
 
 from app import create_app
 from app.extensions import limiter

@@ -1,10 +1,10 @@
 """New passwords: 12 characters or more, and none made of the account's own email or name."""
 
 import pytest
-from helpers import Auth
-from helpers import in_app
-from helpers import post_form
-from helpers import translated
+from support.helpers import Auth
+from support.helpers import in_app
+from support.helpers import post_form
+from support.helpers import translated
 
 from app.models import User
 

@@ -3,13 +3,13 @@ never leads to the code, and no payment link emailed for an order that is not wa
 
 import re
 
-from helpers import Auth
-from helpers import browser
-from helpers import csrf_token
-from helpers import in_app
-from helpers import post_form
-from helpers import staff_client
-from helpers import translated
+from support.helpers import Auth
+from support.helpers import browser
+from support.helpers import csrf_token
+from support.helpers import in_app
+from support.helpers import post_form
+from support.helpers import staff_client
+from support.helpers import translated
 
 from app.models import AuditLog
 from app.models import Esim

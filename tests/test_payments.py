@@ -6,18 +6,18 @@ import time
 from datetime import timedelta
 
 import pytest
-from helpers import HTMX
-from helpers import csrf_token
-from helpers import in_app
-from helpers import make_customer
-from helpers import make_esim
-from helpers import post_form
-from helpers import translated
-from payment_helpers import SECRET
-from payment_helpers import esim_of as _esim
-from payment_helpers import return_from as _return
-from payment_helpers import start_checkout as _start
-from payment_helpers import webhook as _webhook
+from support.helpers import HTMX
+from support.helpers import csrf_token
+from support.helpers import in_app
+from support.helpers import make_customer
+from support.helpers import make_esim
+from support.helpers import post_form
+from support.helpers import translated
+from support.payments import SECRET
+from support.payments import esim_of as _esim
+from support.payments import return_from as _return
+from support.payments import start_checkout as _start
+from support.payments import webhook as _webhook
 
 from app.models import Order
 from app.models import OrderEvent

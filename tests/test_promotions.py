@@ -2,14 +2,14 @@
 
 from datetime import timedelta
 
-from helpers import HTMX
-from helpers import Auth
-from helpers import browser
-from helpers import in_app
-from helpers import make_customer
-from helpers import post_form
-from helpers import translated
-from payment_helpers import esim_of
+from support.helpers import HTMX
+from support.helpers import Auth
+from support.helpers import browser
+from support.helpers import in_app
+from support.helpers import make_customer
+from support.helpers import post_form
+from support.helpers import translated
+from support.payments import esim_of
 
 from app.models import Order
 from app.models import PromoCode
@@ -158,7 +158,7 @@ def test_orders_with_a_limited_code_made_at_once_by_one_customer_hold_one_redemp
     import threading
     import time
 
-    from helpers import make_esim
+    from support.helpers import make_esim
 
     from app.models import Plan
     from app.models import User

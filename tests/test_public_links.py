@@ -6,13 +6,13 @@ import re
 from datetime import timedelta
 
 import pytest
-from helpers import CSRF_RE
-from helpers import Auth
-from helpers import body
-from helpers import close_pool
-from helpers import in_app
-from helpers import make_esim
-from helpers import translated
+from support.helpers import CSRF_RE
+from support.helpers import Auth
+from support.helpers import body
+from support.helpers import close_pool
+from support.helpers import in_app
+from support.helpers import make_esim
+from support.helpers import translated
 
 from app import create_app
 from app.config import PROJECT_ROOT

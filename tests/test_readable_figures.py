@@ -3,12 +3,12 @@
 from datetime import timedelta
 
 import pytest
-from helpers import Auth
-from helpers import body
-from helpers import in_app
-from helpers import make_customer
-from helpers import make_esim
-from helpers import translated
+from support.helpers import Auth
+from support.helpers import body
+from support.helpers import in_app
+from support.helpers import make_customer
+from support.helpers import make_esim
+from support.helpers import translated
 
 from app.config import PROJECT_ROOT
 from app.models import Order

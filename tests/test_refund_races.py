@@ -4,11 +4,11 @@ import threading
 import time
 
 import pytest
-from helpers import csrf_token
-from helpers import in_app
-from helpers import post_form
-from helpers import staff_client
-from helpers import translated
+from support.helpers import csrf_token
+from support.helpers import in_app
+from support.helpers import post_form
+from support.helpers import staff_client
+from support.helpers import translated
 
 from app.models import Order
 from app.models import Payment
@@ -130,9 +130,9 @@ def test_a_cash_payment_of_one_cent_is_accepted_by_the_form(seeded):
 def test_a_refused_refund_gives_its_amount_back_and_a_dashboard_refund_takes_what_is_left(
     client, auth, fake_stripe, seeded
 ):
-    from payment_helpers import post_event
-    from payment_helpers import start_checkout
-    from payment_helpers import webhook
+    from support.payments import post_event
+    from support.payments import start_checkout
+    from support.payments import webhook
 
     auth.login()
     order, sid = start_checkout(client, seeded)

@@ -3,19 +3,19 @@
 import threading
 
 import pytest
-from helpers import Auth
-from helpers import csrf_token
-from helpers import in_app
-from helpers import make_customer
-from helpers import post_form
-from helpers import staff_client
-from helpers import time_passes_for_the_worker
-from helpers import translated
-from payment_helpers import esim_of
-from payment_helpers import post_event
-from payment_helpers import return_from
-from payment_helpers import start_checkout
-from payment_helpers import webhook
+from support.helpers import Auth
+from support.helpers import csrf_token
+from support.helpers import in_app
+from support.helpers import make_customer
+from support.helpers import post_form
+from support.helpers import staff_client
+from support.helpers import time_passes_for_the_worker
+from support.helpers import translated
+from support.payments import esim_of
+from support.payments import post_event
+from support.payments import return_from
+from support.payments import start_checkout
+from support.payments import webhook
 
 from app.models import AuditLog
 from app.models import Order
@@ -294,7 +294,7 @@ def test_a_double_tap_on_continue_to_payment_makes_one_order(client, auth, fake_
     assert len(fake_stripe.sessions) == 1
 
     other = make_customer(seeded, "tap@example.com", "tap-tap-pass-1")
-    from helpers import make_esim
+    from support.helpers import make_esim
 
     their = make_esim(seeded, other, "8985500000000007771")
     phones = []

@@ -4,11 +4,11 @@ from datetime import timedelta
 
 import pytest
 from babel.dates import format_date
-from helpers import HTMX
-from helpers import csrf_token
-from helpers import in_app
-from helpers import make_esim
-from helpers import translated
+from support.helpers import HTMX
+from support.helpers import csrf_token
+from support.helpers import in_app
+from support.helpers import make_esim
+from support.helpers import translated
 
 from app.models import Esim
 from app.models import Order
@@ -197,7 +197,7 @@ SHORT_OF_EXPIRY = "The operator set an earlier expiry than the renewal summary p
 
 def _renew_and_apply(client, auth, app, monkeypatch=None, operator_reading=None):
     """The customer renews the demo eSIM, pays, and the worker has the operator apply it."""
-    from helpers import time_passes_for_the_worker
+    from support.helpers import time_passes_for_the_worker
 
     from app.operators.simulated import SimulatedOperator
     from app.services import fulfilment
@@ -219,7 +219,7 @@ def test_a_renewal_applied_as_its_summary_promised_is_not_flagged(client, auth, 
     assert order.promised_expires_at == esim.expires_at + timedelta(days=30)  # as the summary said
     assert _esim(seeded).expires_at == order.promised_expires_at
     assert order.operator_shortfall == ""
-    from helpers import staff_client
+    from support.helpers import staff_client
 
     agent = staff_client(seeded, *AGENT)
     assert SHORT_OF_EXPIRY not in agent.get(f"/support/orders/{order.id}").get_data(as_text=True)
@@ -231,7 +231,7 @@ def test_an_operator_that_reports_an_earlier_expiry_than_promised_is_flagged_to_
 ):
     from dataclasses import replace
 
-    from helpers import staff_client
+    from support.helpers import staff_client
 
     def a_day_short(read_usage):
         def read(operator, iccids):

@@ -2,8 +2,8 @@
 
 import sys
 
-from helpers import Auth
-from helpers import in_app
+from support.helpers import Auth
+from support.helpers import in_app
 
 from app.config import PROJECT_ROOT
 from app.models import Esim

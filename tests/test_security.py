@@ -4,11 +4,11 @@ import re
 import time
 
 import pytest
-from helpers import HTMX
-from helpers import browser
-from helpers import csrf_token
-from helpers import post_form
 from itsdangerous import TimestampSigner
+from support.helpers import HTMX
+from support.helpers import browser
+from support.helpers import csrf_token
+from support.helpers import post_form
 
 from app.models import User
 
@@ -108,7 +108,7 @@ def test_session_cookie_is_httponly_lax_and_secure(client, auth, seeded):
 def test_unknown_pages_get_a_translated_404(client, app):
     response = client.get("/no-such-page?lang=zh")
     assert response.status_code == 404
-    from helpers import translated
+    from support.helpers import translated
 
     assert translated(app, "zh", "Page not found") in response.get_data(as_text=True)
 
@@ -149,7 +149,7 @@ def test_a_nul_character_anywhere_is_refused_plainly(client, seeded, url):
     """PostgreSQL cannot store a NUL; no form or address of ours has one, so it is a bad request."""
     response = client.get(url + ("&" if "?" in url else "?") + "lang=zh")
     assert response.status_code == 400
-    from helpers import translated
+    from support.helpers import translated
 
     assert translated(seeded, "zh", "Something was wrong with that request") in response.get_data(
         as_text=True

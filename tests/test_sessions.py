@@ -1,10 +1,10 @@
 """Logins end on the server: logout, a password change and "log out everywhere" end them for good."""
 
-from helpers import Auth
-from helpers import body
-from helpers import browser
-from helpers import csrf_token
-from helpers import post_form
+from support.helpers import Auth
+from support.helpers import body
+from support.helpers import browser
+from support.helpers import csrf_token
+from support.helpers import post_form
 
 
 def _replay(app, cookie_value):
@@ -94,7 +94,7 @@ def test_a_common_password_is_refused_with_a_reason(client, seeded):
 
 
 def test_a_common_password_is_refused_in_khmer_too(client, seeded):
-    from helpers import translated
+    from support.helpers import translated
 
     response = post_form(
         client,

@@ -6,12 +6,12 @@ from urllib.parse import unquote
 import pytest
 import qrcode
 import qrcode.image.svg
-from helpers import HTMX
-from helpers import body
-from helpers import csrf_token
-from helpers import in_app
-from helpers import post_form
-from helpers import translated
+from support.helpers import HTMX
+from support.helpers import body
+from support.helpers import csrf_token
+from support.helpers import in_app
+from support.helpers import post_form
+from support.helpers import translated
 
 from app.models import Esim
 from app.models import Order
@@ -124,8 +124,8 @@ def test_one_tap_install_follows_the_visitors_phone(client, auth, seeded, agent,
 
 
 def test_the_install_page_is_the_owners_only(client, auth, seeded):
-    from helpers import make_customer
-    from helpers import make_esim
+    from support.helpers import make_customer
+    from support.helpers import make_esim
 
     other = make_customer(seeded)
     theirs = make_esim(seeded, other, "8985500000000000777")

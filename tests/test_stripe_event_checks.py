@@ -4,10 +4,10 @@ import json
 import time
 
 import pytest
-from helpers import in_app
-from payment_helpers import SECRET
-from payment_helpers import start_checkout
-from payment_helpers import webhook
+from support.helpers import in_app
+from support.payments import SECRET
+from support.payments import start_checkout
+from support.payments import webhook
 
 from app.models import Order
 from app.models import WebhookEvent

@@ -3,12 +3,12 @@
 import re
 
 import pytest
-from helpers import Auth
-from helpers import body
-from helpers import csrf_token
-from helpers import in_app
-from helpers import post_form
-from helpers import translated
+from support.helpers import Auth
+from support.helpers import body
+from support.helpers import csrf_token
+from support.helpers import in_app
+from support.helpers import post_form
+from support.helpers import translated
 
 from app.models import AuditLog
 from app.models import Esim

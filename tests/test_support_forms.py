@@ -1,9 +1,9 @@
 """The agent's forms check everything before they write: a refused form leaves no row behind."""
 
 import pytest
-from helpers import csrf_token
-from helpers import in_app
-from helpers import staff_client
+from support.helpers import csrf_token
+from support.helpers import in_app
+from support.helpers import staff_client
 
 from app.models import AuditLog
 from app.models import Esim

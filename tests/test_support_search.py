@@ -3,8 +3,8 @@
 import re
 
 import pytest
-from helpers import Auth
-from helpers import in_app
+from support.helpers import Auth
+from support.helpers import in_app
 
 from app.models import Esim
 from app.models import Order

@@ -3,16 +3,16 @@
 import re
 from datetime import timedelta
 
-from helpers import in_app
-from helpers import make_customer
-from helpers import make_esim
-from helpers import post_form
-from helpers import translated
-from telegram_helpers import SETTINGS
-from telegram_helpers import bot_turn
-from telegram_helpers import link_chat
-from telegram_helpers import offered_token
-from telegram_helpers import texts
+from support.helpers import in_app
+from support.helpers import make_customer
+from support.helpers import make_esim
+from support.helpers import post_form
+from support.helpers import translated
+from support.telegram import SETTINGS
+from support.telegram import bot_turn
+from support.telegram import link_chat
+from support.telegram import offered_token
+from support.telegram import texts
 
 from app.models import OutgoingTelegram
 from app.models import TelegramChat
@@ -255,8 +255,8 @@ def test_the_test_chat_is_only_for_a_stand_in(fake_telegram, client, auth):
 def test_payment_received_plan_applied_and_refund_sent_by_telegram(
     fake_telegram, fake_stripe, client, auth, outbox
 ):
-    from payment_helpers import return_from
-    from payment_helpers import start_checkout
+    from support.payments import return_from
+    from support.payments import start_checkout
 
     from app.models import Order
     from app.services import refunds

@@ -4,11 +4,11 @@ import base64
 import time
 
 import pytest
-from helpers import Auth
-from helpers import browser
-from helpers import close_pool
-from helpers import in_app
-from helpers import post_form
+from support.helpers import Auth
+from support.helpers import browser
+from support.helpers import close_pool
+from support.helpers import in_app
+from support.helpers import post_form
 
 from app import create_app
 from app.models import Order
@@ -36,7 +36,7 @@ def test_successful_logins_are_never_counted(app, seeded):
         Auth(phone).logout()
 
 
-def test_repeated_failures_wait_longer_each_time_and_keep_the_email(app, seeded):
+def test_repeated_failures_wait_longer_each_time_and_keep_the_email(app, seeded, rate_limit_clock):
     app.config["LOGIN_FAILURE_LIMIT"] = "2 per 1 second;4 per 10 minutes"
     guesser = Auth(browser(app, STRANGER))
     assert [guesser.login(password="wrong-guess-1").status_code for _ in range(2)] == [200, 200]
@@ -48,7 +48,7 @@ def test_repeated_failures_wait_longer_each_time_and_keep_the_email(app, seeded)
     assert "Please wait 1 second" in page
     assert 'value="demo@example.com"' in page  # what was typed is still there
 
-    time.sleep(1.1)
+    rate_limit_clock.move(1.1)
     assert [guesser.login(password="wrong-guess-2").status_code for _ in range(2)] == [200, 200]
     second = guesser.login(password="wrong-guess-2")
     assert second.status_code == 429
@@ -190,7 +190,7 @@ def test_the_device_cookie_is_long_lived_http_only_same_site_and_names_no_email(
 
 
 def test_a_device_cookie_of_another_account_or_a_forged_one_does_not_exempt(app, seeded):
-    from helpers import make_customer
+    from support.helpers import make_customer
 
     make_customer(app, "other@example.com", "other-pass-1234")
     theirs = browser(app, OWNER_PHONE)

@@ -4,13 +4,12 @@ the worker's periodic tasks alone, exactly once; and the payment-method lookup r
 import threading
 from datetime import timedelta
 
-import pytest
-from helpers import in_app
-from helpers import post_form
-from payment_helpers import esim_of
-from payment_helpers import return_from
-from payment_helpers import start_checkout
-from payment_helpers import webhook
+from support.helpers import in_app
+from support.helpers import post_form
+from support.payments import esim_of
+from support.payments import return_from
+from support.payments import start_checkout
+from support.payments import webhook
 
 from app import tasks
 from app.models import Order
@@ -219,20 +218,8 @@ def test_the_sweep_stops_asking_a_week_after_payment(client, auth, fake_stripe, 
     assert _order(seeded, order.id).payment_method == ""
 
 
-@pytest.fixture
-def bakong(seeded, bakong_api, fake_bakong):
-    """The app with a merchant's Bakong account, asking the local stand-in."""
-    import bakong_server
-    from test_khqr_payments import MERCHANT
-
-    seeded.config.update(
-        MERCHANT, BAKONG_API_BASE=bakong_api[1], BAKONG_TOKEN=bakong_server.TOKEN, BAKONG_TIMEOUT=0.5
-    )
-    return fake_bakong
-
-
 def test_a_khqr_payment_found_by_a_check_that_died_before_settling_is_fulfilled(client, auth, bakong, seeded):
-    from khqr_helpers import renew_by_khqr
+    from support.khqr import renew_by_khqr
 
     from app.models import KhqrCode
     from app.payments import KHQR

@@ -5,11 +5,11 @@ import shutil
 import subprocess
 
 import pytest
-from helpers import csrf_token
-from helpers import in_app
-from helpers import post_form
-from helpers import staff_client
-from helpers import tool_missing
+from support.helpers import csrf_token
+from support.helpers import in_app
+from support.helpers import post_form
+from support.helpers import staff_client
+from support.helpers import tool_missing
 
 from app.config import PROJECT_ROOT
 from app.models import Esim

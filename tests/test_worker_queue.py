@@ -3,9 +3,9 @@
 import secrets
 
 import pytest
-from helpers import tool_missing
 from huey.storage import RedisStorage
 from huey.storage import SqliteStorage
+from support.helpers import tool_missing
 
 from app import config
 from app import create_app

@@ -5,8 +5,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from helpers import WorkerProcess
-from helpers import close_pool
+from support.helpers import WorkerProcess
+from support.helpers import close_pool
 from werkzeug.serving import make_server
 
 from app import create_app

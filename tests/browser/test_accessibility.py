@@ -1,10 +1,10 @@
 """axe-core at a phone's width: no serious or critical violations, and landmarks around all content."""
 
 import pytest
-from browser_helpers import log_in
 from conftest import PHONE
-from helpers import in_app
-from helpers import tool_missing
+from support.browser import log_in
+from support.helpers import in_app
+from support.helpers import tool_missing
 
 from app.config import PROJECT_ROOT
 from app.models import Esim

@@ -1,11 +1,11 @@
 """The renewal walked at 360×740 with the mistakes people make: after each step the answer is on screen."""
 
 import pytest
-from browser_helpers import log_in
-from browser_helpers import screenshot
-from helpers import in_app
-from helpers import translated
 from playwright.sync_api import expect
+from support.browser import log_in
+from support.browser import screenshot
+from support.helpers import in_app
+from support.helpers import translated
 
 from app.models import Esim
 from app.services.demo import DEMO_ICCID

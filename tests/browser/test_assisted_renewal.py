@@ -1,10 +1,10 @@
 """An agent (in English) renews a customer's eSIM; the customer (in Khmer) pays on their own phone."""
 
-from browser_helpers import log_in
-from browser_helpers import screenshot
-from helpers import in_app
-from helpers import translated
 from playwright.sync_api import expect
+from support.browser import log_in
+from support.browser import screenshot
+from support.helpers import in_app
+from support.helpers import translated
 
 from app.models import Esim
 from app.models import User

@@ -1,9 +1,9 @@
 """A new visitor buys an eSIM on a phone and reaches its install page, in three languages."""
 
 import pytest
-from browser_helpers import screenshot
-from helpers import translated
 from playwright.sync_api import expect
+from support.browser import screenshot
+from support.helpers import translated
 
 
 @pytest.mark.parametrize("lang", ["en", "km", "zh"])

@@ -1,7 +1,7 @@
 """Khmer and Chinese pages are drawn in real letters, not in the boxes of missing glyphs."""
 
 import pytest
-from helpers import translated
+from support.helpers import translated
 
 # Widths of a few letters in the page's own font, and of a code point no font draws (its box).
 MEASURE = """letters => {

@@ -4,11 +4,11 @@ payment, and the worker beside the web applying the renewal once; with and witho
 import re
 
 import pytest
-from browser_helpers import log_in
-from browser_helpers import screenshot
-from helpers import in_app
-from helpers import translated
 from playwright.sync_api import expect
+from support.browser import log_in
+from support.browser import screenshot
+from support.helpers import in_app
+from support.helpers import translated
 
 from app.models import Esim
 from app.models import Order

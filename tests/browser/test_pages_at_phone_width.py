@@ -1,10 +1,10 @@
 """Customer and support pages at a phone's width, in Khmer and Chinese: nothing wider than the screen."""
 
 import pytest
-from browser_helpers import log_in
-from browser_helpers import screenshot
-from helpers import in_app
 from playwright.sync_api import expect
+from support.browser import log_in
+from support.browser import screenshot
+from support.helpers import in_app
 
 from app.models import Esim
 from app.models import Order

@@ -4,10 +4,10 @@ across a login from /buy, and the reason a spent install link no longer opens th
 import re
 
 import pytest
-from browser_helpers import screenshot
-from helpers import in_app
-from helpers import translated
 from playwright.sync_api import expect
+from support.browser import screenshot
+from support.helpers import in_app
+from support.helpers import translated
 
 from app.models import Esim
 from app.models import User

@@ -4,11 +4,11 @@
 import re
 
 import pytest
-from browser_helpers import log_in
-from browser_helpers import screenshot
-from helpers import in_app
-from helpers import translated
 from playwright.sync_api import expect
+from support.browser import log_in
+from support.browser import screenshot
+from support.helpers import in_app
+from support.helpers import translated
 
 from app.models import Order
 from app.services import demo

@@ -4,10 +4,10 @@ each step readable across the list's width, its time unambiguous, the zone named
 import re
 
 import pytest
-from browser_helpers import log_in
-from browser_helpers import screenshot
-from helpers import in_app
-from helpers import translated
+from support.browser import log_in
+from support.browser import screenshot
+from support.helpers import in_app
+from support.helpers import translated
 
 from app.models import Esim
 from app.models import User

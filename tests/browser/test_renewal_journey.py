@@ -1,10 +1,10 @@
 """The renewal journey as a customer on a phone sees it, in three languages, with and without JS."""
 
 import pytest
-from browser_helpers import log_in
-from browser_helpers import screenshot
-from helpers import translated
 from playwright.sync_api import expect
+from support.browser import log_in
+from support.browser import screenshot
+from support.helpers import translated
 
 LANGS = ["en", "km", "zh"]
 
@@ -16,7 +16,7 @@ def _usd(app, cents, lang):
 
 
 def _expiry(app):
-    from helpers import in_app
+    from support.helpers import in_app
 
     from app.models import Esim
     from app.services.demo import DEMO_ICCID

@@ -2,12 +2,12 @@
 "check again" without JavaScript, and the channel choice; screenshots in test-artifacts/."""
 
 import pytest
-import telegram_server
-from browser_helpers import log_in
-from browser_helpers import screenshot
-from helpers import translated
+from fakes import telegram_server
 from playwright.sync_api import expect
-from telegram_helpers import SETTINGS
+from support.browser import log_in
+from support.browser import screenshot
+from support.helpers import translated
+from support.telegram import SETTINGS
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ def test_the_telegram_section_at_phone_width(telegram_live, phone, lang, javascr
 
 
 def screenshot_path(name):
-    from browser_helpers import ARTIFACTS
+    from support.browser import ARTIFACTS
 
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS / f"{name}.png"

@@ -7,6 +7,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from app.config import PROJECT_ROOT
@@ -15,6 +16,18 @@ from app.services import demo
 
 CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
 HTMX = {"HX-Request": "true"}
+CHEAP_PASSWORD_HASH = "pbkdf2:sha256:1000"
+# What production is started with, unset before a test starts an app as production does.
+PRODUCTION_SETTINGS = (
+    "APP_ENV",
+    "STRIPE_SECRET_KEY",
+    "PAYMENTS",
+    "OPERATOR",
+    "PUBLIC_URL",
+    "TRUSTED_HOSTS",
+    "PROXY_COUNT",
+    "PASSWORD_HASH_METHOD",
+)
 
 
 def csrf_token(client, url):
@@ -280,3 +293,20 @@ def tool_missing(message):
     if os.environ.get("REQUIRE_TEST_TOOLS"):
         pytest.fail(message)
     pytest.skip(message)
+
+
+class MovedClock:
+    """Stands in for the `time` module where a test moves time on instead of waiting: time() is the
+    real time plus every move; the rest is the real module's."""
+
+    def __init__(self):
+        self.moved = 0.0
+
+    def move(self, seconds):
+        self.moved += seconds
+
+    def time(self):
+        return time.time() + self.moved
+
+    def __getattr__(self, name):
+        return getattr(time, name)

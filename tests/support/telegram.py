@@ -2,10 +2,9 @@
 
 import re
 
-from helpers import in_app
-from helpers import post_form
-
 from app.services import telegram_updates
+from support.helpers import in_app
+from support.helpers import post_form
 
 SETTINGS = {
     "TELEGRAM_BOT_TOKEN": "123456:test-token",

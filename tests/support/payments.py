@@ -2,12 +2,11 @@
 
 import json
 
-from helpers import in_app
-from helpers import post_form
-
 from app.models import Esim
 from app.models import Order
 from app.services.demo import DEMO_ICCID
+from support.helpers import in_app
+from support.helpers import post_form
 
 SECRET = "whsec_test_secret"
 

@@ -2,16 +2,15 @@
 
 import re
 
-from helpers import decode_qr
-from helpers import in_app
-from helpers import post_form
-from khqr_reading import read_khqr
-from payment_helpers import esim_of
-
 from app.models import KhqrCode
 from app.models import Order
 from app.models import utcnow
 from app.services import khqr
+from support.helpers import decode_qr
+from support.helpers import in_app
+from support.helpers import post_form
+from support.khqr_reading import read_khqr
+from support.payments import esim_of
 
 KHQR_PAGE = re.compile(r"/checkout/khqr/([0-9a-f]{32})$")
 
