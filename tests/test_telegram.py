@@ -174,11 +174,15 @@ def test_renew_gives_a_button_to_each_esims_renewal_page(fake_telegram, client, 
     assert sorted(int(re.search(r"/esims/(\d+)/renew", u).group(1)) for u in urls) == ids
 
 
-def test_an_unlinked_chat_only_hears_how_to_link(fake_telegram, client):
+def test_an_unlinked_chat_only_hears_how_to_link_in_its_apps_language(fake_telegram, client):
+    app = client.application
     fake_telegram.type(6201, "/status")
-    bot_turn(client.application)
+    fake_telegram.type(6202, "/status", language_code="km")
+    bot_turn(app)
     [answer] = texts(fake_telegram, 6201)
     assert "not linked" in answer and "GB" not in answer
+    [khmer] = texts(fake_telegram, 6202)
+    assert translated(app, "km", "This chat is not linked to an eSIM Cambodia account.") in khmer
 
 
 def test_a_webhook_with_a_wrong_secret_is_refused_and_does_nothing(fake_telegram, client, auth):

@@ -33,6 +33,7 @@ class Incoming:
     update_id: int
     chat_id: int
     text: str
+    language_code: str = ""  # the person's Telegram app's language (IETF tag), if it says
 
 
 @dataclass(frozen=True)

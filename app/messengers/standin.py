@@ -36,7 +36,7 @@ class FakeTelegram:
             self.failures = []  # (error_code, retry_after) answered to the next sendMessages
 
     # --- what the customer (a test, or the demo's test chat) does ------------------
-    def type(self, chat_id, text, first_name="Customer"):
+    def type(self, chat_id, text, first_name="Customer", language_code=None):
         """The customer sends `text` to the bot: an Update for getUpdates (or the webhook)."""
         with self.lock:
             # Update and Message: core.telegram.org/bots/api#update, #message, #chat, #user
@@ -50,6 +50,8 @@ class FakeTelegram:
                     "text": text,
                 },
             }
+            if language_code:
+                update["message"]["from"]["language_code"] = language_code  # User.language_code, optional
             self.next_update_id += 1
             self.updates.append(update)
             self.lock.notify_all()

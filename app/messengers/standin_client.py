@@ -17,8 +17,10 @@ class StandinChat:
         except (requests.RequestException, ValueError) as exc:
             raise MessengerError(f"the Telegram stand-in did not answer: {exc.__class__.__name__}") from None
 
-    def type(self, chat_id, text, first_name):
-        return self._call("type", chat_id=chat_id, text=text, first_name=first_name)
+    def type(self, chat_id, text, first_name, language_code):
+        return self._call(
+            "type", chat_id=chat_id, text=text, first_name=first_name, language_code=language_code
+        )
 
     def received(self, chat_id):
         return self._call("received", chat_id=chat_id)

@@ -69,4 +69,6 @@ class Telegram(Messenger):
         chat = message.get("chat") or {}
         if chat.get("type") != "private" or not isinstance(chat.get("id"), int):
             return None  # the bot answers people, not groups
-        return Incoming(update.get("update_id", 0), chat["id"], message["text"][:500])
+        sender = message.get("from") or {}
+        language = sender.get("language_code") if isinstance(sender.get("language_code"), str) else ""
+        return Incoming(update.get("update_id", 0), chat["id"], message["text"][:500], language)

@@ -12,6 +12,7 @@ from flask import render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from app.labels import LANGUAGES
 from app.services import esims as esim_lookup
 from app.services import notices
 from app.services import telegram_links
@@ -48,7 +49,7 @@ def handle(message):
         return _start(chat_id, argument)
     user = telegram_links.user_of_chat(chat_id)
     if user is None:
-        return _reply(chat_id, None, "en", "how_to_link")
+        return _reply(chat_id, None, _app_language(message), "how_to_link")
     lang = notices.language(user)
     if command == "/stop":
         telegram_links.unlink_chat(chat_id)
@@ -60,6 +61,12 @@ def handle(message):
     if command == "/start":
         return _reply(chat_id, user, lang, "linked")
     return _reply(chat_id, user, lang, "help")
+
+
+def _app_language(message):
+    """A chat with no account speaks its Telegram app's language, when it is one of ours."""
+    language = (message.language_code or "").split("-")[0].lower()
+    return language if language in LANGUAGES else "en"
 
 
 def _start(chat_id, token):

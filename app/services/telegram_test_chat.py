@@ -49,6 +49,6 @@ def received(user):
 def type_as(user, text):
     """`text` typed by the customer in their test chat; the worker's long poll hands it to the bot."""
     try:
-        _standin().type(chat_id(user), text[:500], user.name or "Customer")
+        _standin().type(chat_id(user), text[:500], user.name or "Customer", user.language)
     except MessengerError as exc:
         raise StandinDown(str(exc)) from None
