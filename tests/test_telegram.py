@@ -156,7 +156,7 @@ def test_status_answers_with_the_dashboards_figures(fake_telegram, client, auth)
     for figure in re.findall(r'id="data-left-value-\d+">([^<]+)<', dashboard):
         assert figure in answer
     assert "Travel" in answer and "Updated" in answer
-    fake_telegram.type(6001, "what's left?")
+    fake_telegram.type(6001, "What’s left?")
     bot_turn(app)
     assert texts(fake_telegram, 6001)[-1] == answer
 

@@ -22,7 +22,7 @@ from app.services.links import public_url
 
 # "What's left?" typed in any of our languages, with or without the question mark.
 WHATS_LEFT = re.compile(
-    r"^\s*(what'?s left|what is left|នៅសល់ប៉ុន្មាន|នៅសល់អ្វីខ្លះ|还剩多少|还剩什么)\s*[?？]?\s*$", re.I
+    r"^\s*(what['’]?s left|what is left|នៅសល់ប៉ុន្មាន|នៅសល់អ្វីខ្លះ|还剩多少|还剩什么)\s*[?？]?\s*$", re.I
 )
 
 
