@@ -93,6 +93,7 @@ def create_app(config=None):
     compress.init_app(app)
 
     from app.auth import bp as auth_bp
+    from app.cards import bp as cards_bp
     from app.checkout import bp as checkout_bp
     from app.esims import bp as esims_bp
     from app.orders import bp as orders_bp
@@ -106,6 +107,7 @@ def create_app(config=None):
     app.register_blueprint(esims_bp)
     app.register_blueprint(orders_bp)
     app.register_blueprint(checkout_bp)
+    app.register_blueprint(cards_bp)
     app.register_blueprint(shop_bp)
     app.register_blueprint(support_bp)
     app.register_blueprint(telegram_bp)

@@ -84,6 +84,26 @@ def init_app(app):
         demo.seed()
         click.echo("Demo data ready: demo@example.com / demo-pass-1234, agent@example.com / agent-pass-1234")
 
+    @app.cli.command("simulate-usage")
+    @click.argument("esim_id", type=int)
+    @click.argument("data_mb", type=click.IntRange(min=1))
+    def simulate_usage(esim_id, data_mb):
+        """Test and demo: the simulated operator records DATA_MB more used on eSIM ESIM_ID."""
+        from flask import current_app
+
+        from app.payments import test_mode
+
+        config = current_app.config
+        if config.get("OPERATOR", "simulated") != "simulated" or not (test_mode() or config.get("TESTING")):
+            raise click.ClickException(
+                "simulate-usage runs only with test payments and the simulated operator."
+            )
+        esim = demo.simulate_usage(esim_id, data_mb)
+        if esim is None:
+            raise click.ClickException(f"No eSIM {esim_id}.")
+        left = max(0, esim.data_total_mb - esim.data_used_mb)
+        click.echo(f"eSIM {esim_id}: {esim.data_used_mb} MB used, {left} MB of {esim.data_total_mb} MB left.")
+
     @app.cli.command("create-agent")
     @click.argument("email")
     @click.option("--admin", is_flag=True, help="Make an admin, who may also mark refunds.")

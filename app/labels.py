@@ -44,6 +44,7 @@ PAYMENT_KIND_LABELS = {
 # brands' own capitalisation; Chinese readers know some by their Chinese names.
 PAYMENT_METHOD_NAMES = {
     "khqr": N_("KHQR (bank app)"),
+    "balance": N_("Balance"),
     "alipay": N_("Alipay"),
     "wechat_pay": N_("WeChat Pay"),
     "unionpay": N_("UnionPay"),
@@ -112,6 +113,13 @@ ORDER_STATUS_LABELS = {
     "refunded": N_("Refunded"),
 }
 
+# A top-up buys no plan: what its order's status means to the customer, where it differs.
+TOP_UP_STATUS_LABELS = {
+    "paid": N_("Paid: adding it to your balance"),
+    "applying": N_("Paid: adding it to your balance"),
+    "fulfilled": N_("Done: your balance is topped up"),
+}
+
 DEVICE_NOTES = {
     "apple_china": _l(
         "Not the models sold in mainland China, Hong Kong or Macau: they have two physical SIM slots "
@@ -158,6 +166,18 @@ AUDIT_LABELS = {
     "email_payment_link": _l("Payment link emailed"),
     "revealed_activation_code": _l("Activation code shown to the agent"),
     "customers_merged": _l("Another record of this customer merged into this one"),
+    "balance_credit": _l("Balance credited"),
+    "cash_top_up": _l("Balance topped up with cash"),
+}
+
+# Why a row of the balance was written, as the customer reads it.
+BALANCE_REASON_LABELS = {
+    "top_up": N_("Top-up"),
+    "cash_top_up": N_("Top-up in cash"),
+    "order_payment": N_("Paid an order"),
+    "refund": N_("Refund to your balance"),
+    "agent_credit": N_("Credit from our support team"),
+    "top_up_refunded": N_("Top-up refunded"),
 }
 
 # What each order event means to the customer; notes first, then the new status.

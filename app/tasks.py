@@ -1,7 +1,7 @@
 """The worker's periodic tasks, each a call into a service, which holds the rules.
 
 One-off tasks are declared beside the rules they run (fulfilment, mail, refunds,
-operator_refunds, payment_methods, khqr); importing this module imports them all,
+operator_refunds, payment_methods, khqr, renewal_cycles); importing this module imports them all,
 so the consumer knows every task. A lost or failed task loses nothing: the state it
 works on is in the database, and `sweep` (every minute) queues again whatever is overdue.
 """
@@ -18,6 +18,7 @@ from app.services import payment_methods
 from app.services import reconciliation
 from app.services import refunds
 from app.services import reminders
+from app.services import renewal_cycles
 from app.services import telegram_outbox
 from app.services import telegram_updates
 from app.worker import periodic_task
@@ -61,3 +62,10 @@ def poll_telegram():
 @periodic_task(crontab(minute="35"), lock="sync-plans")
 def sync_plans():
     catalogue.sync_from_operator()
+
+
+@periodic_task(crontab(minute="*/5"), lock="auto-renew")
+def auto_renew():
+    """Every 5 minutes: eSIMs with auto-renew on that are due are renewed (a cycle once), or told
+    a day ahead of a renewal by date."""
+    renewal_cycles.run_due()

@@ -213,7 +213,10 @@ def time_left(expires_at, now=None):
 
 
 def plan_name(plan):
-    """A plan's name composed from its attributes, e.g. "30 days · 10 GB"."""
+    """A plan's name composed from its attributes, e.g. "30 days · 10 GB"; what a top-up order
+    (no plan) buys otherwise."""
+    if plan is None:
+        return _("Balance top-up")
     parts = [days_text(plan.days), data_amount(plan.data_mb)]
     if plan.minutes:
         parts.append(minutes_text(plan.minutes))

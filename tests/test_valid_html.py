@@ -15,6 +15,7 @@ from app.config import PROJECT_ROOT
 from app.models import Esim
 from app.models import Order
 from app.models import User
+from app.services import balance
 from app.services import fulfilment
 from app.services import orders
 from app.services import provisioning
@@ -99,6 +100,13 @@ def _pages(app, client):
             "profile": client.get("/profile"),
         }
     )
+    customer = in_app(app, User.by_email, DEMO_CUSTOMER[0])
+    in_app(app, balance.credit, customer, 700, "agent_credit", "valid-html")
+    pages["balance"] = client.get("/balance")
+    pages["renewal-with-balance"] = client.get(f"{renew}?plan=month-10gb")
+    pages["balance-errors"] = client.post(
+        "/balance/top-up", data={"other": "x", "csrf_token": csrf_token(client, "/balance")}
+    )
     khqr = post_form(client, renew, {"plan": "day-1gb", "pay_with": "khqr"})
     pages["khqr"] = client.get(khqr.location)
     pages["khqr-checked"] = client.get(f"{khqr.location}/check", follow_redirects=True)
@@ -118,6 +126,7 @@ def _pages(app, client):
             "support-order": staff.get(f"/support/orders/{order_id}"),
             "support-refunds": staff.get("/support/refunds"),
             "support-counter": staff.get("/support/counter"),
+            "support-balance": staff.get(f"/support/customers/{customer_id}/balance"),
         }
     )
     for name, response in pages.items():

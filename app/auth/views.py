@@ -20,6 +20,7 @@ from app.auth.forms import ProfileForm
 from app.auth.forms import RegisterForm
 from app.auth.forms import ResetPasswordForm
 from app.services import accounts
+from app.services import cards
 from app.services import mail
 from app.services import sessions
 from app.services.links import public_url
@@ -193,6 +194,8 @@ def _profile_page(form=None, password_form=None):
         form=form or ProfileForm(obj=current_user),
         password_form=password_form or ChangePasswordForm(formdata=None, account=current_user),
         other_devices=sessions.count_other(current_user, current_token()),
+        saved_cards=cards.saved(current_user),
+        card_terms=cards.consent_text(),
         telegram=telegram_panel.panel(current_user),
     )
 

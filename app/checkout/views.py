@@ -17,6 +17,7 @@ from app.services import operator_webhooks
 from app.services import order_money
 from app.services import orders
 from app.services import payments
+from app.services import renewal_charges
 from app.services import support
 from app.web.checkout import chosen_method
 from app.web.checkout import send_to_checkout
@@ -108,6 +109,21 @@ def pay_page():
         by_link=True,
         mailbox=support.has_mailbox(order.user),
     )
+
+
+@bp.route("/pay/renewal/<token>", methods=["GET", "POST"])
+def renewal_pay(token):
+    """The link emailed when an automatic renewal could not be charged: pay the same order here,
+    until the plan would have run out (a new order for the same plan if that one closed unpaid)."""
+    cycle = renewal_charges.cycle_for_link(token)
+    if cycle is None:
+        return render_template("checkout/link_expired.html"), 410
+    paid = cycle.order.status not in ("pending", "cancelled", "expired")
+    if request.method == "POST" or paid:  # paid meanwhile: the link shows the order's progress
+        order = renewal_charges.order_to_pay(cycle)
+        session[PAY_TOKEN] = support.payment_token(order)
+        return redirect(url_for("checkout.pay_page"), code=303)
+    return render_template("checkout/renewal_pay.html", order=cycle.order, cycle=cycle)
 
 
 @bp.route("/checkout/cancel/<token>", methods=["GET", "POST"])

@@ -8,6 +8,13 @@ from app.models.accounts import AuditLog
 from app.models.accounts import OutgoingMail
 from app.models.accounts import User
 from app.models.accounts import UserSession
+from app.models.autorenew import FUNDING
+from app.models.autorenew import AutoRenew
+from app.models.autorenew import PaymentCustomer
+from app.models.autorenew import RenewalCycle
+from app.models.autorenew import SavedCard
+from app.models.balance import BALANCE_REASONS
+from app.models.balance import BalanceEntry
 from app.models.base import CAMBODIA
 from app.models.base import PLAN_KINDS
 from app.models.base import ROLES
@@ -28,6 +35,9 @@ from app.models.esims import Esim
 from app.models.esims import Reminder
 from app.models.khqr import KhqrCode
 from app.models.khqr import LocalBankTransfer
+from app.models.local_cards import LocalCard
+from app.models.local_cards import LocalCardSetup
+from app.models.local_cards import LocalCharge
 from app.models.messaging import CHANNELS
 from app.models.messaging import NoticeChoice
 from app.models.messaging import OutgoingTelegram
@@ -69,6 +79,14 @@ ALL_MODELS = [
     OperatorReading,
     KhqrCode,
     LocalBankTransfer,
+    BalanceEntry,
+    PaymentCustomer,
+    SavedCard,
+    AutoRenew,
+    RenewalCycle,
+    LocalCard,
+    LocalCardSetup,
+    LocalCharge,
     TelegramChat,
     TelegramLinkToken,
     NoticeChoice,
@@ -78,8 +96,10 @@ ALL_MODELS = [
 
 __all__ = [
     "ALL_MODELS",
+    "BALANCE_REASONS",
     "CHANNELS",
     "CAMBODIA",
+    "FUNDING",
     "ORDER_STATUSES",
     "OrderStatus",
     "PLAN_KINDS",

@@ -2,6 +2,7 @@
 
 from enum import StrEnum
 
+from peewee import JOIN
 from peewee import CharField
 from peewee import DateTimeField
 from peewee import ForeignKeyField
@@ -40,8 +41,8 @@ class Order(BaseModel):
     number = CharField(unique=True)
     user = ForeignKeyField(User, backref="orders", on_delete="CASCADE")
     esim = ForeignKeyField(Esim, null=True, backref="orders")
-    plan = ForeignKeyField(Plan)
-    kind = CharField(default="renewal")  # renewal or new_esim
+    plan = ForeignKeyField(Plan, null=True)  # none for a balance top-up
+    kind = CharField(default="renewal")  # renewal, new_esim or top_up
     status = CharField(default=OrderStatus.PENDING, index=True)
     price_cents = IntegerField()
     discount_cents = IntegerField(default=0)
@@ -79,7 +80,7 @@ class Order(BaseModel):
     def owned_by(cls, user):
         return (
             cls.select(cls, Plan)
-            .join(Plan)
+            .join(Plan, JOIN.LEFT_OUTER)
             .switch(cls)
             .where(cls.user == user)
             .order_by(cls.created_at.desc(), cls.id.desc())

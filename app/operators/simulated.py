@@ -98,6 +98,17 @@ class SimulatedOperator(Operator):
             SimLine.iccid == iccid, SimLine.installed_at.is_null()
         ).execute()
 
+    def consume(self, iccid, data_mb):
+        """The phone used `data_mb` more (the demo's and the tests' way to reach a threshold)."""
+        line = SimLine.get_or_none(SimLine.iccid == iccid)
+        if line is None:
+            raise OperatorRefused(f"unknown ICCID {iccid}")
+        now = utcnow()
+        data, minutes = _grown(line, now, self.data_per_hour, self.minutes_per_hour)
+        line.data_used_mb = min(line.data_total_mb, data + data_mb)
+        line.minutes_used, line.counted_at = minutes, now
+        line.save(only=[SimLine.data_used_mb, SimLine.minutes_used, SimLine.counted_at])
+
     def read_usage(self, iccids):
         now = utcnow()
         lines = USAGE.where(SimLine.iccid.in_(list(iccids)))

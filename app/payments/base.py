@@ -10,6 +10,12 @@ from abc import abstractmethod
 from dataclasses import dataclass
 from enum import StrEnum
 
+from app.payments.saved_cards import CardSetup
+from app.payments.saved_cards import CardSetupRequest
+from app.payments.saved_cards import ChargeResult
+from app.payments.saved_cards import OffSessionCharge
+from app.payments.saved_cards import SavedMethod
+
 
 class PaymentError(Exception):
     """The provider could not be reached or refused the request."""
@@ -87,6 +93,7 @@ class EventFact(StrEnum):
     REFUND_CHANGED = "refund_changed"  # a refund was made, moved on, or failed
     CHARGE_REFUNDED = "charge_refunded"  # how much of a charge has gone back, in all
     DISPUTED = "disputed"  # a chargeback was opened, moved on, or closed
+    CHARGED_OFF_SESSION = "charged_off_session"  # a saved card was charged while its owner was away
 
 
 @dataclass(frozen=True)
@@ -99,6 +106,7 @@ class PaymentEvent:
     refund: RefundInfo | None = None
     charge: ChargeInfo | None = None
     dispute: DisputeInfo | None = None
+    intent: ChargeResult | None = None  # an off-session charge (payment_intent.*)
 
 
 @dataclass(frozen=True)
@@ -117,6 +125,8 @@ class CheckoutRequest:
     cancel_url: str
     expires_at: int  # unix time
     idempotency_key: str
+    customer: str = ""  # the provider's customer the card may be saved on
+    save_card: bool = False  # keep the card for charges made later, off-session (with consent)
 
 
 class PaymentProvider(ABC):
@@ -129,6 +139,8 @@ class PaymentProvider(ABC):
     presents_code = False
     # True: the provider tells us nothing by webhook; the worker asks about each open checkout.
     polls = False
+    # True: cards can be saved with the customer's consent and charged later, off-session.
+    saves_cards = False
 
     @abstractmethod
     def create_checkout(self, request: CheckoutRequest) -> CheckoutSession:
@@ -157,6 +169,33 @@ class PaymentProvider(ABC):
     def retrieve_refund(self, refund_id: str) -> RefundInfo:
         """A refund as the provider knows it now; raises PaymentError."""
         raise PaymentError(f"{self.name} makes no refunds")
+
+    def ensure_customer(self, email: str, user_id: int, idempotency_key: str) -> str:
+        """The provider's customer for this account, made now (the same key makes it once)."""
+        raise PaymentError(f"{self.name} keeps no customers")
+
+    def create_card_setup(self, request: CardSetupRequest) -> CardSetup:
+        """Open a page where the customer saves a card; raises PaymentError."""
+        raise PaymentError(f"{self.name} saves no cards")
+
+    def retrieve_card_setup(self, setup_id: str) -> CardSetup:
+        """A card-saving page as the provider knows it now; raises PaymentError."""
+        raise PaymentError(f"{self.name} saves no cards")
+
+    def list_cards(self, customer: str) -> list[SavedMethod]:
+        """The cards saved on the customer; raises PaymentError."""
+        return []
+
+    def detach_card(self, payment_method: str) -> None:
+        """Forget a saved card for good; raises PaymentError."""
+        raise PaymentError(f"{self.name} saves no cards")
+
+    def charge_off_session(self, charge: OffSessionCharge) -> ChargeResult:
+        """Charge a saved card without the customer; the same key never charges twice.
+
+        A decline is a ChargeResult, not an error; raises PaymentError when the provider
+        could not be reached (then nothing is known, and the same key may be tried again)."""
+        raise PaymentError(f"{self.name} saves no cards")
 
 
 class CodeProvider(PaymentProvider):
@@ -191,6 +230,19 @@ class LocalPayments(ABC):
     @abstractmethod
     def cancel_url(self, session_id: str) -> str:
         """Where the payer goes after "Cancel" on the test page: the checkout's cancel address."""
+
+    def add_card(self, customer: str, outcome: str = "succeeded") -> SavedMethod:
+        """A test card saved on `customer`; `outcome` is what charging it later answers
+        (succeeded, card_declined, authentication_required). Raises PaymentError where cards are not saved."""
+        raise PaymentError("this test provider saves no cards")
+
+    def complete_card_setup(self, setup_id: str, outcome: str = "succeeded") -> str:
+        """ "Save this card (test)" on the local card page: where the payer goes next."""
+        raise PaymentError("this test provider saves no cards")
+
+    def setup_cancel_url(self, setup_id: str) -> str:
+        """Where the payer goes after "Cancel" on the local card page."""
+        raise PaymentError("this test provider saves no cards")
 
     @abstractmethod
     def simulate_payment(self, session_id: str, amount: int | None = None) -> None:

@@ -23,6 +23,7 @@ from app.payments.base import PaymentEvent
 from app.payments.base import PaymentProvider
 from app.payments.base import RefundInfo
 from app.payments.base import SignatureError
+from app.payments.local_cards import LocalCards
 
 TEST_METHOD = "test"
 # "Pay (test)" sends the event Stripe's webhook would, by Stripe's name for it.
@@ -56,7 +57,7 @@ def _refund_info(row):
     )
 
 
-class LocalCheckoutProvider(PaymentProvider, LocalPayments):
+class LocalCheckoutProvider(LocalCards, PaymentProvider, LocalPayments):
     name = "test"
 
     def __init__(self, config):
@@ -111,12 +112,13 @@ class LocalCheckoutProvider(PaymentProvider, LocalPayments):
         paid = LocalCheckout.get_or_none(
             LocalCheckout.payment_intent == payment_intent, LocalCheckout.payment_intent != ""
         )
-        if paid is None:
+        paid_cents = paid.amount_cents if paid is not None else self.charged(payment_intent)
+        if paid_cents is None:
             raise PaymentError(f"no such test payment {payment_intent}")
         refunded = sum(
             r.amount_cents for r in LocalRefund.select().where(LocalRefund.payment_intent == payment_intent)
         )
-        if amount_cents <= 0 or refunded + amount_cents > paid.amount_cents:
+        if amount_cents <= 0 or refunded + amount_cents > paid_cents:
             raise PaymentError(f"refund of {amount_cents} exceeds what is left of {payment_intent}")
         row = LocalRefund.create(
             refund_id="re_test_" + secrets.token_hex(12),

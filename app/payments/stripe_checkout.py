@@ -14,6 +14,8 @@ from app.payments.base import PaymentEvent
 from app.payments.base import PaymentProvider
 from app.payments.base import RefundInfo
 from app.payments.base import SignatureError
+from app.payments.stripe_cards import StripeCards
+from app.payments.stripe_cards import to_intent
 
 
 def _field(obj, name):
@@ -99,6 +101,7 @@ READERS = {
     "refund": ("refund", to_refund),
     "charge": ("charge", to_charge),
     "dispute": ("dispute", to_dispute),
+    "payment_intent": ("intent", to_intent),
 }
 # The events the portal acts on, by the names Stripe gives them (https://docs.stripe.com/api/events/types).
 FACTS = {
@@ -114,6 +117,7 @@ FACTS = {
     "charge.dispute.created": EventFact.DISPUTED,
     "charge.dispute.updated": EventFact.DISPUTED,
     "charge.dispute.closed": EventFact.DISPUTED,
+    "payment_intent.succeeded": EventFact.CHARGED_OFF_SESSION,
 }
 # Stripe's library refuses signatures older than its tolerance but not ones from the future.
 FUTURE_TOLERANCE = 300
@@ -126,6 +130,8 @@ def to_event(event):
     obj = _field(_field(event, "data"), "object")
     reader = READERS.get(_field(obj, "object"))
     found = {}
+    if _field(obj, "mode") == "setup":
+        reader = None  # a card saved in setup mode pays for no order; the customer's return keeps it
     if reader is not None and _field(obj, "id"):
         try:
             found[reader[0]] = reader[1](obj)
@@ -141,7 +147,7 @@ def _signed_at(header):
     )
 
 
-class StripeCheckout(PaymentProvider):
+class StripeCheckout(StripeCards, PaymentProvider):
     name = "stripe"
 
     def __init__(self, config):
@@ -167,12 +173,18 @@ class StripeCheckout(PaymentProvider):
             "client_reference_id": str(request.order_id),
             "metadata": {"order_id": str(request.order_id), "order_number": request.order_number},
             "payment_intent_data": {"metadata": {"order_id": str(request.order_id)}},
-            "customer_email": request.email,
             "locale": request.locale,
             "success_url": request.success_url,
             "cancel_url": request.cancel_url,
             "expires_at": request.expires_at,
         }
+        if request.customer:
+            params["customer"] = request.customer
+        else:
+            params["customer_email"] = request.email
+        if request.save_card:
+            # docs.stripe.com/payments/checkout/save-during-payment: Checkout shows that the card is kept.
+            params["payment_intent_data"]["setup_future_usage"] = "off_session"
         try:
             session = self.client.v1.checkout.sessions.create(
                 params=params, options={"idempotency_key": request.idempotency_key}

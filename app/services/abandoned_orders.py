@@ -3,8 +3,12 @@
 import time
 from datetime import timedelta
 
+from peewee import SQL
+from peewee import fn
+
 from app.models import Order
 from app.models import OrderStatus
+from app.models import RenewalCycle
 from app.models import utcnow
 from app.payments import KHQR
 from app.payments import get_provider
@@ -36,6 +40,14 @@ def expire(older_than_seconds=payments.CHECKOUT_LIFETIME_SECONDS, batch=BATCH, t
             Order.provider_ref == "",
             Order.created_at < now - payments.PAYMENT_WINDOW,
             Order.payment_note != "processing",
+            # A failed auto-renewal's order stays payable by its emailed link until the plan runs out.
+            ~fn.EXISTS(
+                RenewalCycle.select(SQL("1")).where(
+                    RenewalCycle.order == Order.id,
+                    RenewalCycle.status == "failed",
+                    RenewalCycle.ends_at > now,
+                )
+            ),
         )
         ids = [order.id for order in unopened.order_by(Order.created_at, Order.id).limit(batch)]
         if not ids:

@@ -8,10 +8,13 @@ from app.extensions import db
 from app.models import Esim
 from app.models import Plan
 from app.models import PromoCode
+from app.models import SavedCard
 from app.models import User
 from app.models import utcnow
 from app.operators.simulated import SimulatedOperator
 from app.services import accounts
+from app.services import cards
+from app.services import payments
 from app.services.catalogue_seed import seed_plans
 
 DEMO_CUSTOMER = ("demo@example.com", "demo-pass-1234")
@@ -49,6 +52,8 @@ def seed():
                 data_used_mb=3 * 1024 + 300,
                 minutes_used=12,
             )
+        if payments.test_mode() and not SavedCard.select().where(SavedCard.user == customer.id).exists():
+            cards.save_test_card_for(customer)  # the demo customer can turn auto-renew on at once
 
 
 def add_esim(
@@ -86,3 +91,17 @@ def add_esim(
         usage_read_at=now,
         **line,
     )
+
+
+def simulate_usage(esim_id, data_mb):
+    """The simulated operator records `data_mb` more used on the eSIM; its reading is refreshed.
+
+    Test and demo only (the embedded operator's lines); returns the eSIM, or None if unknown."""
+    from app.services import usage
+
+    esim = Esim.get_or_none(Esim.id == esim_id)
+    if esim is None:
+        return None
+    SimulatedOperator(current_app.config).consume(esim.iccid, data_mb)
+    usage.refresh([esim], force=True)
+    return esim

@@ -25,6 +25,7 @@ from app.operators.base import APPLIED
 from app.operators.base import FAILED
 from app.operators.base import PlanRequest
 from app.services import allowance
+from app.services import balance_ledger
 from app.services import jobs
 from app.services import notices
 from app.services import notifications
@@ -98,6 +99,9 @@ def apply(order_id, now=None):
     now = now or utcnow()
     order = Order.get_or_none(Order.id == order_id)
     if order is None or order.status != OrderStatus.PAID:
+        return
+    if order.kind == "top_up":
+        balance_ledger.settle_top_up(order.id, now)  # no operator: the balance is credited
         return
     if order.attempts > len(RETRY_PAUSES):
         fail(order, OrderStatus.PAID, "operator_gave_up")

@@ -6,6 +6,8 @@ reading page 50 costs what page 1 does, whatever a customer's history holds.
 
 from dataclasses import dataclass
 
+from peewee import JOIN
+
 from app.models import AuditLog
 from app.models import Order
 from app.models import OrderEvent
@@ -37,7 +39,7 @@ def orders(user_id, before=None, size=PAGE_SIZE):
     if before is not None:
         mine = (Order.id == before) & (Order.user == user_id)
         anchor = Order.select(Order.id, Order.created_at).where(mine).first()
-    query = Order.select(Order, Plan).join(Plan).switch(Order).where(Order.user == user_id)
+    query = Order.select(Order, Plan).join(Plan, JOIN.LEFT_OUTER).switch(Order).where(Order.user == user_id)
     return _page(query, Order, anchor, size)
 
 

@@ -11,6 +11,7 @@ from peewee import PostgresqlDatabase
 from app import phones
 from app.extensions import db
 from app.models import AuditLog
+from app.models import BalanceEntry
 from app.models import Esim
 from app.models import Order
 from app.models import User
@@ -50,7 +51,7 @@ def counts(customer):
 
 
 def merge(admin, kept, other_id):
-    """Move the eSIMs, orders (with their payments and refunds), reminders, audit entries and
+    """Move the eSIMs, orders (with their payments and refunds), balance, reminders, audit entries and
     logins of customer `other_id` to `kept`, and retire the other record; audited. All or nothing,
     and once: a second merge of the same record finds it no longer a customer."""
     if not isinstance(other_id, int) or other_id == kept.id:
@@ -80,6 +81,7 @@ def merge(admin, kept, other_id):
             "esims": Esim.update(user=kept.id).where(Esim.user == other.id).execute(),
             "orders": Order.update(user=kept.id).where(Order.user == other.id).execute(),
         }
+        BalanceEntry.update(user=kept.id).where(BalanceEntry.user == other.id).execute()
         AuditLog.update(customer=kept.id).where(AuditLog.customer == other.id).execute()
         AuditLog.update(actor=kept.id).where(AuditLog.actor == other.id).execute()
         UserSession.delete().where(UserSession.user == other.id).execute()

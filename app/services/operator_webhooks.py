@@ -2,12 +2,14 @@
 
 import json
 
+from app.models import Esim
 from app.models import Order
 from app.models import OrderStatus
 from app.operators import get_operator
 from app.services import fulfilment
 from app.services import jobs
 from app.services import reminders
+from app.services import renewal_cycles
 
 
 def receive(payload, signature):
@@ -32,4 +34,8 @@ def receive(payload, signature):
             # The worker attaches the eSIM and finishes it.
             jobs.enqueue(fulfilment.follow_order, order.id, True)
         return {"order": order.number if order else None}
+    if notice.data_used_percent is not None:
+        esim = Esim.get_or_none(Esim.iccid == notice.iccid)
+        if esim is not None:
+            jobs.enqueue(renewal_cycles.auto_renew_esim, esim.id)  # renewed now if its auto-renew is due
     return {"reminders": reminders.operator_notice(notice)}

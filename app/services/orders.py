@@ -107,6 +107,36 @@ def place_order(user, plan, esim=None, promo_code="", source="customer", assiste
     raise RuntimeError("could not allocate an order number")
 
 
+def place_top_up(user, amount_cents, currency, source="customer", assisted_by=None):
+    """A pending order that buys no plan but tops the customer's balance up (services/balance.py).
+
+    While the customer has an unpaid top-up of the same amount, that order is given back.
+    """
+    existing = Order.get_or_none(
+        Order.user == user,
+        Order.kind == "top_up",
+        Order.amount_cents == amount_cents,
+        Order.status == OrderStatus.PENDING,
+        Order.payment_note == "",
+    )
+    if existing is not None:
+        return existing
+    with db.atomic():
+        order = Order.create(
+            number=_new_number(),
+            user=user,
+            plan=None,
+            kind="top_up",
+            status=OrderStatus.PENDING,
+            price_cents=amount_cents,
+            amount_cents=amount_cents,
+            currency=currency,
+            assisted_by=assisted_by,
+        )
+        record(order, "", OrderStatus.PENDING, source)
+    return order
+
+
 def _one_hold_per_customer(user, esim, plan, promo, source):
     """The customer's other unpaid orders holding `promo` are cancelled (their holds given back).
 

@@ -26,6 +26,7 @@ from app.services import disputes
 from app.services import fulfilment
 from app.services import jobs
 from app.services import khqr
+from app.services import off_session
 from app.services import orders
 from app.services import refunds
 from app.services import settlement
@@ -85,7 +86,9 @@ def start_checkout(order, success_url, cancel_url, lang=None, method=None, sourc
             order_number=order.number,
             amount_cents=order.amount_cents,
             currency=order.currency,
-            product_name=_("eSIM plan: %(plan)s", plan=plan_name(order.plan)),
+            product_name=(
+                _("eSIM plan: %(plan)s", plan=plan_name(order.plan)) if order.plan_id else plan_name(None)
+            ),
             description=_("Order %(number)s", number=order.number),
             email=order.user.email,
             locale=CHECKOUT_LOCALES[lang],
@@ -168,6 +171,8 @@ def _act_on(provider, event, source):
         refunds.charge_refunded(event.charge)
     elif fact == EventFact.DISPUTED and event.dispute is not None:
         disputes.record_dispute(event.dispute)
+    elif fact == EventFact.CHARGED_OFF_SESSION and event.intent is not None:
+        return off_session.intent_succeeded(event.intent, source)
     else:
         current_app.logger.info("provider event %s (%s) not acted on", event.id, event.type)
         return False

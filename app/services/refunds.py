@@ -24,8 +24,8 @@ from app.models import Refund
 from app.models import utcnow
 from app.payments import PaymentError
 from app.payments import get_provider
+from app.services import balance_ledger
 from app.services import jobs
-from app.services import notices
 from app.services import operator_refunds
 from app.services import refund_ledger
 from app.services.orders import mark_refunded
@@ -66,22 +66,26 @@ def refundable_cents(payment):
     return left.scalar() or 0
 
 
-def refund(order, amount_cents, reason, actor=None, payment=None, note=""):
-    """Record a refund of part or all of a payment (the order's own by default) and queue it.
-
-    Raises RefundError("bad_amount") when the amount is not positive or more than is left to refund,
-    including when a refund made at the same moment took what was left.
-    """
+def refund(order, amount_cents, reason, actor=None, payment=None, note="", destination="original"):
+    """Record a refund of part or all of a payment (the order's own by default) and queue it, or credit it
+    at once to the `destination` "balance" (always, for an order paid from it). RefundError: "bad_amount"
+    (not positive, or more than is left), "bad_destination" or "balance_spent" (for a top-up)."""
     payment = payment or order_payment(order)
     if payment is None:
         raise RefundError("nothing_paid")
     if amount_cents <= 0:
         raise RefundError("bad_amount")
+    to_balance = destination == "balance" or payment.provider == "balance"
+    if to_balance and order.kind == "top_up":
+        raise RefundError("bad_destination")
     # The compare-and-set comes first: on SQLite the transaction then starts by taking the write
     # lock (waiting its turn), instead of reading first and failing to upgrade ("database is locked").
     with jobs.transaction():
         if not refund_ledger.take(payment.id, amount_cents):
             raise RefundError("bad_amount")
+        key = f"refund-{order.number}-{secrets.token_hex(8)}"
+        if not balance_ledger.take_back_top_up(order, payment, amount_cents, key):
+            raise RefundError("balance_spent")
         row = Refund.create(
             order=order.id,
             payment=payment,
@@ -90,12 +94,15 @@ def refund(order, amount_cents, reason, actor=None, payment=None, note=""):
             reason=reason,
             note=note[:500],
             actor=actor,
-            status=_first_status(payment),
-            idempotency_key=f"refund-{order.number}-{secrets.token_hex(8)}",
+            status="succeeded" if to_balance else _first_status(payment),
+            idempotency_key=key,
         )
         record(order, order.status, order.status, "agent" if actor else "system", note=f"refund_{reason}")
+        if to_balance:
+            balance_ledger.credit(order.user_id, amount_cents, "refund", key, order=order.id, refund=row)
         if row.status == "queued":
             jobs.enqueue(send_refund, row.id)
+    _close_order(order.id)  # a refund to the balance is done already
     return row
 
 
@@ -136,8 +143,6 @@ def send(refund_id, now=None):
     status = PROVIDER_STATUS.get(info.status, "pending")
     refund_ledger.move(row, status, provider_ref=info.id, locked_until=None, last_error="")
     _close_order(row.order_id)
-    if status == "succeeded":
-        notices.send(row.order.user, "refund_sent", order=row.order, refund=row)
     return status
 
 

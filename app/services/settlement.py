@@ -62,6 +62,11 @@ def settle(session, source, provider_name=None):
     return Order.get_by_id(order.id)
 
 
+def take_reported(order, session, source, provider):
+    """A payment reported outside a checkout (an off-session charge, as a session): taken once."""
+    return _take_payment(order, session, source, provider)
+
+
 def _take_payment(order, session, source, provider):
     """A paid session: the order's payment, or an extra one to refund; each recorded once."""
     known = Payment.select().where(Payment.provider == provider, Payment.session_ref == session.id)

@@ -6,9 +6,11 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from wtforms import DecimalField
 from wtforms import IntegerField
+from wtforms import RadioField
 from wtforms import SelectField
 from wtforms import StringField
 from wtforms import TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 from wtforms.validators import Length
 from wtforms.validators import NumberRange
@@ -53,6 +55,15 @@ class RefundForm(Form):
         _l("Reason (the customer sees it)"),
         validators=[DataRequired(_l("Please say why the money goes back.")), Length(max=200)],
     )
+    destination = RadioField(
+        _l("Refund to"),
+        choices=[
+            SelectChoice("original", _l("The original payment method")),
+            SelectChoice("balance", _l("The customer's balance (at once)")),
+        ],
+        default="original",
+        validators=[DataRequired(_l("Please choose where the refund goes."))],
+    )
 
 
 def plan_choices():
@@ -94,6 +105,30 @@ class CashForm(Form):
     """Cash taken at the counter for a pending order."""
 
     amount = MoneyField(_l("Cash received (USD)"), _l("Please enter the amount received, for example 5.00."))
+
+
+class BalanceCreditForm(Form):
+    """An admin's credit to a customer's balance, with the reason the customer reads."""
+
+    amount = MoneyField(
+        _l("Amount to credit (USD)"),
+        _l("Please enter an amount up to 500.00, for example 5.00."),
+        max_value=500,
+    )
+    reason = StringField(
+        _l("Reason (the customer sees it)"),
+        validators=[DataRequired(_l("Please say why the balance is credited.")), Length(max=200)],
+    )
+
+
+class CashTopUpForm(Form):
+    """Cash taken at the counter to top a customer's balance up."""
+
+    amount = MoneyField(
+        _l("Cash received (USD)"),
+        _l("Please enter an amount from 1.00 to 500.00, for example 5.00."),
+        max_value=500,
+    )
 
 
 class MergeForm(Form):

@@ -23,6 +23,10 @@ REFUND_ERRORS = {
     "bad_amount": lambda: _("The amount must be more than 0 and no more than what is left to refund."),
     "not_failed": lambda: _("Only a refused refund can be sent again."),
     "not_manual": lambda: _("This refund is not waiting to be handed back in cash or sent by bank transfer."),
+    "bad_destination": lambda: _("A top-up cannot be refunded to the balance it filled."),
+    "balance_spent": lambda: _(
+        "The customer has already spent this top-up: refund no more than the balance."
+    ),
 }
 
 
@@ -63,7 +67,14 @@ def refund(order_id):
         return _order_page(order.id)
     cents = form.amount.cents
     try:
-        row = refunds.refund(order, cents, "staff", actor=current_user, note=form.reason.data.strip())
+        row = refunds.refund(
+            order,
+            cents,
+            "staff",
+            actor=current_user,
+            note=form.reason.data.strip(),
+            destination=form.destination.data,
+        )
     except refunds.RefundError as exc:
         flash(REFUND_ERRORS[exc.reason](), "error")
         return _order_page(order.id)
@@ -76,7 +87,10 @@ def refund(order_id):
         amount_cents=cents,
         currency=row.currency,
     )
-    flash(_("The refund is on its way to the customer."), "success")
+    if row.status == "succeeded" and form.destination.data == "balance":
+        flash(_("The refund is on the customer's balance."), "success")
+    else:
+        flash(_("The refund is on its way to the customer."), "success")
     return _order_page(order.id)
 
 

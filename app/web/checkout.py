@@ -5,17 +5,40 @@ from flask import flash
 from flask import redirect
 from flask import url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
+from app.services import balance
 from app.services import checkout as checkout_service
 from app.services import orders
 from app.services import payments
 from app.services.links import public_url
 from app.text import current_language
 
+BALANCE = "balance"
+
 
 def chosen_method(form):
-    """The way to pay the customer pressed: "khqr" for a bank app, else None (card or wallet)."""
-    return payments.KHQR if form.get("pay_with") == payments.KHQR else None
+    """The way to pay the customer pressed: "khqr" for a bank app, "balance" for their prepaid
+    balance, else None (card or wallet)."""
+    choice = form.get("pay_with")
+    return choice if choice in (payments.KHQR, BALANCE) else None
+
+
+def pay_from_balance(order):
+    """The signed-in owner pays `order` from their balance; refused, with the reason, when it is
+    short (the order stays payable some other way)."""
+    back = redirect(url_for("orders.detail", order_id=order.id), code=303)
+    if not (current_user.is_authenticated and current_user.id == order.user_id):
+        flash(_("Log in to pay from your balance."), "error")
+        return back
+    try:
+        balance.pay_order_from_balance(order, f"order-{order.number}-balance")
+    except balance.BalanceError as exc:
+        if exc.reason == "short":
+            flash(_("Your balance does not cover this order. Top it up, or pay another way."), "error")
+        else:
+            flash(_("This order cannot be paid from the balance."), "error")
+    return back
 
 
 def send_to_checkout(order, via_link=False, method=None):
@@ -27,6 +50,8 @@ def send_to_checkout(order, via_link=False, method=None):
     """
     if order.status != orders.OrderStatus.PENDING or order.payment_note == "processing":
         return redirect(url_for("orders.detail", order_id=order.id), code=303)  # nothing to pay now
+    if method == BALANCE:
+        return pay_from_balance(order)
     success = public_url("checkout.returned") + "?session_id={CHECKOUT_SESSION_ID}"
     if via_link:
         success += "&via=link"

@@ -1,10 +1,12 @@
 """What every template may use: the formatting filters and the label tables, in the reader's language."""
 
 from flask import g
+from flask_login import current_user
 
 from app import labels
 from app import text
 from app.labels import LANGUAGES
+from app.services import balance
 from app.services import order_money
 from app.services import orders
 from app.services import payments
@@ -35,6 +37,7 @@ def init_app(app):
         ORDER_STATUS_LABELS=labels.ORDER_STATUS_LABELS,
         OrderStatus=orders.OrderStatus,
         REFUND_REASON_LABELS=labels.REFUND_REASON_LABELS,
+        BALANCE_REASON_LABELS=labels.BALANCE_REASON_LABELS,
         REFUND_STATUS_LABELS=labels.REFUND_STATUS_LABELS,
         PAYMENT_KIND_LABELS=labels.PAYMENT_KIND_LABELS,
         DISPUTE_STATUS_LABELS=labels.DISPUTE_STATUS_LABELS,
@@ -48,6 +51,8 @@ def init_app(app):
         audit_detail=audit_detail,
         test_mode=payments.test_mode,
         khqr_offered=payments.khqr_offered,
+        balance_covering=_balance_covering,
+        order_status_label=_order_status_label,
         may_give_back=order_money.may_give_back,
         reads_traditional_chinese=locale.reads_traditional_chinese,
         html_lang=locale.html_lang,
@@ -67,3 +72,18 @@ def _page_zone_note():
         return ""
     g.page_zone_named = True
     return text.zone_note()
+
+
+def _balance_covering(amount_cents):
+    """The signed-in customer's balance when it pays `amount_cents` (a price shown), else None."""
+    if amount_cents is None or not current_user.is_authenticated or current_user.role != "customer":
+        return None
+    available = balance.balance_of(current_user)
+    return available if available >= amount_cents > 0 else None
+
+
+def _order_status_label(order):
+    """The message id of an order's status as its customer reads it (a top-up's are its own)."""
+    if order.kind == "top_up" and order.status in labels.TOP_UP_STATUS_LABELS:
+        return labels.TOP_UP_STATUS_LABELS[order.status]
+    return labels.ORDER_STATUS_LABELS[order.status]

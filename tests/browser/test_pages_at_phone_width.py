@@ -9,6 +9,7 @@ from support.helpers import in_app
 from app.models import Esim
 from app.models import Order
 from app.models import User
+from app.services import balance
 from app.services import demo
 from app.services import fulfilment
 from app.services import orders
@@ -31,6 +32,7 @@ def _paid_order(app):
         esim = Esim.get(Esim.user == customer)
         order = orders.create_order(customer, esim, renewal.find_plan("month-10gb"))
         fulfilment.fulfil(order, "agent")
+        balance.credit(customer, 2500, "agent_credit", f"phone-{order.id}", order=order.id, note="Sorry")
         return Order.get_by_id(order.id)
 
     return in_app(app, make)
@@ -45,6 +47,9 @@ def test_customer_pages_fit_a_phone(live_server, phone, lang):
     for name, path in [
         ("dashboard", "/dashboard"),
         ("renewal", f"/esims/{esim_id}/renew?plan=month-10gb"),
+        ("balance", "/balance"),
+        ("esim-auto-renew", f"/esims/{esim_id}#auto-renew"),
+        ("profile-saved-cards", "/profile#saved-cards"),
         ("receipt", f"/orders/{order.id}/receipt"),
     ]:
         page.goto(live_server.base_url + path)
@@ -70,6 +75,7 @@ def test_the_support_console_fits_a_phone(live_server, phone, lang):
         ("support-order", f"/support/orders/{order.id}"),
         ("support-refunds", "/support/refunds"),
         ("support-counter", "/support/counter"),
+        ("support-balance", f"/support/customers/{customer_id}/balance"),
     ]:
         page.goto(live_server.base_url + path)
         screenshot(page, f"phone-{name}-{lang}")

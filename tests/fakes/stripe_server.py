@@ -1,7 +1,9 @@
 """A small Stripe-compatible HTTP server for the endpoints the portal calls.
 
-It answers POST /v1/checkout/sessions, GET /v1/checkout/sessions/<id>, POST
-/v1/refunds and GET /v1/refunds/<id> with the shapes Stripe documents, honours
+It answers POST /v1/checkout/sessions (payment and setup mode), GET /v1/checkout/sessions/<id>,
+POST /v1/refunds, GET /v1/refunds/<id>, POST /v1/customers, GET /v1/customers/<id>/payment_methods,
+POST /v1/payment_methods/<id>/detach and POST /v1/payment_intents (off-session, confirmed at once,
+with the documented declines) with the shapes Stripe documents, honours
 Idempotency-Key, and lets a test play the customer (complete, expire, dispute)
 and build signed webhook events the way Stripe does. The shapes follow
 docs.stripe.com/api: checkout/sessions/object, refunds/object, refunds/create,
@@ -19,6 +21,8 @@ from http.server import BaseHTTPRequestHandler
 from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qsl
 from urllib.parse import urlsplit
+
+from fakes.stripe_saved_cards import SavedCards
 
 
 def unflatten(pairs):
@@ -46,7 +50,7 @@ def unflatten(pairs):
     return root
 
 
-class FakeStripe:
+class FakeStripe(SavedCards):
     def __init__(self):
         self.sessions = {}
         self.requests = []
@@ -57,12 +61,18 @@ class FakeStripe:
         self.charges = {}  # by PaymentIntent id: the charge a completed session made
         self.refunds = {}
         self.refund_status = "succeeded"  # what a new refund says (Stripe: pending for some methods)
+        self.customers = {}
+        self.methods = {}  # PaymentMethods, with "_outcome": what charging them off-session answers
+        self.setup_intents = {}
+        self.intents = {}  # off-session PaymentIntents
 
     # --- what the API does ---------------------------------------------------
     def create_session(self, params, key):
         with self.lock:
             if key and key in self.idempotent:
                 return self.idempotent[key]
+            if params.get("mode") == "setup":
+                return self._setup_session(params)
             item = params["line_items"][0]
             amount = int(item["price_data"]["unit_amount"]) * int(item.get("quantity", 1))
             sid = "cs_test_" + secrets.token_hex(12)
@@ -95,6 +105,8 @@ class FakeStripe:
 
     def session_view(self, sid, expand):
         session = dict(self.sessions[sid])
+        if session.get("setup_intent") and "setup_intent" in expand:
+            session["setup_intent"] = dict(self.setup_intents[session["setup_intent"]])
         intent = session["payment_intent"]
         if intent and "payment_intent.payment_method" in expand:
             session["payment_intent"] = {
@@ -281,6 +293,14 @@ def make_handler(fake):
                 return self._send(500, {"error": {"type": "api_error", "message": "boom"}})
             if self.path == "/v1/checkout/sessions":
                 return self._send(200, fake.create_session(params, self.headers.get("Idempotency-Key")))
+            key = self.headers.get("Idempotency-Key")
+            if self.path == "/v1/customers":
+                return self._send(200, fake.create_customer(params, key))
+            if self.path == "/v1/payment_intents":
+                return self._send(*fake.create_intent(params, key))
+            match = re.fullmatch(r"/v1/payment_methods/(\w+)/detach", self.path)
+            if match and match.group(1) in fake.methods:
+                return self._send(200, fake.detach(match.group(1)))
             if self.path == "/v1/refunds":
                 answer = fake.create_refund(params, self.headers.get("Idempotency-Key"))
                 return self._send(*answer) if isinstance(answer, tuple) else self._send(200, answer)
@@ -302,6 +322,9 @@ def make_handler(fake):
             match = re.fullmatch(r"/v1/checkout/sessions/([\w]+)", url.path)
             if match and match.group(1) in fake.sessions:
                 return self._send(200, fake.session_view(match.group(1), expand))
+            match = re.fullmatch(r"/v1/customers/(\w+)/payment_methods", url.path)
+            if match and match.group(1) in fake.customers:
+                return self._send(200, fake.list_methods(match.group(1)))
             match = re.fullmatch(r"/v1/refunds/([\w]+)", url.path)
             if match and match.group(1) in fake.refunds:
                 return self._send(200, fake.refunds[match.group(1)])

@@ -1,0 +1,165 @@
+"""Saved cards on Stripe: a Customer per account, Checkout in setup mode, and off-session charges.
+
+The shapes read here are those of docs.stripe.com/api: customers/create,
+checkout/sessions/create (mode=setup) and its setup_intent, payment_methods/list
+(customers/list_payment_methods) and payment_methods/detach, payment_intents/create
+with off_session=true and confirm=true, and the errors of docs.stripe.com/api/errors
+(a declined charge answers HTTP 402 with `code` and the PaymentIntent in `payment_intent`).
+"""
+
+import stripe
+
+from app.payments.base import CardSetup
+from app.payments.base import ChargeResult
+from app.payments.base import PaymentError
+from app.payments.base import SavedMethod
+
+
+def _field(obj, name):
+    try:
+        return obj[name]
+    except (KeyError, TypeError):
+        return None
+
+
+def _id(value):
+    if value is None or isinstance(value, str):
+        return value or ""
+    return _field(value, "id") or ""
+
+
+def to_card_setup(session):
+    # docs.stripe.com/api/checkout/sessions/object: setup_intent (expandable), customer, client_reference_id
+    intent = _field(session, "setup_intent")
+    method = _field(intent, "payment_method") if intent is not None and not isinstance(intent, str) else None
+    return CardSetup(
+        id=session["id"],
+        url=_field(session, "url"),
+        status=_field(session, "status") or "",
+        customer=_id(_field(session, "customer")),
+        payment_method=_id(method),
+        user_id=_field(_field(session, "metadata"), "user_id") or "",
+    )
+
+
+def to_saved_method(method):
+    # docs.stripe.com/api/payment_methods/object: card.brand, card.last4
+    card = _field(method, "card") or {}
+    return SavedMethod(id=method["id"], brand=_field(card, "brand") or "", last4=_field(card, "last4") or "")
+
+
+def _method_label(method_id, brand, last4):
+    return f"{brand or 'card'} •••• {last4}" if last4 else ("card" if method_id else "")
+
+
+class StripeCards:
+    """Mixed into StripeCheckout, which holds `self.client`."""
+
+    saves_cards = True
+
+    def ensure_customer(self, email, user_id, idempotency_key):
+        params = {"email": email, "metadata": {"user_id": str(user_id)}}
+        try:
+            customer = self.client.v1.customers.create(
+                params=params, options={"idempotency_key": idempotency_key}
+            )
+        except stripe.StripeError as exc:
+            raise PaymentError(str(exc)) from exc
+        return customer["id"]
+
+    def create_card_setup(self, request):
+        params = {
+            "mode": "setup",
+            "currency": request.currency.lower(),  # setup mode with dynamic payment methods needs it
+            "payment_method_types": ["card"],
+            "customer": request.customer,
+            # No client_reference_id: on a payment session it names an order, and this pays for none.
+            "metadata": {"user_id": str(request.user_id)},
+            "setup_intent_data": {"metadata": {"user_id": str(request.user_id)}},
+            "locale": request.locale,
+            "success_url": request.success_url,
+            "cancel_url": request.cancel_url,
+        }
+        try:
+            return to_card_setup(self.client.v1.checkout.sessions.create(params=params))
+        except stripe.StripeError as exc:
+            raise PaymentError(str(exc)) from exc
+
+    def retrieve_card_setup(self, setup_id):
+        try:
+            session = self.client.v1.checkout.sessions.retrieve(setup_id, params={"expand": ["setup_intent"]})
+        except stripe.StripeError as exc:
+            raise PaymentError(str(exc)) from exc
+        return to_card_setup(session)
+
+    def list_cards(self, customer):
+        try:
+            found = self.client.v1.customers.payment_methods.list(
+                customer, params={"type": "card", "limit": 20}
+            )
+        except stripe.StripeError as exc:
+            raise PaymentError(str(exc)) from exc
+        return [to_saved_method(method) for method in found["data"]]
+
+    def detach_card(self, payment_method):
+        try:
+            self.client.v1.payment_methods.detach(payment_method)
+        except stripe.InvalidRequestError as exc:
+            if exc.code != "resource_missing":  # gone already: what was asked for
+                raise PaymentError(str(exc)) from exc
+        except stripe.StripeError as exc:
+            raise PaymentError(str(exc)) from exc
+
+    def charge_off_session(self, charge):
+        params = {
+            "amount": charge.amount_cents,
+            "currency": charge.currency.lower(),
+            "customer": charge.customer,
+            "payment_method": charge.payment_method,
+            "off_session": True,
+            "confirm": True,
+            "description": charge.description,
+            "metadata": {"order_id": str(charge.order_id), "kind": charge.mark},
+            "expand": ["payment_method"],
+        }
+        try:
+            intent = self.client.v1.payment_intents.create(
+                params=params, options={"idempotency_key": charge.idempotency_key}
+            )
+        except stripe.CardError as exc:
+            return _declined(exc)
+        except stripe.StripeError as exc:
+            raise PaymentError(str(exc)) from exc
+        method = _field(intent, "payment_method")
+        card = _field(method, "card") if method is not None and not isinstance(method, str) else None
+        return to_intent(intent, _method_label(_id(method), _field(card, "brand"), _field(card, "last4")))
+
+
+def to_intent(intent, method_label=""):
+    """docs.stripe.com/api/payment_intents/object: a succeeded one, or why not (its status)."""
+    status = _field(intent, "status")
+    metadata = _field(intent, "metadata") or {}
+    return ChargeResult(
+        status="succeeded" if status == "succeeded" else "failed",
+        payment_intent=intent["id"],
+        amount=int(_field(intent, "amount") or 0),
+        currency=_field(intent, "currency") or "",
+        code="" if status == "succeeded" else (status or "unknown"),
+        payment_method=method_label or "card",
+        order_id=_field(metadata, "order_id") or "",
+        mark=_field(metadata, "kind") or "",
+    )
+
+
+def _declined(exc):
+    """HTTP 402: docs.stripe.com/api/errors — `code`, `decline_code`, and the PaymentIntent."""
+    error = _field(exc.json_body, "error") or {}
+    intent = _field(error, "payment_intent") or {}
+    return ChargeResult(
+        status="failed",
+        payment_intent=_field(intent, "id") or "",
+        amount=int(_field(intent, "amount") or 0),
+        currency=_field(intent, "currency") or "",
+        code=exc.code or _field(error, "code") or "card_declined",
+        decline_code=_field(error, "decline_code") or "",
+    )
