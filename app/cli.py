@@ -82,6 +82,7 @@ def init_app(app):
         database.migrate()
         devices.load_catalogue()
         demo.seed()
+        demo.seed_balance()
         click.echo("Demo data ready: demo@example.com / demo-pass-1234, agent@example.com / agent-pass-1234")
 
     @app.cli.command("simulate-usage")

@@ -178,6 +178,7 @@ BALANCE_REASON_LABELS = {
     "refund": N_("Refund to your balance"),
     "agent_credit": N_("Credit from our support team"),
     "top_up_refunded": N_("Top-up refunded"),
+    "demo_credit": N_("Demo credit"),
 }
 
 # What each order event means to the customer; notes first, then the new status.

@@ -80,7 +80,12 @@ def test_auto_renew_needs_consent_a_card_and_a_sensible_limit(client, auth, seed
     auth.login()
     esim = esim_of(seeded)
     page = client.get(f"/esims/{esim.id}").get_data(as_text=True)
-    assert "first save a card on your profile" in page
+    assert "save one on your profile" in page and 'value="balance"' in page and 'value="card"' not in page
+    no_card = {"plan": "month-10gb", "data_below": "10", "hours_before": "0", "cap": "20", "consent": "y"}
+    refused = post_form(
+        client, f"/esims/{esim.id}/auto-renew", {**no_card, "funding": "card"}, page=f"/esims/{esim.id}"
+    )
+    assert "Please save a card first." in refused.get_data(as_text=True)
     save_card(client, fake_stripe)
     form = {"plan": "month-10gb", "data_below": "10", "hours_before": "0", "cap": "2.00", "funding": "card"}
     refused = post_form(client, f"/esims/{esim.id}/auto-renew", form, page=f"/esims/{esim.id}")
@@ -102,8 +107,8 @@ def test_auto_renew_needs_consent_a_card_and_a_sensible_limit(client, auth, seed
         odd = {**form, "cap": "20", "consent": "y", field: value}
         refused = post_form(client, f"/esims/{esim.id}/auto-renew", odd, page=f"/esims/{esim.id}")
         assert refused.status_code == 200 and "Please choose when to renew" in refused.get_data(as_text=True)
-    balance = {**form, "cap": "20", "consent": "y", "funding": "balance"}
-    refused = post_form(client, f"/esims/{esim.id}/auto-renew", balance, page=f"/esims/{esim.id}")
+    odd = {**form, "cap": "20", "consent": "y", "funding": "bitcoin"}
+    refused = post_form(client, f"/esims/{esim.id}/auto-renew", odd, page=f"/esims/{esim.id}")
     assert "Please choose how to pay." in refused.get_data(as_text=True)
     assert in_app(seeded, lambda: RenewalCycle.select().count()) == 0
     assert not in_app(seeded, lambda: list(AutoRenew.select()))

@@ -2,7 +2,6 @@
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField
-from wtforms import HiddenField
 from wtforms import SelectField
 from wtforms import StringField
 from wtforms.validators import DataRequired
@@ -15,7 +14,7 @@ class AutoRenewForm(Form):
     data_below = SelectField(_l("When data left falls below"), coerce=int, validate_choice=False)
     hours_before = SelectField(_l("Or this long before it expires"), coerce=int, validate_choice=False)
     cap = StringField(_l("Monthly limit (US dollars)"))
-    funding = HiddenField(default="card")
+    funding = SelectField(_l("Pay with"), validate_choice=False)
     consent = BooleanField(
         _l("I agree to these terms."),
         validators=[DataRequired(_l("Please tick the box to agree to the terms."))],

@@ -32,10 +32,10 @@ def dashboard():
 def _detail_page(esim, fresh, form=None):
     proposed = autorenew.proposed(esim)
     form = form or AutoRenewForm(formdata=None)
-    auto_renew.fill(form, esim, proposed)
     card = cards.usable(current_user)
+    auto_renew.fill(form, esim, proposed, card)
     terms = None
-    if proposed is not None and card is not None:
+    if proposed is not None:
         terms = autorenew.consent_text(auto_renew.choice_of(form) or proposed, card)
     return render_page_or_fragment(
         "esims/detail.html",
@@ -78,7 +78,7 @@ def auto_renew_on(esim_id):
     """Turn "Renew automatically" on (or change it), with the terms agreed to and their time."""
     esim = owned_esim_or_404(esim_id)
     form = AutoRenewForm()
-    auto_renew.fill(form, esim, autorenew.proposed(esim))
+    auto_renew.fill(form, esim, autorenew.proposed(esim), cards.usable(current_user))
     if "preview" in request.form:  # "Show the terms" (without JavaScript): what these choices mean
         form.consent.data = False
         return _detail_page(esim, True, form)

@@ -15,7 +15,9 @@ from app.models.catalogue import Plan
 from app.models.esims import Esim
 from app.models.orders import Order
 
-FUNDING = ("card", "balance")
+# card: the saved card; balance: the balance only; balance_card: the balance first, the saved card
+# when the balance is short.
+FUNDING = ("card", "balance", "balance_card")
 
 
 class PaymentCustomer(BaseModel):
@@ -74,7 +76,8 @@ class RenewalCycle(BaseModel):
 
     `status`: noticed (the customer was told a day ahead), charging (one worker holds it),
     charged, failed (declined or authentication needed; the customer got a payment link),
-    skipped (over the monthly cap, or the operator cannot renew the package).
+    skipped (over the monthly cap, or the operator cannot renew the package); warned (the customer
+    was sent a link to top up a balance that would not cover the renewal, before any notice).
     """
 
     esim = ForeignKeyField(Esim, backref="renewal_cycles", on_delete="CASCADE")

@@ -13,7 +13,15 @@ from app.models.orders import Payment
 from app.models.orders import Refund
 
 # Why a row was written (labels.BALANCE_REASONS has their words).
-BALANCE_REASONS = ("top_up", "cash_top_up", "order_payment", "refund", "agent_credit", "top_up_refunded")
+BALANCE_REASONS = (
+    "top_up",
+    "cash_top_up",
+    "order_payment",
+    "refund",
+    "agent_credit",
+    "top_up_refunded",
+    "demo_credit",
+)
 
 
 class BalanceEntry(BaseModel):

@@ -29,8 +29,18 @@ def _page(error=None, form=None):
 @bp.route("/balance")
 @login_required
 def balance_page():
-    """The balance, its ledger (newest first) and the top-up form."""
-    return _page()
+    """The balance, its ledger (newest first) and the top-up form (with `amount`, in cents, chosen
+    when a link asks for it: a top-up before an auto-renewal)."""
+    return _page(form=_asked(request.args.get("amount", "")))
+
+
+def _asked(cents):
+    """The top-up form filled with an amount from a link: a preset, or another amount; {} if odd."""
+    if not cents.isdigit() or not balance.TOP_UP_MIN_CENTS <= int(cents) <= balance.TOP_UP_MAX_CENTS:
+        return {}
+    if int(cents) in balance.TOP_UP_PRESETS:
+        return {"amount": cents}
+    return {"other": f"{int(cents) // 100}.{int(cents) % 100:02d}"}
 
 
 @bp.route("/balance/top-up", methods=["POST"])

@@ -4,7 +4,8 @@ renewal_cycles.py's.
 
 The trigger is data left below a share, or a time before expiry, or both; its defaults follow the
 plan's length (a 1-day plan: 3 hours before). A funding source is a choice: "card" (a saved card,
-charged off-session); "balance" is named in the model and refused here until the balance exists.
+charged off-session), "balance" (the prepaid balance only) or "balance_card" (the balance first,
+the saved card when the balance is short).
 """
 
 import math
@@ -27,7 +28,9 @@ DATA_CHOICES = (0, 5, 10, 20, 30)
 DEFAULT_DATA_PERCENT = 10
 HOUR_CHOICES_SHORT_PLAN = (0, 3, 6, 12)  # a 1-day plan
 HOUR_CHOICES = (0, 24, 48, 72, 168)
-FUNDING_OFFERED = ("card",)
+FUNDING_OFFERED = ("card", "balance", "balance_card")
+FROM_BALANCE = ("balance", "balance_card")
+NEEDS_CARD = ("card", "balance_card")
 
 
 class SettingError(Exception):
@@ -110,17 +113,51 @@ def consent_text(choice, card):
         )
     else:
         when = _("%(time)s before this eSIM expires,", time=when_text(choice.hours_before_expiry))
-    charge = _(
-        "we renew it with the plan %(plan)s and charge %(amount)s to your card %(card)s, at most once "
-        "for each period of the plan and never more than %(cap)s in a calendar month.",
+    return " ".join((when, *_paid_how(choice, card)))
+
+
+def _paid_how(choice, card):
+    """The sentences on what is paid and from where, what we email, and how to stop."""
+    terms = dict(
         plan=plan_name(choice.plan),
         amount=money(choice.plan.price_cents, choice.plan.currency),
-        card=cards.card_label(card),
         cap=money(choice.monthly_cap_cents, choice.plan.currency),
     )
     notice = _("We email you the day before a renewal by date, and a receipt after every renewal.")
-    stop = _("You can turn this off at any time on this eSIM's page, and remove the card on your profile.")
-    return " ".join((when, charge, notice, stop))
+    if choice.funding == "card" or choice.funding not in FROM_BALANCE:
+        charge = _(
+            "we renew it with the plan %(plan)s and charge %(amount)s to your card %(card)s, at most once "
+            "for each period of the plan and never more than %(cap)s in a calendar month.",
+            card=cards.card_label(card),
+            **terms,
+        )
+        stop = _(
+            "You can turn this off at any time on this eSIM's page, and remove the card on your profile."
+        )
+        return charge, notice, stop
+    if choice.funding == "balance_card":
+        charge = _(
+            "we renew it with the plan %(plan)s and pay %(amount)s from your balance, or charge it to "
+            "your card %(card)s when the balance is short, at most once for each period of the plan and "
+            "never more than %(cap)s in a calendar month.",
+            card=cards.card_label(card),
+            **terms,
+        )
+        stop = _(
+            "You can turn this off at any time on this eSIM's page, and remove the card on your profile."
+        )
+        return charge, notice, stop
+    charge = _(
+        "we renew it with the plan %(plan)s and pay %(amount)s from your balance, at most once for each "
+        "period of the plan and never more than %(cap)s in a calendar month.",
+        **terms,
+    )
+    short = _(
+        "If your balance will not cover a renewal, we email you a link to top it up beforehand; if it "
+        "is still short when the renewal is due, nothing is renewed and we tell you."
+    )
+    stop = _("You can turn this off at any time on this eSIM's page.")
+    return charge, notice, short, stop
 
 
 def turn_on(esim, choice, card, consent, now=None):
@@ -145,14 +182,14 @@ def turn_on(esim, choice, card, consent, now=None):
                 amount=money(choice.plan.price_cents, choice.plan.currency),
             ),
         )
-    if card is None:
+    if card is None and choice.funding in NEEDS_CARD:
         raise SettingError("card", _("Please save a card first."))
     now = now or utcnow()
     fields = dict(
         plan=choice.plan,
         enabled=True,
         funding=choice.funding,
-        card=card,
+        card=card if choice.funding in NEEDS_CARD else None,
         data_below_percent=choice.data_below_percent,
         hours_before_expiry=choice.hours_before_expiry,
         monthly_cap_cents=choice.monthly_cap_cents,

@@ -71,6 +71,15 @@ def covers(user, amount_cents):
     return balance_of(user) >= amount_cents
 
 
+def missing_cents(user, amount_cents):
+    """What a top-up must add for the balance to pay `amount_cents`: 0 when it does already, else at
+    least the smallest top-up."""
+    short = amount_cents - balance_of(user)
+    if short <= 0:
+        return 0
+    return min(max(short, TOP_UP_MIN_CENTS), TOP_UP_MAX_CENTS)
+
+
 def top_up_cents(preset, other):
     """The amount a top-up form asks for, in cents: a preset, or another amount in dollars;
     raises BalanceError("bad_amount") outside the limits."""
@@ -109,6 +118,7 @@ __all__ = [
     "debit",
     "entries",
     "entry",
+    "missing_cents",
     "pay_order_from_balance",
     "place_top_up",
     "top_up_cents",

@@ -13,6 +13,7 @@ from app.models import User
 from app.models import utcnow
 from app.operators.simulated import SimulatedOperator
 from app.services import accounts
+from app.services import balance
 from app.services import cards
 from app.services import payments
 from app.services.catalogue_seed import seed_plans
@@ -20,6 +21,7 @@ from app.services.catalogue_seed import seed_plans
 DEMO_CUSTOMER = ("demo@example.com", "demo-pass-1234")
 DEMO_AGENT = ("agent@example.com", "agent-pass-1234")
 DEMO_ICCID = "8985501000000000017"
+DEMO_BALANCE_CENTS = 1500
 
 
 def seed_promos():
@@ -54,6 +56,15 @@ def seed():
             )
         if payments.test_mode() and not SavedCard.select().where(SavedCard.user == customer.id).exists():
             cards.save_test_card_for(customer)  # the demo customer can turn auto-renew on at once
+
+
+def seed_balance():
+    """Some balance for the demo customer (one ledger credit, whose key makes a re-seed add nothing),
+    so that auto-renew can be paid from it at once."""
+    customer = User.by_email(DEMO_CUSTOMER[0])
+    return balance.credit(
+        customer, DEMO_BALANCE_CENTS, "demo_credit", f"demo-balance-{customer.id}", note="Demo balance"
+    )
 
 
 def add_esim(

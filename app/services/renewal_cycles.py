@@ -22,6 +22,7 @@ from app.models import utcnow
 from app.services import autorenew
 from app.services import jobs
 from app.services import renewal
+from app.services import renewal_balance
 from app.services import renewal_charges
 from app.services import renewal_notices
 from app.services import usage
@@ -105,10 +106,12 @@ def auto_renew_esim(esim_id):
 def renew_if_due(setting, esim, now):
     """Notice or renew the eSIM's current cycle, once; the cycle's row, or None when nothing was due."""
     why = trigger(setting, esim, now)
-    if why is None:
-        return None
     if why == NOTICE:
-        return _notice_once(setting, esim, now)
+        _notice_once(setting, esim, now)
+    if why in (None, NOTICE):
+        if renewal_balance.near(setting, esim, now):
+            _ask_top_up(setting, esim, now)
+        return None
     row = _claim(esim, now)
     if row is None:
         return None  # renewed (or being renewed) already this cycle
@@ -129,9 +132,25 @@ def _cycle_row(esim, status, now):
 def _notice_once(setting, esim, now):
     with jobs.transaction():
         row, made = _cycle_row(esim, "noticed", now)
-        if made:
+        if made or _moved(row, "warned", "noticed"):
             renewal_notices.renewing_tomorrow(setting, esim)
     return None
+
+
+def _ask_top_up(setting, esim, now):
+    """The balance would not cover the renewal that is near: a top-up link, once this cycle."""
+    amount, missing = renewal_balance.missing_for(setting, esim, now)
+    if missing:
+        row, _made = _cycle_row(esim, "warned", now)
+        renewal_balance.ask_top_up_once(row, setting, esim, amount, missing)
+
+
+def _moved(row, before, after):
+    return bool(
+        RenewalCycle.update(status=after)
+        .where(RenewalCycle.id == row.id, RenewalCycle.status == before)
+        .execute()
+    )
 
 
 def _claim(esim, now):
@@ -143,7 +162,7 @@ def _claim(esim, now):
         RenewalCycle.update(status="charging", claimed_at=now)
         .where(
             RenewalCycle.id == row.id,
-            (RenewalCycle.status == "noticed")
+            RenewalCycle.status.in_(("noticed", "warned"))
             | ((RenewalCycle.status == "charging") & (RenewalCycle.claimed_at < now - CLAIM_TIMEOUT)),
         )
         .execute()
@@ -178,6 +197,12 @@ def _renew(row, setting, esim, now):
             renewal_notices.over_cap(setting, esim, amount)
         return row
     order = renewal_charges.order_of(row, setting, esim)
+    if setting.funding in autorenew.FROM_BALANCE:
+        paid = renewal_balance.pay(row, setting, esim, order, now)
+        if paid is not None:
+            return paid
+        if setting.funding == "balance":
+            return renewal_charges.failed(row, setting, esim, order, "balance_short")
     card = autorenew.card_of(setting)
     if card is None:
         return renewal_charges.failed(row, setting, esim, order, "no_card")

@@ -1,8 +1,12 @@
 """What auto-renew tells the customer, by email in their own language: a renewal by date the day
-before, a renewal refused by the monthly limit, and a failed payment with the link to pay it."""
+before, a balance to top up before a renewal, a renewal refused by the monthly limit, and a failed
+payment with the link to pay it (and to top up, when the balance was short)."""
+
+from datetime import timedelta
 
 from flask_babel import gettext as _
 
+from app.services import balance
 from app.services import cards
 from app.services import mail
 from app.services.links import public_url
@@ -29,7 +33,27 @@ def renewing_tomorrow(setting, esim):
         plan=setting.plan,
         amount=setting.plan.price_cents,
         currency=setting.plan.currency,
+        funding=setting.funding,
         card=lambda: cards.card_label(setting.card),  # read in the customer's language, as the email is
+    )
+
+
+def top_up_link(user, cents):
+    """The balance page with `cents` chosen as the top-up, to pay by KHQR (or card)."""
+    return public_url("orders.balance_page", amount=cents, lang=user.language) + "#top-up"
+
+
+def top_up_needed(setting, esim, amount, missing):
+    return _send(
+        esim,
+        "top_up",
+        lambda: _("Top up your balance for your eSIM's renewal"),
+        plan=setting.plan,
+        amount=amount,
+        missing=missing,
+        currency=setting.plan.currency,
+        top_up_link=top_up_link(esim.user, missing),
+        renew_by=esim.expires_at - timedelta(hours=setting.hours_before_expiry),
     )
 
 
@@ -61,6 +85,12 @@ def payment_failed(setting, esim, order, token, code, stopped):
         amount=order.amount_cents,
         currency=order.currency,
         needs_customer=code in ("authentication_required", "requires_action"),
+        balance_short=code == "balance_short",
+        top_up_link=top_up_link(
+            esim.user, balance.missing_cents(esim.user_id, order.amount_cents) or order.amount_cents
+        )
+        if code == "balance_short"
+        else "",
         pay_link=link,
         pay_until=esim.expires_at,
     )

@@ -12,8 +12,21 @@ from app.text import money
 from app.text import plan_name
 
 
-def fill(form, esim, proposed):
+def funding_choices(card):
+    """Where renewals may be paid from: the balance always, the saved card when there is one."""
+    balance = [("balance", _("My balance"))]
+    if card is None:
+        return balance
+    return [
+        ("card", _("My card %(card)s", card=cards.card_label(card))),
+        *balance,
+        ("balance_card", _("My balance, and my card %(card)s when it is short", card=cards.card_label(card))),
+    ]
+
+
+def fill(form, esim, proposed, card=None):
     """The form's choices for this eSIM; its values from `proposed` when nothing was sent."""
+    form.funding.choices = funding_choices(card)
     plans = autorenew.plans_for(esim)
     form.plan.choices = [(p.code, f"{plan_name(p)} · {money(p.price_cents, p.currency)}") for p in plans]
     plan = renewal.find_plan(form.plan.data) or (proposed.plan if proposed else None)
@@ -29,6 +42,8 @@ def fill(form, esim, proposed):
         form.data_below.data = proposed.data_below_percent
         form.hours_before.data = proposed.hours_before_expiry
         form.cap.data = f"{Decimal(proposed.monthly_cap_cents) / 100:.2f}"
+        offered = [value for value, _label in form.funding.choices]
+        form.funding.data = proposed.funding if proposed.funding in offered else offered[0]
 
 
 def cents(text):
@@ -58,6 +73,11 @@ def choice_of(form):
     cap = cents(form.cap.data)
     if cap is None:
         form.cap.errors = [_("Please enter an amount in dollars, for example 15.00.")]
+        return None
+    if not form.funding.data and form.funding.choices:  # not sent: the first way offered
+        form.funding.data = form.funding.choices[0][0]
+    if form.funding.data not in autorenew.FUNDING_OFFERED:
+        form.funding.errors = [_("Please choose how to pay.")]
         return None
     return autorenew.Choice(
         plan, form.data_below.data or 0, form.hours_before.data or 0, cap, form.funding.data

@@ -27,7 +27,14 @@ def save_card(client, fake, outcome="succeeded", last4="4242"):
 
 
 def turn_on(
-    client, app, cap="20.00", data_below="10", hours_before="72", plan="month-10gb", iccid=DEMO_ICCID
+    client,
+    app,
+    cap="20.00",
+    data_below="10",
+    hours_before="72",
+    plan="month-10gb",
+    iccid=DEMO_ICCID,
+    funding="card",
 ):
     esim = esim_of(app, iccid)
     form = {
@@ -35,7 +42,7 @@ def turn_on(
         "data_below": data_below,
         "hours_before": hours_before,
         "cap": cap,
-        "funding": "card",
+        "funding": funding,
         "consent": "y",
     }
     return post_form(client, f"/esims/{esim.id}/auto-renew", form, page=f"/esims/{esim.id}")
