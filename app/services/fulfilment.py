@@ -250,9 +250,9 @@ def _finish(order, now):
         # often the order is retried, swept or reported by a replayed webhook.
         if order.kind == "new_esim":
             notifications.send_activation(Order.get_by_id(order.id))
+            notices.send(order.user, "plan_applied", order=Order.get_by_id(order.id))
         else:
             notifications.send_renewal_confirmed(Order.get_by_id(order.id))
-        notices.send(order.user, "plan_applied", order=Order.get_by_id(order.id))
     esim = Esim.get_by_id(order.esim_id)
     if usage.refresh([esim], force=True):
         missed = allowance.shortfall(order, esim)

@@ -41,11 +41,22 @@ def _esim_page(user, order, **_context):
     return public_url("esims.detail", esim_id=order.esim_id, lang=user.language)
 
 
+def _link(name):
+    """The button opens the link the notice already carries (built on PUBLIC_URL by its sender)."""
+    return lambda user, **context: context[name]
+
+
 KINDS = {
     "reminder": Kind("reminder", lambda: _("Renew"), _renew_page),
     "payment_received": Kind("payment_received", lambda: _("See the order"), _order_page),
     "plan_applied": Kind("plan_applied", lambda: _("See my eSIM"), _esim_page),
     "refund_sent": Kind("refund_sent", lambda: _("See the order"), _order_page),
+    "renewed": Kind("renewed", lambda: _("See my eSIM"), _esim_page),
+    "renewing_tomorrow": Kind("renewing_tomorrow", lambda: _("See my eSIM"), _link("esim_link")),
+    "renewal_top_up": Kind("renewal_top_up", lambda: _("Top up"), _link("top_up_link")),
+    "renewal_over_cap": Kind("renewal_over_cap", lambda: _("Renew"), _link("renew_link")),
+    "renewal_declined": Kind("renewal_declined", lambda: _("Pay now"), _link("pay_link")),
+    "renewal_balance_short": Kind("renewal_balance_short", lambda: _("Top up"), _link("top_up_link")),
 }
 
 

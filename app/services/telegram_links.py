@@ -13,6 +13,7 @@ from peewee import IntegrityError
 from app.messengers import telegram_configured
 from app.models import CHANNELS
 from app.models import NoticeChoice
+from app.models import OutgoingTelegram
 from app.models import TelegramChat
 from app.models import TelegramLinkToken
 from app.models import utcnow
@@ -127,3 +128,21 @@ def choose_channels(user, channels):
         except IntegrityError:
             NoticeChoice.update(channels=channels).where(NoticeChoice.user == user).execute()
     return True
+
+
+def hand_over(other, kept):
+    """Two customer records merged: the merged-away record's chat, with its notice choice, goes to
+    the kept one when that has no chat of its own, else it is unlinked; its pending messages follow.
+    'moved', 'unlinked' or None (the merged-away record had no chat)."""
+    TelegramLinkToken.delete().where(TelegramLinkToken.user == other).execute()
+    OutgoingTelegram.update(user=kept).where(OutgoingTelegram.user == other).execute()
+    outcome = None
+    if TelegramChat.select().where(TelegramChat.user == other).exists():
+        outcome = "unlinked" if TelegramChat.select().where(TelegramChat.user == kept).exists() else "moved"
+    if outcome == "moved":
+        TelegramChat.update(user=kept).where(TelegramChat.user == other).execute()
+        if not NoticeChoice.select().where(NoticeChoice.user == kept).exists():
+            NoticeChoice.update(user=kept).where(NoticeChoice.user == other).execute()
+    TelegramChat.delete().where(TelegramChat.user == other).execute()
+    NoticeChoice.delete().where(NoticeChoice.user == other).execute()
+    return outcome
