@@ -136,6 +136,43 @@ def test_balance_too_low_sends_a_khqr_top_up_button(client, auth, seeded, fake_t
     assert translated(seeded, "zh", "Top up your balance by KHQR or card here:") in sent[0]["text"]
 
 
+def test_a_renewal_over_the_monthly_limit_sends_a_renew_button(
+    client, auth, seeded, fake_stripe, fake_telegram, outbox
+):
+    auth.login()
+    _on_telegram(seeded, client, fake_telegram, 6005)
+    save_card(client, fake_stripe)
+    turn_on(client, seeded, cap="5.00")
+    use_data_until_left(seeded, 9)
+    run_worker(seeded)
+    new_cycle(seeded)
+    use_data_until_left(seeded, 9)
+    run_worker(seeded)
+    run_worker(seeded)
+    refused = [m for m in fake_telegram.received(6005) if "monthly limit of $5.00" in m["text"]]
+    assert [_button(m) for m in refused] == [
+        ("Renew", f"http://localhost/esims/{esim_of(seeded).id}/renew?lang=en")
+    ]
+    assert "Your eSIM was not renewed automatically" not in _subjects(outbox)
+
+
+def test_a_renewal_by_date_from_a_short_balance_asks_for_the_top_up_the_day_before_once(
+    client, auth, seeded, fake_telegram, outbox
+):
+    auth.login()
+    _on_telegram(seeded, client, fake_telegram, 6006)
+    turn_on(client, seeded, funding="balance", data_below="0", hours_before="72")
+    new_cycle(seeded, days=3.5)
+    before = len(texts(fake_telegram, 6006))
+    run_worker(seeded)
+    run_worker(seeded)
+    tomorrow, top_up = fake_telegram.received(6006)[before:]
+    assert "pay $5.00 from your balance" in tomorrow["text"]
+    assert "Top up $5.00 or more by KHQR or card" in top_up["text"]
+    assert _button(top_up) == ("Top up", "http://localhost/balance?amount=500&lang=en#top-up")
+    assert outbox.messages() == []
+
+
 SECOND = ("dara.second@example.com", "second-pass-12345")
 
 
