@@ -11,6 +11,7 @@ from support.auto_renew import save_card
 from support.auto_renew import turn_on
 from support.auto_renew import use_data_until_left
 from support.helpers import Auth
+from support.helpers import body
 from support.helpers import browser
 from support.helpers import csrf_token
 from support.helpers import in_app
@@ -171,6 +172,22 @@ def test_a_renewal_by_date_from_a_short_balance_asks_for_the_top_up_the_day_befo
     assert "Top up $5.00 or more by KHQR or card" in top_up["text"]
     assert _button(top_up) == ("Top up", "http://localhost/balance?amount=500&lang=en#top-up")
     assert outbox.messages() == []
+
+
+def test_a_blocked_bot_sends_the_decline_by_email_with_its_link(
+    client, auth, seeded, fake_stripe, fake_telegram, outbox
+):
+    auth.login()
+    _on_telegram(seeded, client, fake_telegram, 6007)
+    save_card(client, fake_stripe, outcome="card_declined")
+    turn_on(client, seeded)
+    use_data_until_left(seeded, 9)
+    fake_telegram.fail_next(403)
+    run_worker(seeded)
+    run_worker(seeded)
+    assert _chats(seeded) == {}
+    [letter] = [m for m in outbox.messages() if m["Subject"] == DECLINED]
+    assert "/pay/renewal/" in body(letter)
 
 
 SECOND = ("dara.second@example.com", "second-pass-12345")
