@@ -281,7 +281,8 @@ def test_payment_received_plan_applied_and_refund_sent_by_telegram(
         payment["reply_markup"]["inline_keyboard"][0][0]["url"]
         == f"http://localhost/orders/{order.id}?lang=en"
     )
-    assert "is applied to your eSIM" in applied["text"]
+    assert "Your renewal is done" in applied["text"]  # a renewal's plan applied: the "renewed" notice
+    assert "\nNew expiry date: " in applied["text"]
     assert (
         applied["reply_markup"]["inline_keyboard"][0][0]["url"]
         == f"http://localhost/esims/{order.esim_id}?lang=en"
