@@ -101,6 +101,7 @@ def create_app(config=None):
     from app.plans import bp as plans_bp
     from app.shop import bp as shop_bp
     from app.support import bp as support_bp
+    from app.telegram import bp as telegram_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(plans_bp)
@@ -111,6 +112,7 @@ def create_app(config=None):
     app.register_blueprint(cards_bp)
     app.register_blueprint(shop_bp)
     app.register_blueprint(support_bp)
+    app.register_blueprint(telegram_bp)
 
     from app import cli
 

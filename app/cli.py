@@ -37,6 +37,10 @@ def demo_allowed(config, demo_server):
 
 
 def init_app(app):
+    from app import telegram_cli
+
+    telegram_cli.init_app(app)
+
     @app.cli.command("init-db")
     def init_db():
         """Create or migrate the database schema (safe to run again)."""

@@ -135,6 +135,12 @@ def from_environment(instance_path):
         # Airalo's usage figures are cached for 20 minutes on its side, and older pages allow one
         # read per eSIM every 15 minutes: reading more often shows nothing new.
         "AIRALO_USAGE_INTERVAL": float(os.environ.get("AIRALO_USAGE_INTERVAL", "900")),
+        # Telegram (docs/telegram.md): without all three, nothing about Telegram shows or runs.
+        "TELEGRAM_BOT_TOKEN": os.environ.get("TELEGRAM_BOT_TOKEN"),
+        "TELEGRAM_BOT_USERNAME": (os.environ.get("TELEGRAM_BOT_USERNAME") or "").strip().lstrip("@") or None,
+        "TELEGRAM_WEBHOOK_SECRET": os.environ.get("TELEGRAM_WEBHOOK_SECRET"),
+        # Another Bot API server (the stand-in scripts/dev starts; a local Bot API server).
+        "TELEGRAM_API_BASE": os.environ.get("TELEGRAM_API_BASE") or "https://api.telegram.org",
         "REDIS_URL": os.environ.get("REDIS_URL"),
         # The worker's queue: on Redis when REDIS_URL is set, else this SQLite file (one machine).
         "WORKER_QUEUE_PATH": os.environ.get("WORKER_QUEUE_PATH") or str(instance / "queue.sqlite3"),

@@ -19,16 +19,19 @@ from app.services import reconciliation
 from app.services import refunds
 from app.services import reminders
 from app.services import renewal_cycles
+from app.services import telegram_outbox
+from app.services import telegram_updates
 from app.services import usage_history
 from app.worker import periodic_task
 
 
 @periodic_task(crontab(minute="*"), lock="sweep")
 def sweep():
-    """Every minute: orders, emails, refunds, KHQR checks and payment-method lookups whose next step
-    is overdue are queued again."""
+    """Every minute: orders, emails, Telegram messages, refunds, KHQR checks and payment-method
+    lookups whose next step is overdue are queued again."""
     fulfilment.sweep()
     mail.retry_due()
+    telegram_outbox.retry_due()
     refunds.retry_due()
     khqr.check_overdue()
     payment_methods.remember_missing_methods()
@@ -49,6 +52,12 @@ def reconcile():
 @periodic_task(crontab(minute="5"), lock="send-reminders")
 def send_reminders():
     reminders.send_due()
+
+
+@periodic_task(crontab(minute="*"), lock="telegram-updates")
+def poll_telegram():
+    """Every minute, where no webhook is set (no public HTTPS address): what people typed to the bot."""
+    telegram_updates.poll()
 
 
 @periodic_task(crontab(minute="35"), lock="sync-plans")

@@ -14,6 +14,7 @@ os.environ.pop("REDIS_URL", None)
 from fakes import airalo_server  # noqa: E402
 from fakes import bakong_server  # noqa: E402
 from fakes import stripe_server  # noqa: E402
+from fakes import telegram_server  # noqa: E402
 from support.helpers import CHEAP_PASSWORD_HASH  # noqa: E402
 from support.helpers import PRODUCTION_SETTINGS  # noqa: E402
 from support.helpers import Auth  # noqa: E402
@@ -21,6 +22,7 @@ from support.helpers import MovedClock  # noqa: E402
 from support.helpers import Outbox  # noqa: E402
 from support.helpers import close_pool  # noqa: E402
 from support.payments import SECRET  # noqa: E402
+from support.telegram import SETTINGS as TELEGRAM_SETTINGS  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.database import migrate  # noqa: E402
@@ -244,4 +246,22 @@ def fake_airalo(seeded, airalo_api):
         AIRALO_TIMEOUT=1.5,  # long enough for a loaded CI machine, short beside test_airalo's 3.5 s stalls
         AIRALO_RECONCILE_GRACE=0,
     )
+    return fake
+
+
+@pytest.fixture(scope="session")
+def telegram_api():
+    """The Bot API stand-in (app/messengers/standin.py, tests/fakes/telegram_server.py), for the whole run."""
+    fake, url, server = telegram_server.start()
+    yield fake, url
+    server.shutdown()
+
+
+@pytest.fixture
+def fake_telegram(seeded, telegram_api):
+    """The app's bot at the local stand-in, with the three Telegram settings."""
+    fake, url = telegram_api
+    fake.token = TELEGRAM_SETTINGS["TELEGRAM_BOT_TOKEN"]
+    fake.reset()
+    seeded.config.update(TELEGRAM_SETTINGS, TELEGRAM_API_BASE=url)
     return fake

@@ -8,8 +8,8 @@ import re
 from pathlib import Path
 
 APP = Path(__file__).resolve().parent.parent / "app"
-BLUEPRINTS = ("auth", "cards", "checkout", "esims", "find", "orders", "plans", "shop", "support")
-CONNECTORS = ("app.operators", "app.payments")
+BLUEPRINTS = ("auth", "cards", "checkout", "esims", "find", "orders", "plans", "shop", "support", "telegram")
+CONNECTORS = ("app.operators", "app.payments", "app.messengers")
 REQUEST_BOUND = {"request", "session", "g", "current_user"}
 PURE = ("app.services", "app.text", "app.labels")
 

@@ -26,6 +26,7 @@ from app.services import sessions
 from app.services.links import public_url
 from app.text import current_language
 from app.web import locale
+from app.web import telegram_panel
 from app.web import throttle
 from app.web.login import current_token
 from app.web.login import sign_in
@@ -195,6 +196,7 @@ def _profile_page(form=None, password_form=None):
         other_devices=sessions.count_other(current_user, current_token()),
         saved_cards=cards.saved(current_user),
         card_terms=cards.consent_text(),
+        telegram=telegram_panel.panel(current_user),
     )
 
 

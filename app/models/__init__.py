@@ -39,6 +39,12 @@ from app.models.khqr import LocalBankTransfer
 from app.models.local_cards import LocalCard
 from app.models.local_cards import LocalCardSetup
 from app.models.local_cards import LocalCharge
+from app.models.messaging import CHANNELS
+from app.models.messaging import NoticeChoice
+from app.models.messaging import OutgoingTelegram
+from app.models.messaging import TelegramChat
+from app.models.messaging import TelegramLinkToken
+from app.models.messaging import TelegramPoll
 from app.models.orders import ORDER_STATUSES
 from app.models.orders import REFUND_REASONS
 from app.models.orders import Dispute
@@ -91,11 +97,17 @@ ALL_MODELS = [
     LocalCharge,
     FindLink,
     UsageReading,
+    TelegramChat,
+    TelegramLinkToken,
+    NoticeChoice,
+    OutgoingTelegram,
+    TelegramPoll,
 ]
 
 __all__ = [
     "ALL_MODELS",
     "BALANCE_REASONS",
+    "CHANNELS",
     "CAMBODIA",
     "FUNDING",
     "ORDER_STATUSES",

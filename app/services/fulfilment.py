@@ -27,6 +27,7 @@ from app.operators.base import PlanRequest
 from app.services import allowance
 from app.services import balance_ledger
 from app.services import jobs
+from app.services import notices
 from app.services import notifications
 from app.services import orders
 from app.services import provisioning
@@ -88,6 +89,7 @@ def fulfil(order, source, payment_method=""):
     with jobs.transaction():
         if not orders.pay(order, source, payment_method):
             return False
+        notices.send(order.user, "payment_received", order=order)
         jobs.enqueue(apply_order, order.id)
     return True
 
@@ -248,6 +250,7 @@ def _finish(order, now):
         # often the order is retried, swept or reported by a replayed webhook.
         if order.kind == "new_esim":
             notifications.send_activation(Order.get_by_id(order.id))
+            notices.send(order.user, "plan_applied", order=Order.get_by_id(order.id))
         else:
             notifications.send_renewal_confirmed(Order.get_by_id(order.id))
     esim = Esim.get_by_id(order.esim_id)

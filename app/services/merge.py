@@ -17,6 +17,7 @@ from app.models import Order
 from app.models import User
 from app.models import UserSession
 from app.services import support
+from app.services import telegram_links
 
 UNUSABLE_PASSWORD = "!merged"  # no hash: no password matches it
 
@@ -51,9 +52,9 @@ def counts(customer):
 
 
 def merge(admin, kept, other_id):
-    """Move the eSIMs, orders (with their payments and refunds), balance, reminders, audit entries and
-    logins of customer `other_id` to `kept`, and retire the other record; audited. All or nothing,
-    and once: a second merge of the same record finds it no longer a customer."""
+    """Move the eSIMs, orders (with their payments and refunds), balance, reminders, audit entries,
+    Telegram chat and logins of customer `other_id` to `kept`, and retire the other record; audited.
+    All or nothing, and once: a second merge of the same record finds it no longer a customer."""
     if not isinstance(other_id, int) or other_id == kept.id:
         raise MergeError("bad_choice")
     with db.atomic():
@@ -85,6 +86,7 @@ def merge(admin, kept, other_id):
         AuditLog.update(customer=kept.id).where(AuditLog.customer == other.id).execute()
         AuditLog.update(actor=kept.id).where(AuditLog.actor == other.id).execute()
         UserSession.delete().where(UserSession.user == other.id).execute()
+        telegram_links.hand_over(other.id, kept.id)
         _take_what_is_missing(kept, other)
         facts = (f"#{other.id}", other.name, _address(other), phones.readable(other.phone))
         support.audit(admin, kept, "customers_merged", " · ".join(part for part in facts if part))

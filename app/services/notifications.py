@@ -3,6 +3,7 @@
 from flask_babel import gettext as _
 
 from app.services import mail
+from app.services import notices
 from app.services import provisioning
 from app.services.links import public_url
 
@@ -47,14 +48,16 @@ def send_receipt(order):
 
 
 def send_renewal_confirmed(order):
-    """The operator applied a paid renewal: its new expiry and the receipt, once per order."""
-    return mail.send_template(
+    """The operator applied a paid renewal: its new expiry and the receipt, once per order, by the
+    customer's channels (the receipt is the email; Telegram says it is renewed)."""
+    letter = mail.compose(
         order.user,
         "renewal_confirmed",
         lambda: _("Your eSIM is renewed: receipt for order %(number)s", number=order.number),
         order=order,
         link=public_url("orders.receipt", order_id=order.id, lang=order.user.language),
     )
+    notices.send(order.user, "renewed", letter=letter, order=order)
 
 
 def send_payment_link(order, link):

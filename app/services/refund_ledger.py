@@ -13,6 +13,7 @@ from app.models import Payment
 from app.models import Refund
 from app.models import utcnow
 from app.services import jobs
+from app.services import notices
 
 # Refunds that take from what is refundable: all but failed ones.
 COUNTS = ("queued", "pending", "succeeded", "manual", "transfer")
@@ -31,7 +32,8 @@ def take(payment_id, amount_cents, within=True):
 
 def move(row, to_status, **fields):
     """Compare-and-set a refund's status from the one `row` was read with; what it takes from its
-    payment follows (a failed refund gives its amount back). True for the one caller that moved it."""
+    payment follows (a failed refund gives its amount back), and a refund that went tells its customer.
+    True for the one caller that moved it."""
     with jobs.transaction():
         changed = (
             Refund.update(status=to_status, updated_at=utcnow(), **fields)
@@ -41,4 +43,6 @@ def move(row, to_status, **fields):
         took, takes = row.status in COUNTS, to_status in COUNTS
         if changed and took != takes:
             take(row.payment_id, row.amount_cents if takes else -row.amount_cents, within=False)
+        if changed and to_status == "succeeded":
+            notices.send(row.order.user, "refund_sent", order=row.order, refund=row)
     return changed == 1

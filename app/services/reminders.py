@@ -26,6 +26,7 @@ from app.operators import get_operator
 from app.services import expiry_steps
 from app.services import jobs
 from app.services import mail
+from app.services import notices
 from app.services import usage
 from app.services.links import public_url
 
@@ -158,9 +159,7 @@ def _remind(esims, kind, now, operator):
     try:
         with jobs.transaction():
             Reminder.insert_many([_row(e, kind, now) for e, _status in chosen]).execute()
-            mail.deliver_later(
-                mail.record_many([_compose(e, kind, status, percent, operator) for e, status in chosen])
-            )
+            notices.send_many(_notice(e, kind, status, percent, operator) for e, status in chosen)
     except IntegrityError:
         # The operator's notice sent one of them meanwhile: send the rest one by one.
         return sum(_send_once(esim, kind, status, percent) for esim, status in chosen)
@@ -195,6 +194,13 @@ def _compose(esim, kind, status, percent=None, operator=None):
     )
 
 
+def _notice(esim, kind, status, percent=None, operator=None):
+    """The reminder as a notice: its email, and what its Telegram message says."""
+    carries_over = (operator or get_operator()).renewal_carries_over
+    context = dict(esim=esim, kind=kind, percent=percent, carries_over=carries_over, status=status)
+    return esim.user, "reminder", _compose(esim, kind, status, percent, operator), context
+
+
 def _send_once(esim, kind, status, percent=None):
     """The reminder's row and its email in one transaction, unless it was sent this cycle."""
     sent = Reminder.select().where(
@@ -207,7 +213,7 @@ def _send_once(esim, kind, status, percent=None):
             Reminder.create(
                 esim=esim, kind=kind, cycle=esim.expires_at.isoformat(), cycle_end=esim.expires_at
             )
-            mail.deliver_later(mail.record_many([_compose(esim, kind, status, percent)]))
+            notices.send_many([_notice(esim, kind, status, percent)])
     except IntegrityError:
         return 0  # sent by another worker at the same moment
     return 1

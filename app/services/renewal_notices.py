@@ -1,6 +1,7 @@
-"""What auto-renew tells the customer, by email in their own language: a renewal by date the day
-before, a balance to top up before a renewal, a renewal refused by the monthly limit, and a failed
-payment with the link to pay it (and to top up, when the balance was short)."""
+"""What auto-renew tells the customer, in their own language, by the channels they chose (email,
+Telegram or both; services/notices.py): a renewal by date the day before, a balance to top up before
+a renewal, a renewal refused by the monthly limit, and a failed payment with the link to pay it (and
+to top up, when the balance was short)."""
 
 from datetime import timedelta
 
@@ -9,20 +10,20 @@ from flask_babel import gettext as _
 from app.services import balance
 from app.services import cards
 from app.services import mail
+from app.services import notices
 from app.services.links import public_url
 
 
-def _send(esim, kind, subject, **context):
+def _send(esim, kind, subject, notice, **context):
     user = esim.user
-    return mail.send_template(
-        user,
-        "autorenew",
-        subject,
+    context = dict(
         kind=kind,
         esim=esim,
         esim_link=public_url("esims.detail", esim_id=esim.id, lang=user.language),
         **context,
     )
+    letter = mail.compose(user, "autorenew", subject, **context)
+    notices.send(user, notice, letter=letter, **context)
 
 
 def renewing_tomorrow(setting, esim):
@@ -30,6 +31,7 @@ def renewing_tomorrow(setting, esim):
         esim,
         "tomorrow",
         lambda: _("Your eSIM renews tomorrow"),
+        "renewing_tomorrow",
         plan=setting.plan,
         amount=setting.plan.price_cents,
         currency=setting.plan.currency,
@@ -48,6 +50,7 @@ def top_up_needed(setting, esim, amount, missing):
         esim,
         "top_up",
         lambda: _("Top up your balance for your eSIM's renewal"),
+        "renewal_top_up",
         plan=setting.plan,
         amount=amount,
         missing=missing,
@@ -62,6 +65,7 @@ def over_cap(setting, esim, amount):
         esim,
         "over_cap",
         lambda: _("Your eSIM was not renewed automatically"),
+        "renewal_over_cap",
         plan=setting.plan,
         amount=amount,
         currency=setting.plan.currency,
@@ -81,6 +85,7 @@ def payment_failed(setting, esim, order, token, code, stopped):
         esim,
         "stopped" if stopped else "failed",
         subject,
+        "renewal_balance_short" if code == "balance_short" else "renewal_declined",
         order=order,
         amount=order.amount_cents,
         currency=order.currency,

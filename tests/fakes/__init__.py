@@ -1,1 +1,2 @@
-"""Local stand-ins for Stripe, Airalo and Bakong, each built from the provider's documented examples."""
+"""Local stand-ins for Stripe, Airalo, Bakong and Telegram, each built from the provider's documented
+examples."""

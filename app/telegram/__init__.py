@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("telegram", __name__)
+
+from app.telegram import views  # noqa: E402,F401
