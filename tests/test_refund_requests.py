@@ -168,6 +168,11 @@ def test_a_used_renewal_reaches_the_agents_queue_and_the_agents_part_refund_reac
     _ask(client, order, "not_working", note="No signal in Kampot")
     [asked] = _requests(seeded, order)
     assert (asked.state, asked.installed) == ("requested", True)
+    received_subject = translated(
+        seeded, "km", "We received your refund request for order %(number)s", number=order.number
+    )
+    [received] = [m for m in outbox.messages() if str(m["Subject"]) == received_subject]
+    assert f"/orders/{order.id}" in body(received)
     assert _refunds(seeded, order) == []
     page = client.get(f"/orders/{order.id}").get_data(as_text=True)
     assert translated(seeded, "km", "Refund requested: our support team is looking at it") in page

@@ -105,6 +105,8 @@ def ask(user, order, reason, note="", destination="original", now=None):
             RefundRequestEvent.create(request=request.id, to_state="requested", actor=user.id, note=reason)
             if at_once:
                 _approve(request, _amount(request, None), actor=None, destination=destination)
+            else:
+                _tell_customer(request)
     except IntegrityError:  # the same request, made at the same moment by a second press
         return of_order(order), False
     return request, True
@@ -181,10 +183,12 @@ def _to(destination):
 
 
 def _tell_customer(request):
-    """An email in the customer's language: the decision, and the link to the order's page."""
+    """An email in the customer's language: the request received, or the decision; and the link to
+    the order's page."""
     user = request.user
     order = request.order
     subjects = {
+        "requested": lambda: _("We received your refund request for order %(number)s", number=order.number),
         "approved": lambda: _("Your refund for order %(number)s is on its way", number=order.number),
         "declined": lambda: _("About your refund request for order %(number)s", number=order.number),
     }
