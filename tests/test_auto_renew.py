@@ -2,10 +2,10 @@
 receipt; a decline never retried blindly; three in a row turn it off; the monthly limit holds."""
 
 import re
-import threading
 
 import pytest
 from support.auto_renew import new_cycle
+from support.auto_renew import race_two_workers_and_the_sweep
 from support.auto_renew import renewal_orders
 from support.auto_renew import run_worker
 from support.auto_renew import save_card
@@ -23,7 +23,6 @@ from app.models import AutoRenew
 from app.models import Payment
 from app.models import Plan
 from app.models import RenewalCycle
-from app.services import renewal_cycles
 
 
 def _posts(fake, path):
@@ -143,25 +142,7 @@ def test_two_workers_and_the_sweep_racing_charge_once(client, auth, seeded, fake
     save_card(client, fake_stripe)
     turn_on(client, seeded)
     esim = use_data_until_left(seeded, 9)
-    barrier, errors = threading.Barrier(3), []
-
-    def run(job):
-        barrier.wait()
-        try:
-            job()
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-
-    jobs = [
-        lambda: run_worker(seeded),
-        lambda: run_worker(seeded),
-        lambda: in_app(seeded, renewal_cycles.renew_esim, esim.id),
-    ]
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = race_two_workers_and_the_sweep(seeded, esim.id)
     assert errors == []
     assert len(_posts(fake_stripe, "/v1/payment_intents")) == 1
     assert len(fake_stripe.intent_charges()) == 1

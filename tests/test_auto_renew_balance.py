@@ -3,9 +3,9 @@ workers racing, a top-up link sent once before a renewal the balance would not c
 when the balance is short only if the customer chose so, and a refund back to the balance."""
 
 import re
-import threading
 
 from support.auto_renew import new_cycle
+from support.auto_renew import race_two_workers_and_the_sweep
 from support.auto_renew import renewal_orders
 from support.auto_renew import run_worker
 from support.auto_renew import save_card
@@ -28,7 +28,6 @@ from app.models import SavedCard
 from app.models import User
 from app.services import balance
 from app.services import demo
-from app.services import renewal_cycles
 
 ADMIN = ("admin@example.com", "lotus-temple-4821")
 AVAILABLE = re.compile(r'id="balance-available">Available: ([^<]+)<')
@@ -116,25 +115,7 @@ def test_two_workers_and_the_sweep_racing_debit_the_balance_once(customer, seede
     _give(seeded, 1000)
     turn_on(customer, seeded, funding="balance")
     esim = use_data_until_left(seeded, 9)
-    barrier, errors = threading.Barrier(3), []
-
-    def run(job):
-        barrier.wait()
-        try:
-            job()
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-
-    jobs = [
-        lambda: run_worker(seeded),
-        lambda: run_worker(seeded),
-        lambda: in_app(seeded, renewal_cycles.renew_esim, esim.id),
-    ]
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    errors = race_two_workers_and_the_sweep(seeded, esim.id)
     assert errors == []
     assert _ledger(seeded) == [("agent_credit", 1000), ("order_payment", -500)]
     [order] = renewal_orders(seeded)

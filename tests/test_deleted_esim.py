@@ -5,7 +5,6 @@ import threading
 from datetime import timedelta
 
 import pytest
-from fakes import airalo_server
 from support.helpers import Auth
 from support.helpers import body
 from support.helpers import browser
@@ -112,20 +111,6 @@ def test_the_install_page_warns_to_turn_the_esim_off_instead(client, auth, seede
     assert "<a" not in esim_page.split("<title>", 1)[1].split("</title>", 1)[0]
     page = client.get(f"/esims/{_demo_esim(seeded).id}/install").get_data(as_text=True)
     assert "Turn the eSIM off instead of deleting it" in page
-
-
-@pytest.fixture
-def fake_airalo(seeded, airalo_api):
-    fake, url = airalo_api
-    fake.reset()
-    seeded.config.update(
-        OPERATOR="airalo",
-        AIRALO_API_BASE=url + "/v2",
-        AIRALO_CLIENT_ID=airalo_server.CLIENT_ID,
-        AIRALO_CLIENT_SECRET=airalo_server.CLIENT_SECRET,
-        AIRALO_TIMEOUT=1.5,
-    )
-    return fake
 
 
 def _installed_airalo_esim(app):

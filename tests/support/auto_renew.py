@@ -1,6 +1,7 @@
 """Auto-renew in tests: saving a card through Stripe's setup page, turning auto-renew on through
 the eSIM's page, using data at the simulated operator, and the worker's pass."""
 
+import threading
 from datetime import timedelta
 
 from app.models import AutoRenew
@@ -79,3 +80,27 @@ def setting(app):
 
 def renewal_orders(app):
     return in_app(app, lambda: list(Order.select().where(Order.esim == esim_of(app).id).order_by(Order.id)))
+
+
+def race_two_workers_and_the_sweep(app, esim_id):
+    """Two worker passes and the operator's notice renewing `esim_id` at once; the errors raised."""
+    barrier, errors = threading.Barrier(3), []
+
+    def run(job):
+        barrier.wait()
+        try:
+            job()
+        except Exception as exc:  # noqa: BLE001 - returned to the test
+            errors.append(exc)
+
+    jobs = [
+        lambda: run_worker(app),
+        lambda: run_worker(app),
+        lambda: in_app(app, renewal_cycles.renew_esim, esim_id),
+    ]
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
