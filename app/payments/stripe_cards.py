@@ -15,37 +15,39 @@ from app.payments.base import PaymentError
 from app.payments.base import SavedMethod
 
 
-def _field(obj, name):
+def field(obj, name):
+    """A field of a StripeObject (or dict), None when absent."""
     try:
         return obj[name]
     except (KeyError, TypeError):
         return None
 
 
-def _id(value):
+def expandable_id(value):
+    """The id of an expandable field: the string itself, or the expanded object's id."""
     if value is None or isinstance(value, str):
         return value or ""
-    return _field(value, "id") or ""
+    return field(value, "id") or ""
 
 
 def to_card_setup(session):
     # docs.stripe.com/api/checkout/sessions/object: setup_intent (expandable), customer, client_reference_id
-    intent = _field(session, "setup_intent")
-    method = _field(intent, "payment_method") if intent is not None and not isinstance(intent, str) else None
+    intent = field(session, "setup_intent")
+    method = field(intent, "payment_method") if intent is not None and not isinstance(intent, str) else None
     return CardSetup(
         id=session["id"],
-        url=_field(session, "url"),
-        status=_field(session, "status") or "",
-        customer=_id(_field(session, "customer")),
-        payment_method=_id(method),
-        user_id=_field(_field(session, "metadata"), "user_id") or "",
+        url=field(session, "url"),
+        status=field(session, "status") or "",
+        customer=expandable_id(field(session, "customer")),
+        payment_method=expandable_id(method),
+        user_id=field(field(session, "metadata"), "user_id") or "",
     )
 
 
 def to_saved_method(method):
     # docs.stripe.com/api/payment_methods/object: card.brand, card.last4
-    card = _field(method, "card") or {}
-    return SavedMethod(id=method["id"], brand=_field(card, "brand") or "", last4=_field(card, "last4") or "")
+    card = field(method, "card") or {}
+    return SavedMethod(id=method["id"], brand=field(card, "brand") or "", last4=field(card, "last4") or "")
 
 
 def _method_label(method_id, brand, last4):
@@ -130,36 +132,38 @@ class StripeCards:
             return _declined(exc)
         except stripe.StripeError as exc:
             raise PaymentError(str(exc)) from exc
-        method = _field(intent, "payment_method")
-        card = _field(method, "card") if method is not None and not isinstance(method, str) else None
-        return to_intent(intent, _method_label(_id(method), _field(card, "brand"), _field(card, "last4")))
+        method = field(intent, "payment_method")
+        card = field(method, "card") if method is not None and not isinstance(method, str) else None
+        return to_intent(
+            intent, _method_label(expandable_id(method), field(card, "brand"), field(card, "last4"))
+        )
 
 
 def to_intent(intent, method_label=""):
     """docs.stripe.com/api/payment_intents/object: a succeeded one, or why not (its status)."""
-    status = _field(intent, "status")
-    metadata = _field(intent, "metadata") or {}
+    status = field(intent, "status")
+    metadata = field(intent, "metadata") or {}
     return ChargeResult(
         status="succeeded" if status == "succeeded" else "failed",
         payment_intent=intent["id"],
-        amount=int(_field(intent, "amount") or 0),
-        currency=_field(intent, "currency") or "",
+        amount=int(field(intent, "amount") or 0),
+        currency=field(intent, "currency") or "",
         code="" if status == "succeeded" else (status or "unknown"),
         payment_method=method_label or "card",
-        order_id=_field(metadata, "order_id") or "",
-        mark=_field(metadata, "kind") or "",
+        order_id=field(metadata, "order_id") or "",
+        mark=field(metadata, "kind") or "",
     )
 
 
 def _declined(exc):
     """HTTP 402: docs.stripe.com/api/errors — `code`, `decline_code`, and the PaymentIntent."""
-    error = _field(exc.json_body, "error") or {}
-    intent = _field(error, "payment_intent") or {}
+    error = field(exc.json_body, "error") or {}
+    intent = field(error, "payment_intent") or {}
     return ChargeResult(
         status="failed",
-        payment_intent=_field(intent, "id") or "",
-        amount=int(_field(intent, "amount") or 0),
-        currency=_field(intent, "currency") or "",
-        code=exc.code or _field(error, "code") or "card_declined",
-        decline_code=_field(error, "decline_code") or "",
+        payment_intent=field(intent, "id") or "",
+        amount=int(field(intent, "amount") or 0),
+        currency=field(intent, "currency") or "",
+        code=exc.code or field(error, "code") or "card_declined",
+        decline_code=field(error, "decline_code") or "",
     )

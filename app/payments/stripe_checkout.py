@@ -15,15 +15,9 @@ from app.payments.base import PaymentProvider
 from app.payments.base import RefundInfo
 from app.payments.base import SignatureError
 from app.payments.stripe_cards import StripeCards
+from app.payments.stripe_cards import expandable_id as _id
+from app.payments.stripe_cards import field as _field
 from app.payments.stripe_cards import to_intent
-
-
-def _field(obj, name):
-    """A field of a StripeObject (or dict), None when absent."""
-    try:
-        return obj[name]
-    except (KeyError, TypeError):
-        return None
 
 
 def _payment_method(session):
@@ -36,13 +30,6 @@ def _payment_method(session):
     if card is not None and _field(card, "last4"):
         return f"{_field(card, 'brand') or 'card'} •••• {_field(card, 'last4')}"
     return kind
-
-
-def _id(value):
-    """The id of an expandable field: the string itself, or the expanded object's id."""
-    if value is None or isinstance(value, str):
-        return value or ""
-    return _field(value, "id") or ""
 
 
 def to_session(obj):
